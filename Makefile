@@ -1,0 +1,36 @@
+# Two commands do all the setup: `make serve` (install, migrate, load the article, serve on 127.0.0.1:8000)
+# and `make test` (install the test tools, run the whole suite). Both are safe to run again.
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+HOST ?= 127.0.0.1:8000
+
+.PHONY: serve install install-dev migrate load test verify clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+install: $(BIN)/python
+	$(BIN)/pip install --quiet -r requirements.txt
+
+install-dev: $(BIN)/python
+	$(BIN)/pip install --quiet -r requirements-dev.txt
+
+migrate: install
+	$(BIN)/python manage.py migrate --noinput
+
+load: migrate
+	$(BIN)/python manage.py loaddata fixtures/*.json
+
+serve: load
+	$(BIN)/python manage.py runserver $(HOST)
+
+verify: load
+	$(BIN)/python manage.py verify_evidence
+
+test: install-dev
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+clean:
+	rm -rf $(VENV) db.sqlite3 staticfiles .pytest_cache
