@@ -63,6 +63,16 @@ def _recent_month(month: int, reference: date) -> Resolved:
 
 def resolve_date(expression: str, reference: date) -> Resolved:
     """Resolve `expression` against `reference` (the publication date) or raise UnresolvableDate."""
+    try:
+        return _resolve(expression, reference)
+    except UnresolvableDate:
+        raise
+    except ValueError as exc:
+        # A well-formed expression can still name no real day ("30 February 2023"); callers expect one error type.
+        raise UnresolvableDate(f"The date expression “{expression}” names no real date: {exc}.") from exc
+
+
+def _resolve(expression: str, reference: date) -> Resolved:
     text = " ".join(expression.strip().lower().replace(",", " ").split())
     while True:
         stripped = _LEAD.sub("", text)

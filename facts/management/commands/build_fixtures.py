@@ -1,0 +1,431 @@
+"""Build fixtures/*.json from the seed articles and their curated facts specs.
+
+Inputs, per source in seeds/: `<stem>.txt` (the article, stored byte for byte), `<stem>.meta.json` (title,
+publication date, language, where the body ends, what is external) and `<stem>.facts.yaml` (the curated facts, with
+evidence as passages and dates as verbatim expressions; its header documents the format). The CAMEO codebook is
+data already: fixtures/00_cameo.json is read, never written, and every code the facts use must be in it.
+
+Curators never type offsets or resolved dates: offsets come from facts.evidence.locate_passage and intervals from
+facts.dates.resolve_date against the publication date, so a wrong passage or an unknown expression stops the build
+with a message that names it. Primary keys are fixed (from the spec, or derived from the parent's key and position),
+so `loaddata` twice updates the same rows.
+
+    python manage.py build_fixtures           # write fixtures/01_sources.json ... 07_evidence.json
+    python manage.py build_fixtures --check   # exit 1 if the committed fixtures differ from what would be written
+"""
+
+import hashlib
+import json
+import re
+from datetime import date
+from pathlib import Path
+
+import yaml
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.management.base import BaseCommand, CommandError
+
+from facts.dates import UnresolvableDate, resolve_date
+from facts.evidence import locate_passage
+from facts.models import (
+    ActorKind,
+    AliasKind,
+    ParticipantRole,
+    PlaceKind,
+    RelationType,
+    ReviewStatus,
+    StatementKind,
+)
+
+# Fixture rows need created_at: without it a reload updates the row with NULL. A constant keeps the output
+# byte-stable; updated_at is overwritten with the load time by auto_now anyway.
+FIXTURE_TIMESTAMP = "2023-05-01T00:00:00Z"
+
+OUTPUT_FILES = (
+    "01_sources.json",
+    "02_actors.json",
+    "03_places.json",
+    "04_events.json",
+    "05_statements.json",
+    "06_relations.json",
+    "07_evidence.json",
+)
+CAMEO_FILE = "00_cameo.json"
+
+# Derived keys: a child row's key is parent key * stride + position, so adding a row to one parent never moves
+# the keys of another parent's rows. Span keys are offset by the fact kind so the four kinds never collide.
+ALIAS_STRIDE = 100
+AFFILIATION_STRIDE = 10
+PARTICIPANT_STRIDE = 100
+SPAN_STRIDE = 10
+SPAN_BASE = {"event": 100_000, "statement": 200_000, "relation": 300_000, "affiliation": 400_000}
+
+CURLY_QUOTED = re.compile(r"“([^”]*)”")
+
+
+def normalize_quoted(passage: str) -> str:
+    """A passage in curly quotes as a statement stores it: one trailing comma or period is punctuation of the
+    sentence around it, not of the words said."""
+    passage = passage.strip()
+    return passage[:-1] if passage.endswith((",", ".")) else passage
+
+
+def body_of(text: str, ends_before: str | None) -> str:
+    """The article body: from the start to the end of the last paragraph before the `ends_before` line."""
+    if ends_before:
+        match = re.search(r"^" + re.escape(ends_before) + r"\s*$", text, re.M)
+        if match is None:
+            raise CommandError(f"The body end marker “{ends_before}” is not a line of the source text.")
+        text = text[: match.start()]
+    return text.rstrip()
+
+
+def _dumps(rows: list[dict]) -> str:
+    return json.dumps(rows, indent=2, ensure_ascii=False) + "\n"
+
+
+def _row(model: str, pk, fields: dict, *, timestamps: bool = True) -> dict:
+    if timestamps:
+        fields = {**fields, "created_at": FIXTURE_TIMESTAMP, "updated_at": FIXTURE_TIMESTAMP}
+    return {"model": f"facts.{model}", "pk": pk, "fields": fields}
+
+
+class SpecError(CommandError):
+    """A facts spec is wrong; the message names the file and the item."""
+
+
+class Builder:
+    """Turns seeds into fixture rows; one instance per build."""
+
+    def __init__(self, seeds_dir: Path, fixtures_dir: Path):
+        self.seeds_dir = seeds_dir
+        self.fixtures_dir = fixtures_dir
+        self.rows = {name: [] for name in OUTPUT_FILES}
+        self.actor_pk: dict[str, int] = {}
+        self.place_pk: dict[str, int] = {}
+        self.event_ids: set[int] = set()
+        self.statement_ids: set[int] = set()
+        self.relation_ids: set[int] = set()
+        self.cameo_codes = self._read_cameo()
+
+    # --- inputs -----------------------------------------------------------------------------------------------
+
+    def _read_cameo(self) -> set[str]:
+        path = self.fixtures_dir / CAMEO_FILE
+        if not path.exists():
+            raise CommandError(f"{path} (the CAMEO codebook) is missing.")
+        rows = json.loads(path.read_text(encoding="utf-8"))
+        return {row["pk"] for row in rows if row["model"] == "facts.eventtype"}
+
+    def build(self) -> dict[str, str]:
+        metas = sorted(self.seeds_dir.glob("*.meta.json"))
+        if not metas:
+            raise CommandError(f"No *.meta.json files in {self.seeds_dir}.")
+        for meta_path in metas:
+            self._build_source(meta_path)
+        return {name: _dumps(rows) for name, rows in self.rows.items()}
+
+    def _build_source(self, meta_path: Path):
+        meta = json.loads(meta_path.read_text(encoding="utf-8"))
+        stem = meta_path.name.removesuffix(".meta.json")
+        prefix = stem.split("_", 1)[0]
+        if not prefix.isdigit():
+            raise CommandError(f"{meta_path.name}: the file name must start with a number (the source's key).")
+        source_pk = int(prefix) + 1
+        raw = (self.seeds_dir / meta["file"]).read_bytes()
+        text = raw.decode("utf-8")  # strict: a source that is not UTF-8 must not be stored half-decoded
+        published = date.fromisoformat(meta["published"])
+        self.rows["01_sources.json"].append(_row("source", source_pk, {
+            "slug": meta["slug"],
+            "title": meta["title"],
+            "publisher": meta.get("publisher", ""),
+            "url": meta.get("url", ""),
+            "published": meta["published"],
+            "language": meta.get("language", "en"),
+            "text": text,
+            "checksum": hashlib.sha256(raw).hexdigest(),
+            "external": meta.get("external", {}),
+        }))
+        spec_path = self.seeds_dir / f"{stem}.facts.yaml"
+        if not spec_path.exists():
+            return  # a source may be stored before anyone curates its facts
+        spec = yaml.safe_load(spec_path.read_text(encoding="utf-8"))
+        ctx = _SourceContext(self, spec_path.name, source_pk, text, published)
+        for actor in spec.get("actors", []):
+            ctx.actor(actor)
+        for place in spec.get("places", []):
+            ctx.place(place)
+        for actor in spec.get("actors", []):
+            for index, affiliation in enumerate(actor.get("affiliations", []), start=1):
+                ctx.affiliation(actor, index, affiliation)
+        events = spec.get("events", [])
+        self.event_ids.update(e["id"] for e in events)
+        for event in events:
+            ctx.event(event)
+        statements = spec.get("statements", [])
+        for statement in statements:
+            ctx.statement(statement)
+        for relation in spec.get("relations", []):
+            ctx.relation(relation)
+
+
+class _SourceContext:
+    """Builds the rows of one facts spec against its source text."""
+
+    def __init__(self, builder: Builder, spec_name: str, source_pk: int, text: str, published: date):
+        self.b = builder
+        self.spec_name = spec_name
+        self.source_pk = source_pk
+        self.text = text
+        self.published = published
+
+    def fail(self, where: str, message: str):
+        raise SpecError(f"{self.spec_name}: {where}: {message}")
+
+    # --- references -------------------------------------------------------------------------------------------
+
+    def actor_ref(self, where: str, slug: str) -> int:
+        if slug not in self.b.actor_pk:
+            self.fail(where, f"unknown actor slug “{slug}”.")
+        return self.b.actor_pk[slug]
+
+    def place_ref(self, where: str, slug: str | None) -> int | None:
+        if slug is None:
+            return None
+        if slug not in self.b.place_pk:
+            self.fail(where, f"unknown place slug “{slug}”.")
+        return self.b.place_pk[slug]
+
+    def event_ref(self, where: str, event_id: int | None) -> int | None:
+        if event_id is not None and event_id not in self.b.event_ids:
+            self.fail(where, f"unknown event id {event_id}.")
+        return event_id
+
+    @staticmethod
+    def choice(where_fail, value: str, choices, what: str):
+        if value not in choices.values:
+            where_fail(f"{what} “{value}” is not one of: {', '.join(choices.values)}.")
+        return value
+
+    # --- dates and evidence -----------------------------------------------------------------------------------
+
+    def dates(self, where: str, item: dict) -> dict:
+        """The DateInterval fields of a fact: resolved from date_text, overridden, as of publication, or empty."""
+        date_text = item.get("date_text", "") or ""
+        override = item.get("date_override")
+        as_of_publication = item.get("as_of_publication", False)
+        if override is not None:
+            if not date_text:
+                self.fail(where, "date_override needs the verbatim date_text it stands for.")
+            if not override.get("reason"):
+                self.fail(where, "date_override needs a reason.")
+            try:
+                resolve_date(date_text, self.published)
+            except UnresolvableDate:
+                pass
+            else:
+                self.fail(where, f"date_override given for “{date_text}”, which the resolver handles; remove it.")
+            start, end = override["start"], override["end"]
+            if start > end:
+                self.fail(where, "date_override start is after its end.")
+            return {"date_text": date_text, "date_start": start.isoformat(), "date_end": end.isoformat(),
+                    "date_precision": override["precision"]}
+        if date_text:
+            if as_of_publication:
+                self.fail(where, "give date_text or as_of_publication, not both.")
+            try:
+                resolved = resolve_date(date_text, self.published)
+            except UnresolvableDate as exc:
+                self.fail(where, f"{exc} Add a date_override with a reason.")
+            return {"date_text": date_text, "date_start": resolved.start.isoformat(),
+                    "date_end": resolved.end.isoformat(), "date_precision": str(resolved.precision)}
+        if as_of_publication:
+            day = self.published.isoformat()
+            return {"date_text": "", "date_start": day, "date_end": day, "date_precision": "day"}
+        return {"date_text": "", "date_start": None, "date_end": None, "date_precision": ""}
+
+    def spans(self, where: str, kind: str, fact_pk: int, evidence) -> list[dict]:
+        if not evidence:
+            self.fail(where, "every fact needs at least one evidence passage.")
+        rows = []
+        for index, passage in enumerate(evidence, start=1):
+            occurrence = None
+            if isinstance(passage, dict):
+                passage, occurrence = passage["passage"], passage.get("occurrence")
+            try:
+                start, end = locate_passage(self.text, passage, occurrence=occurrence)
+            except ValidationError as exc:
+                self.fail(where, " ".join(exc.messages))
+            fields = {"source": self.source_pk, "start": start, "end": end, "quote": self.text[start:end]}
+            fields.update({name: (fact_pk if name == kind else None) for name in SPAN_BASE})
+            rows.append(_row("evidencespan", SPAN_BASE[kind] + fact_pk * SPAN_STRIDE + index, fields))
+        if len(rows) >= SPAN_STRIDE:
+            self.fail(where, f"at most {SPAN_STRIDE - 1} evidence passages per fact.")
+        self.b.rows["07_evidence.json"].extend(rows)
+        return rows
+
+    # --- rows -------------------------------------------------------------------------------------------------
+
+    def actor(self, item: dict):
+        where = f"actor {item.get('slug')}"
+        if item["slug"] in self.b.actor_pk:
+            self.fail(where, "slug declared twice.")
+        if item["id"] in self.b.actor_pk.values():
+            self.fail(where, f"id {item['id']} already used.")
+        self.choice(lambda m: self.fail(where, m), item["kind"], ActorKind, "kind")
+        self.b.actor_pk[item["slug"]] = item["id"]
+        self.b.rows["02_actors.json"].append(_row("actor", item["id"], {
+            "slug": item["slug"],
+            "name": item["name"],
+            "kind": item["kind"],
+            "country_code": item.get("country_code", ""),
+            "description": item.get("description", ""),
+            "external": item.get("external", {}),
+        }))
+        for index, alias in enumerate(item.get("aliases", []), start=1):
+            self.choice(lambda m: self.fail(where, m), alias["kind"], AliasKind, "alias kind")
+            if not locate_any(self.text, alias["name"]):
+                self.fail(where, f"alias “{alias['name']}” does not occur in the source.")
+            self.b.rows["02_actors.json"].append(_row("actoralias", item["id"] * ALIAS_STRIDE + index, {
+                "actor": item["id"], "name": alias["name"], "kind": alias["kind"],
+            }))
+
+    def affiliation(self, actor: dict, index: int, item: dict):
+        where = f"affiliation {index} of {actor['slug']}"
+        pk = actor["id"] * AFFILIATION_STRIDE + index
+        self.b.rows["02_actors.json"].append(_row("affiliation", pk, {
+            "person": actor["id"],
+            "organization": self.actor_ref(where, item["organization"]),
+            "role_title": item.get("role_title", ""),
+            # Roles are stated in the present: they hold as of publication unless the spec dates them.
+            **self.dates(where, {"as_of_publication": True, **item}),
+        }))
+        self.spans(where, "affiliation", pk, item.get("evidence"))
+
+    def place(self, item: dict):
+        where = f"place {item.get('slug')}"
+        if item["slug"] in self.b.place_pk:
+            self.fail(where, "slug declared twice.")
+        self.choice(lambda m: self.fail(where, m), item["kind"], PlaceKind, "kind")
+        parent = self.place_ref(where, item.get("parent"))  # parents come first, so cycles cannot be written
+        self.b.place_pk[item["slug"]] = item["id"]
+        lat, lon = item.get("latitude"), item.get("longitude")
+        self.b.rows["03_places.json"].append(_row("place", item["id"], {
+            "slug": item["slug"],
+            "name": item["name"],
+            "kind": item["kind"],
+            "parent": parent,
+            "latitude": None if lat is None else f"{lat:.5f}",
+            "longitude": None if lon is None else f"{lon:.5f}",
+            "coordinates_approximate": True,
+            "country_code": item.get("country_code", ""),
+            "description": item.get("description", ""),
+            "external": item.get("external", {}),
+        }))
+
+    def event(self, item: dict):
+        where = f"event {item['id']}"
+        code = str(item["cameo"])
+        if code not in self.b.cameo_codes:
+            self.fail(where, f"CAMEO code {code} is not in fixtures/{CAMEO_FILE}.")
+        self.b.rows["04_events.json"].append(_row("event", item["id"], {
+            "title": item["title"],
+            "description": item.get("description", ""),
+            "event_type": code,
+            "place": self.place_ref(where, item.get("place")),
+            "parent": self.event_ref(where, item.get("parent")),
+            "status": ReviewStatus.REVIEWED.value,
+            **self.dates(where, item),
+        }))
+        seen = set()
+        for index, participant in enumerate(item.get("participants", []), start=1):
+            actor_pk = self.actor_ref(where, participant["actor"])
+            if actor_pk in seen:
+                self.fail(where, f"actor {participant['actor']} has two roles.")
+            seen.add(actor_pk)
+            self.choice(lambda m: self.fail(where, m), participant["role"], ParticipantRole, "role")
+            self.b.rows["04_events.json"].append(_row("participant", item["id"] * PARTICIPANT_STRIDE + index, {
+                "event": item["id"], "actor": actor_pk, "role": participant["role"],
+            }))
+        self.spans(where, "event", item["id"], item.get("evidence"))
+
+    def statement(self, item: dict):
+        where = f"statement {item['id']}"
+        if item["id"] in self.b.statement_ids:
+            self.fail(where, "id used twice.")
+        self.b.statement_ids.add(item["id"])
+        kind = self.choice(lambda m: self.fail(where, m), item["kind"], StatementKind, "kind")
+        text = " ".join(item["text"].split())
+        spans = None
+        self.b.rows["05_statements.json"].append(_row("statement", item["id"], {
+            "speaker": self.actor_ref(where, item["speaker"]),
+            "text": text,
+            "kind": kind,
+            "channel": item.get("channel", ""),
+            "event": self.event_ref(where, item.get("event")),
+            "about_actors": sorted(self.actor_ref(where, s) for s in item.get("about_actors", [])),
+            "about_places": sorted(self.place_ref(where, s) for s in item.get("about_places", [])),
+            "about_events": sorted(self.event_ref(where, e) for e in item.get("about_events", [])),
+            "status": ReviewStatus.REVIEWED.value,
+            **self.dates(where, item),
+        }))
+        spans = self.spans(where, "statement", item["id"], item.get("evidence"))
+        if kind in (StatementKind.QUOTE, StatementKind.PARTIAL):
+            # A quoted statement must be exactly a curly-quoted passage of its own evidence.
+            quoted = {normalize_quoted(m.group(1)) for span in spans for m in CURLY_QUOTED.finditer(span["fields"]["quote"])}
+            if text not in quoted:
+                self.fail(where, f"quoted text “{text[:60]}” is not a curly-quoted passage of its evidence.")
+
+    def relation(self, item: dict):
+        where = f"relation {item['id']}"
+        if item["id"] in self.b.relation_ids:
+            self.fail(where, "id used twice.")
+        self.b.relation_ids.add(item["id"])
+        self.b.rows["06_relations.json"].append(_row("relation", item["id"], {
+            "subject": self.actor_ref(where, item["subject"]),
+            "object": self.actor_ref(where, item["object"]),
+            "type": self.choice(lambda m: self.fail(where, m), item["type"], RelationType, "type"),
+            "description": item.get("description", ""),
+            "status": ReviewStatus.REVIEWED.value,
+            **self.dates(where, item),
+        }))
+        self.spans(where, "relation", item["id"], item.get("evidence"))
+
+
+def locate_any(text: str, passage: str) -> bool:
+    """True when `passage` occurs at least once in `text` (aliases may occur many times)."""
+    try:
+        locate_passage(text, passage, occurrence=1)
+    except ValidationError:
+        return False
+    return True
+
+
+class Command(BaseCommand):
+    help = "Build fixtures/*.json from seeds/ (articles, metadata and curated facts specs); --check compares instead."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--check", action="store_true",
+                            help="Write nothing; exit non-zero if the fixtures on disk differ from a fresh build.")
+        parser.add_argument("--seeds", default=str(Path(settings.BASE_DIR) / "seeds"), help="Seeds directory.")
+        parser.add_argument("--fixtures", default=str(Path(settings.BASE_DIR) / "fixtures"),
+                            help="Fixtures directory.")
+
+    def handle(self, *args, check=False, seeds, fixtures, **options):
+        fixtures_dir = Path(fixtures)
+        outputs = Builder(Path(seeds), fixtures_dir).build()
+        if check:
+            stale = [name for name, content in outputs.items()
+                     if not (fixtures_dir / name).exists()
+                     or (fixtures_dir / name).read_text(encoding="utf-8") != content]
+            if stale:
+                raise CommandError(
+                    f"Fixtures out of date: {', '.join(stale)}. Run `python manage.py build_fixtures`."
+                )
+            self.stdout.write(f"Fixtures up to date ({len(outputs)} files).")
+            return
+        fixtures_dir.mkdir(parents=True, exist_ok=True)
+        for name, content in outputs.items():
+            (fixtures_dir / name).write_text(content, encoding="utf-8")
+        counts = {name: len(json.loads(content)) for name, content in outputs.items()}
+        self.stdout.write("Wrote " + ", ".join(f"{name} ({n} rows)" for name, n in counts.items()))
