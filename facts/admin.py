@@ -1,3 +1,384 @@
-from django.contrib import admin
+"""Curation admin: every model, searchable by alias, with evidence entered as passages and history with revert.
 
-# Register your models here.
+History-tracked models use simple_history's SimpleHistoryAdmin, which adds a per-object history page from which a
+curator can revert to an earlier version. Facts (events, statements, relations) get bulk review-status actions.
+"""
+
+from django.contrib import admin, messages
+from django.db import models
+from django.db.models import Count
+from django.utils.text import Truncator
+from simple_history.admin import SimpleHistoryAdmin
+
+from facts.forms import DateIntervalForm, EvidenceSpanForm, SourceForm
+from facts.models import (
+    Actor,
+    ActorAlias,
+    Affiliation,
+    Event,
+    EventType,
+    EvidenceSpan,
+    Participant,
+    Place,
+    Relation,
+    ReviewStatus,
+    Source,
+    Statement,
+)
+
+DATE_FIELDSET = ("When", {"fields": ("date_text", ("date_start", "date_end", "date_precision"))})
+RECORD_FIELDSET = ("Record", {"fields": ("change_reason", "created_at", "updated_at")})
+DATE_HELP = (
+    "Give the date as the source words it; leave the earliest and latest dates empty to resolve them against the "
+    "publication date of the evidence source."
+)
+
+
+# --- Inlines ---------------------------------------------------------------------------------------------------
+
+
+class EvidenceInline(admin.TabularInline):
+    """Evidence spans of a fact: the curator pastes the passage, the offsets are found and shown read-only."""
+
+    model = EvidenceSpan
+    form = EvidenceSpanForm
+    fields = ("source", "quote", "occurrence", "start", "end")
+    readonly_fields = ("start", "end")
+    autocomplete_fields = ("source",)
+    extra = 1
+    verbose_name = "evidence span"
+    verbose_name_plural = "evidence (paste the passage; offsets are found for you)"
+
+
+class EventEvidenceInline(EvidenceInline):
+    fk_name = "event"
+
+
+class StatementEvidenceInline(EvidenceInline):
+    fk_name = "statement"
+
+
+class RelationEvidenceInline(EvidenceInline):
+    fk_name = "relation"
+
+
+class AffiliationEvidenceInline(EvidenceInline):
+    fk_name = "affiliation"
+
+
+class ActorAliasInline(admin.TabularInline):
+    """Every name, spelling and metonym the sources use for the actor."""
+
+    model = ActorAlias
+    fields = ("name", "kind")
+    extra = 1
+
+
+class AffiliationInline(admin.TabularInline):
+    """The person's positions; evidence for each is added on the affiliation's own page."""
+
+    model = Affiliation
+    fk_name = "person"
+    fields = ("organization", "role_title", "date_text", "date_start", "date_end", "date_precision")
+    autocomplete_fields = ("organization",)
+    show_change_link = True
+    extra = 0
+
+
+class ParticipantInline(admin.TabularInline):
+    """Who took part in the event, one role per actor."""
+
+    model = Participant
+    fields = ("actor", "role")
+    autocomplete_fields = ("actor",)
+    extra = 1
+
+
+# --- Shared behaviour ------------------------------------------------------------------------------------------
+
+
+class HistoryAdmin(SimpleHistoryAdmin):
+    """Admin with history and revert; lists show the last change time."""
+
+    readonly_fields = ("created_at", "updated_at")
+
+    def save_model(self, request, obj, form, change):
+        reason = form.cleaned_data.get("change_reason")
+        if reason:
+            obj._change_reason = reason
+        super().save_model(request, obj, form, change)
+
+
+def _set_status(modeladmin, request, queryset, status):
+    # Saved one by one (not queryset.update) so that every status change is recorded in the object's history.
+    changed = 0
+    for obj in queryset.exclude(status=status):
+        obj.status = status
+        obj._change_reason = f"Bulk status change to {status}"
+        obj._history_user = request.user
+        obj.save(update_fields=["status", "updated_at"])
+        changed += 1
+    modeladmin.message_user(
+        request, f"{changed} {modeladmin.model._meta.verbose_name_plural} marked as {status}.", messages.SUCCESS
+    )
+
+
+@admin.action(description="Mark selected as draft", permissions=["change"])
+def mark_draft(modeladmin, request, queryset):
+    _set_status(modeladmin, request, queryset, ReviewStatus.DRAFT)
+
+
+@admin.action(description="Mark selected as reviewed", permissions=["change"])
+def mark_reviewed(modeladmin, request, queryset):
+    _set_status(modeladmin, request, queryset, ReviewStatus.REVIEWED)
+
+
+@admin.action(description="Mark selected as verified", permissions=["change"])
+def mark_verified(modeladmin, request, queryset):
+    _set_status(modeladmin, request, queryset, ReviewStatus.VERIFIED)
+
+
+class FactAdmin(HistoryAdmin):
+    """Events, statements and relations: dated, reviewed and backed by evidence."""
+
+    form = DateIntervalForm
+    actions = [mark_draft, mark_reviewed, mark_verified]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(evidence_count=Count("evidence", distinct=True))
+
+    @admin.display(description="evidence", ordering="evidence_count")
+    def evidence_count(self, obj):
+        return obj.evidence_count
+
+
+# --- Sources, actors, places -----------------------------------------------------------------------------------
+
+
+@admin.register(Source)
+class SourceAdmin(HistoryAdmin):
+    """Stored documents; a new one is added by pasting its full text."""
+
+    form = SourceForm
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
+    list_display = ("title", "publisher", "published", "language", "evidence_count", "short_checksum")
+    list_filter = ("language", "publisher", "published")
+    search_fields = ("title", "slug", "publisher", "url")
+    date_hierarchy = "published"
+    prepopulated_fields = {"slug": ("title",)}
+    readonly_fields = ("checksum", "created_at", "updated_at")
+    fields = (
+        "title", "slug", "publisher", "url", "published", "language", "text", "checksum", "external",
+        "change_reason", "created_at", "updated_at",
+    )
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(evidence_count=Count("evidence"))
+
+    def get_readonly_fields(self, request, obj=None):
+        # Evidence offsets point into the stored text: once anything cites it, editing it would silently break them.
+        if obj is not None and obj.evidence.exists():
+            return (*self.readonly_fields, "text")
+        return self.readonly_fields
+
+    @admin.display(description="evidence", ordering="evidence_count")
+    def evidence_count(self, obj):
+        return obj.evidence_count
+
+    @admin.display(description="checksum")
+    def short_checksum(self, obj):
+        return obj.checksum[:12]
+
+
+@admin.register(Actor)
+class ActorAdmin(HistoryAdmin):
+    """People, states, organizations, groups and unnamed sources, found by any of their aliases."""
+
+    list_display = ("name", "slug", "kind", "country_code", "alias_list")
+    list_filter = ("kind",)
+    search_fields = ("name", "slug", "country_code", "aliases__name")
+    prepopulated_fields = {"slug": ("name",)}
+    inlines = [ActorAliasInline, AffiliationInline]
+    fields = ("name", "slug", "kind", "country_code", "description", "external", "created_at", "updated_at")
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).prefetch_related("aliases")
+
+    @admin.display(description="aliases")
+    def alias_list(self, obj):
+        return Truncator(", ".join(alias.name for alias in obj.aliases.all())).chars(80)
+
+
+@admin.register(ActorAlias)
+class ActorAliasAdmin(HistoryAdmin):
+    """The names by which sources refer to actors."""
+
+    list_display = ("name", "kind", "actor")
+    list_filter = ("kind",)
+    search_fields = ("name", "actor__name", "actor__slug")
+    autocomplete_fields = ("actor",)
+    list_select_related = ("actor",)
+
+
+@admin.register(Affiliation)
+class AffiliationAdmin(HistoryAdmin):
+    """Positions of persons in states and organizations, with evidence."""
+
+    form = DateIntervalForm
+    list_display = ("person", "role_title", "organization", "date_text", "date_start", "date_end")
+    list_filter = (("organization", admin.RelatedOnlyFieldListFilter), "date_precision")
+    search_fields = ("person__name", "person__aliases__name", "organization__name", "role_title")
+    autocomplete_fields = ("person", "organization")
+    list_select_related = ("person", "organization")
+    inlines = [AffiliationEvidenceInline]
+    fieldsets = (
+        (None, {"fields": ("person", "organization", "role_title")}),
+        (DATE_FIELDSET[0], {**DATE_FIELDSET[1], "description": DATE_HELP}),
+        RECORD_FIELDSET,
+    )
+
+
+@admin.register(Place)
+class PlaceAdmin(HistoryAdmin):
+    """The place hierarchy, with approximate coordinates and ISO codes for countries."""
+
+    list_display = ("name", "slug", "kind", "parent", "country_code", "latitude", "longitude")
+    list_filter = ("kind", ("parent", admin.RelatedOnlyFieldListFilter), "coordinates_approximate")
+    search_fields = ("name", "slug", "country_code", "description")
+    autocomplete_fields = ("parent",)
+    prepopulated_fields = {"slug": ("name",)}
+    list_select_related = ("parent",)
+
+
+@admin.register(EventType)
+class EventTypeAdmin(admin.ModelAdmin):
+    """The CAMEO codebook, kept as data."""
+
+    list_display = ("code", "label")
+    search_fields = ("code", "label", "description")
+
+
+# --- Facts -----------------------------------------------------------------------------------------------------
+
+
+@admin.register(Event)
+class EventAdmin(FactAdmin):
+    """Events with their participants and evidence."""
+
+    list_display = (
+        "title", "event_type", "date_text", "date_start", "date_end", "place", "status", "evidence_count",
+    )
+    list_filter = ("status", "event_type", "date_precision", ("place", admin.RelatedOnlyFieldListFilter))
+    search_fields = (
+        "title", "description", "date_text", "participants__actor__name", "participants__actor__aliases__name",
+    )
+    autocomplete_fields = ("event_type", "place", "parent")
+    list_select_related = ("event_type", "place")
+    date_hierarchy = "date_start"
+    inlines = [ParticipantInline, EventEvidenceInline]
+    fieldsets = (
+        (None, {"fields": ("title", "description", "event_type", "place", "parent", "status")}),
+        (DATE_FIELDSET[0], {**DATE_FIELDSET[1], "description": DATE_HELP}),
+        RECORD_FIELDSET,
+    )
+
+
+@admin.register(Participant)
+class ParticipantAdmin(HistoryAdmin):
+    """Actors' roles in events."""
+
+    list_display = ("actor", "role", "event")
+    list_filter = ("role",)
+    search_fields = ("actor__name", "actor__aliases__name", "event__title")
+    autocomplete_fields = ("actor", "event")
+    list_select_related = ("actor", "event")
+
+
+@admin.register(Statement)
+class StatementAdmin(FactAdmin):
+    """Who said what, with what it is about and its evidence."""
+
+    list_display = ("short_text", "speaker", "kind", "channel", "date_text", "status", "evidence_count")
+    list_filter = ("status", "kind", "date_precision", ("speaker", admin.RelatedOnlyFieldListFilter))
+    search_fields = ("text", "channel", "speaker__name", "speaker__aliases__name")
+    autocomplete_fields = ("speaker", "event", "about_actors", "about_places", "about_events")
+    list_select_related = ("speaker",)
+    date_hierarchy = "date_start"
+    inlines = [StatementEvidenceInline]
+    fieldsets = (
+        (None, {"fields": ("speaker", "kind", "text", "channel", "event", "status")}),
+        ("About", {"fields": ("about_actors", "about_places", "about_events")}),
+        (DATE_FIELDSET[0], {**DATE_FIELDSET[1], "description": DATE_HELP}),
+        RECORD_FIELDSET,
+    )
+
+    @admin.display(description="text", ordering="text")
+    def short_text(self, obj):
+        return Truncator(obj.text).chars(90)
+
+
+@admin.register(Relation)
+class RelationAdmin(FactAdmin):
+    """Relations between actors that a source states."""
+
+    list_display = ("__str__", "subject", "type", "object", "date_text", "status", "evidence_count")
+    list_filter = ("status", "type", "date_precision")
+    search_fields = (
+        "subject__name", "subject__aliases__name", "object__name", "object__aliases__name", "description",
+    )
+    autocomplete_fields = ("subject", "object")
+    list_select_related = ("subject", "object")
+    inlines = [RelationEvidenceInline]
+    fieldsets = (
+        (None, {"fields": ("subject", "type", "object", "description", "status")}),
+        (DATE_FIELDSET[0], {**DATE_FIELDSET[1], "description": DATE_HELP}),
+        RECORD_FIELDSET,
+    )
+
+
+class SupportsFilter(admin.SimpleListFilter):
+    """Filter spans by the kind of fact they support."""
+
+    title = "supports"
+    parameter_name = "supports"
+
+    def lookups(self, request, model_admin):
+        return [(name, name) for name in EvidenceSpan.FACT_FIELDS]
+
+    def queryset(self, request, queryset):
+        if self.value() in EvidenceSpan.FACT_FIELDS:
+            return queryset.filter(**{f"{self.value()}__isnull": False})
+        return queryset
+
+
+@admin.register(EvidenceSpan)
+class EvidenceSpanAdmin(HistoryAdmin):
+    """Passages of sources and the fact each supports."""
+
+    form = EvidenceSpanForm
+    list_display = ("short_quote", "source", "start", "end", "supported_fact")
+    list_filter = (SupportsFilter, "source")
+    search_fields = ("quote", "source__title")
+    autocomplete_fields = ("source", "event", "statement", "relation", "affiliation")
+    list_select_related = (
+        "source", "event", "statement__speaker", "relation__subject", "relation__object",
+        "affiliation__person", "affiliation__organization",
+    )
+    readonly_fields = ("start", "end", "created_at", "updated_at")
+    fieldsets = (
+        (None, {"fields": ("source", "quote", "occurrence", ("start", "end"))}),
+        ("Supports exactly one of", {"fields": ("event", "statement", "relation", "affiliation")}),
+        RECORD_FIELDSET,
+    )
+
+    @admin.display(description="quote", ordering="quote")
+    def short_quote(self, obj):
+        return Truncator(obj.quote).chars(90)
+
+    @admin.display(description="supports")
+    def supported_fact(self, obj):
+        for name in EvidenceSpan.FACT_FIELDS:
+            fact = getattr(obj, name)
+            if fact is not None:
+                return f"{obj._meta.get_field(name).verbose_name}: {fact}"
+        return "—"

@@ -142,6 +142,12 @@ class Source(ExternalData, Timestamped):
     def clean(self):
         self.checksum = self.checksum_of(self.text)
         super().clean()
+        # The unique constraint would report this as a non-field error; the curator needs it on the text.
+        duplicate = Source.objects.filter(checksum=self.checksum).exclude(pk=self.pk).first()
+        if duplicate is not None:
+            raise ValidationError(
+                {"text": f"A source with exactly this text is already stored: “{duplicate.title}” (id {duplicate.pk})."}
+            )
 
     def save(self, *args, **kwargs):
         self.checksum = self.checksum_of(self.text)
@@ -309,7 +315,10 @@ class Place(ExternalData, Timestamped):
         constraints = [
             models.CheckConstraint(
                 condition=Q(latitude__isnull=True, longitude__isnull=True)
-                | Q(latitude__gte=-90, latitude__lte=90, longitude__gte=-180, longitude__lte=180),
+                | Q(
+                    latitude__isnull=False, longitude__isnull=False,
+                    latitude__gte=-90, latitude__lte=90, longitude__gte=-180, longitude__lte=180,
+                ),
                 name="place_coordinates_valid",
                 violation_error_message="Give both latitude (-90..90) and longitude (-180..180), or neither.",
             ),

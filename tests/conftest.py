@@ -1,0 +1,97 @@
+"""Shared test data: the seed article as a Source and small factories for actors, places and facts.
+
+Tests build the little data they need with these helpers instead of depending on the article fixtures, so a
+failure points at the rule under test rather than at the data set.
+"""
+
+from datetime import date
+from itertools import count
+from pathlib import Path
+
+import pytest
+
+from facts.models import (
+    Actor,
+    ActorKind,
+    Event,
+    EventType,
+    EvidenceSpan,
+    Place,
+    PlaceKind,
+    Relation,
+    RelationType,
+    Source,
+    Statement,
+    StatementKind,
+)
+
+SEED_PATH = Path(__file__).resolve().parent.parent / "seeds" / "000_3248d2ee7ebb0e6a.txt"
+PUBLISHED = date(2023, 5, 1)
+_serial = count(1)
+
+
+@pytest.fixture(scope="session")
+def article_text() -> str:
+    """The seed article exactly as stored in seeds/."""
+    return SEED_PATH.read_text(encoding="utf-8")
+
+
+def make_source(text: str, **fields) -> Source:
+    n = next(_serial)
+    defaults = {"slug": f"source-{n}", "title": f"Source {n}", "published": PUBLISHED, "language": "en"}
+    return Source.objects.create(text=text, **{**defaults, **fields})
+
+
+def make_actor(name: str, kind: str = ActorKind.PERSON, **fields) -> Actor:
+    slug = fields.pop("slug", None) or f"{name.lower().replace(' ', '-')}-{next(_serial)}"
+    if kind == ActorKind.STATE:
+        fields.setdefault("country_code", "AM")
+    return Actor.objects.create(name=name, slug=slug, kind=kind, **fields)
+
+
+def make_place(name: str, kind: str = PlaceKind.CITY, **fields) -> Place:
+    slug = fields.pop("slug", None) or f"{name.lower().replace(' ', '-')}-{next(_serial)}"
+    return Place.objects.create(name=name, slug=slug, kind=kind, **fields)
+
+
+def make_event_type(code: str = "043", label: str = "Host a visit") -> EventType:
+    return EventType.objects.get_or_create(code=code, defaults={"label": label})[0]
+
+
+def cite(source: Source, passage: str, occurrence: int | None = None, **fact) -> EvidenceSpan:
+    """An evidence span located from its passage alone, validated and saved."""
+    span = EvidenceSpan(source=source, quote=passage, **fact)
+    span.occurrence = occurrence
+    span.full_clean()
+    span.save()
+    return span
+
+
+def make_event(source: Source, passage: str, title: str = "Talks", **fields) -> Event:
+    fields.setdefault("event_type", make_event_type())
+    event = Event.objects.create(title=title, **fields)
+    cite(source, passage, event=event)
+    return event
+
+
+def make_statement(source: Source, passage: str, speaker: Actor, **fields) -> Statement:
+    fields.setdefault("kind", StatementKind.QUOTE)
+    statement = Statement.objects.create(speaker=speaker, text=fields.pop("text", passage), **fields)
+    cite(source, passage, statement=statement)
+    return statement
+
+
+def make_relation(source: Source, passage: str, subject: Actor, obj: Actor, **fields) -> Relation:
+    fields.setdefault("type", RelationType.AT_WAR_WITH)
+    relation = Relation.objects.create(subject=subject, object=obj, **fields)
+    cite(source, passage, relation=relation)
+    return relation
+
+
+@pytest.fixture
+def source(db, article_text) -> Source:
+    """The seed article, published 2023-05-01."""
+    return make_source(
+        article_text, slug="us-hosts-armenia-azerbaijan-peace-talks",
+        title="US Hosts Armenia-Azerbaijan Peace Talks", publisher="", published=PUBLISHED,
+    )
