@@ -7,7 +7,6 @@ these forms only collect what a curator naturally has at hand and hand it to the
 import re
 
 from django import forms
-from django.core.exceptions import ValidationError
 from django.db import models
 
 from facts.dates import UnresolvableDate, resolve_date
