@@ -1,22 +1,31 @@
-"""
-URL configuration for conflictapi project.
+"""URL configuration: the landing page, the API under /api/v1/, its schema and docs, and the admin."""
 
-The `urlpatterns` list routes URLs to views. For more information please see:
-    https://docs.djangoproject.com/en/5.2/topics/http/urls/
-Examples:
-Function views
-    1. Add an import:  from my_app import views
-    2. Add a URL to urlpatterns:  path('', views.home, name='home')
-Class-based views
-    1. Add an import:  from other_app.views import Home
-    2. Add a URL to urlpatterns:  path('', Home.as_view(), name='home')
-Including another URLconf
-    1. Import the include() function: from django.urls import include, path
-    2. Add a URL to urlpatterns:  path('blog/', include('blog.urls'))
-"""
 from django.contrib import admin
-from django.urls import path
+from django.urls import include, path
+from drf_spectacular.views import SpectacularRedocView, SpectacularSwaggerView
+
+from facts import health
+from facts.changes import ChangesView
+from facts.views import LandingView, SchemaView
 
 urlpatterns = [
-    path('admin/', admin.site.urls),
+    path("", LandingView.as_view(), name="landing"),
+    path("api/", LandingView.as_view(), name="api-landing"),
+    path("api/v1/changes/", ChangesView.as_view(), name="changes"),
+    path("api/v1/", include("facts.urls")),
+    path("api/schema/", SchemaView.as_view(), name="schema"),
+    path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger-ui"),
+    # The stock ReDoc page pulls web fonts from a CDN; this template drops them so the docs work offline.
+    path("api/redoc/", SpectacularRedocView.as_view(url_name="schema", template_name="docs/redoc.html"),
+         name="redoc"),
+    path("admin/", admin.site.urls),
+    # Probes for a process manager or load balancer: liveness without the database, readiness with it.
+    path("healthz", health.healthz, name="healthz"),
+    path("readyz", health.readyz, name="readyz"),
 ]
+
+# Errors under /api/ answer in the API's JSON error shape; the rest of the site keeps Django's HTML pages.
+handler400 = "facts.exceptions.bad_request"
+handler403 = "facts.exceptions.permission_denied"
+handler404 = "facts.exceptions.page_not_found"
+handler500 = "facts.exceptions.server_error"

@@ -1,0 +1,395 @@
+"""Query filters for every list, declared per model (django-filter).
+
+Every filter validates its value in the form layer, so a bad value becomes a 400 naming the parameter before any
+query runs. Filters over to-many relations use EXISTS subqueries instead of joins: no duplicate rows, no DISTINCT,
+and the planner can use the foreign-key indexes.
+"""
+
+import django_filters as df
+from django import forms
+from django.core.validators import RegexValidator
+from django.db.models import Exists, OuterRef, Q
+
+from facts.dates import Precision
+from facts.models import (
+    Actor,
+    ActorAlias,
+    ActorKind,
+    Affiliation,
+    Event,
+    EventType,
+    EvidenceSpan,
+    Participant,
+    ParticipantRole,
+    Place,
+    PlaceKind,
+    Relation,
+    RelationType,
+    ReviewStatus,
+    Source,
+    Statement,
+    StatementKind,
+)
+
+CAMEO_ROOTS = (
+    "01 Make public statement, 02 Appeal, 03 Express intent to cooperate, 04 Consult, 05 Engage in diplomatic "
+    "cooperation, 06 Engage in material cooperation, 07 Provide aid, 08 Yield, 09 Investigate, 10 Demand, "
+    "11 Disapprove, 12 Reject, 13 Threaten, 14 Protest, 15 Exhibit force posture, 16 Reduce relations, 17 Coerce, "
+    "18 Assault, 19 Fight, 20 Use unconventional mass violence"
+)
+
+
+class StableOrderingFilter(df.OrderingFilter):
+    """An OrderingFilter that appends the primary key, so that equal sort keys still page deterministically."""
+
+    def filter(self, qs, value):
+        qs = super().filter(qs, value)
+        if value:
+            qs = qs.order_by(*qs.query.order_by, "pk")
+        return qs
+
+
+def ordering(fields: dict[str, str], default: str) -> StableOrderingFilter:
+    return StableOrderingFilter(
+        fields=fields,
+        help_text=(
+            f"Sort order: one or more of {', '.join(f'`{name}`' for name in fields.values())}, comma-separated; "
+            f"prefix a name with `-` for descending. Default: {default}. Ties are broken by id."
+        ),
+    )
+
+
+def search_filter(over: str) -> df.CharFilter:
+    return df.CharFilter(method="filter_search", help_text=f"Free text, case-insensitive, matched against {over}.")
+
+
+def actor_name_matches(actor_ref: str, text: str) -> Q:
+    """Q for a row whose actor (at path `actor_ref`) has `text` in its name or one of its aliases."""
+    alias = ActorAlias.objects.filter(actor=OuterRef(actor_ref), name__icontains=text)
+    return Q(**{f"{actor_ref}__name__icontains": text}) | Q(Exists(alias))
+
+
+class ReferenceField(forms.CharField):
+    """Parses "actor:<slug>", "place:<slug>" or "event:<id>" (a bare slug means an actor) into (kind, object)."""
+
+    kinds = {
+        "actor": (Actor.objects.only("id", "slug"), "slug"),
+        "place": (Place.objects.only("id", "slug", "parent_id"), "slug"),
+        "event": (Event.objects.only("id"), "pk"),
+    }
+
+    def clean(self, value):
+        value = super().clean(value)
+        if not value:
+            return None
+        kind, sep, key = value.partition(":")
+        if not sep:
+            kind, key = "actor", value
+        if kind not in self.kinds:
+            raise forms.ValidationError(
+                f"Unknown reference kind “{kind[:40]}”: use actor:<slug>, place:<slug> or event:<id>."
+            )
+        queryset, field = self.kinds[kind]
+        if field == "pk" and not key.isdigit():
+            raise forms.ValidationError(f"An event reference needs a numeric id, e.g. event:3; got “{key[:40]}”.")
+        try:
+            return kind, queryset.get(**{field: key})
+        except (queryset.model.DoesNotExist, ValueError):
+            raise forms.ValidationError(f"No {kind} “{key[:80]}” exists.")
+
+
+class ReferenceFilter(df.CharFilter):
+    field_class = ReferenceField
+
+
+class SearchMixin:
+    """Shared free-text search: subclasses list the Q conditions it ORs together."""
+
+    def search_conditions(self, text: str) -> Q:
+        raise NotImplementedError
+
+    def filter_search(self, queryset, name, value: str):
+        text = value.strip()
+        if not text:
+            return queryset
+        return queryset.filter(self.search_conditions(text))
+
+
+class DateWindowForm(forms.Form):
+    """Refuses a date window that ends before it starts: it could only ever match nothing."""
+
+    def clean(self):
+        cleaned = super().clean()
+        after, before = cleaned.get("date_after"), cleaned.get("date_before")
+        if after and before and after > before:
+            self.add_error("date_before", f"Must not be before date_after ({after.isoformat()}).")
+        return cleaned
+
+
+class FactFilterSet(SearchMixin, df.FilterSet):
+    """Filters that every fact (event, statement, relation) takes: review status, date window and source."""
+
+    # The foreign key from EvidenceSpan to this FilterSet's model.
+    evidence_fk = ""
+
+    status = df.ChoiceFilter(choices=ReviewStatus.choices, help_text="Curation state.")
+    date_after = df.DateFilter(
+        field_name="date_end", lookup_expr="gte",
+        help_text="ISO date (YYYY-MM-DD). Keeps facts whose date interval ends on or after it (interval overlap).",
+    )
+    date_before = df.DateFilter(
+        field_name="date_start", lookup_expr="lte",
+        help_text="ISO date (YYYY-MM-DD). Keeps facts whose date interval starts on or before it (interval overlap).",
+    )
+    precision = df.ChoiceFilter(field_name="date_precision", choices=Precision.choices,
+                                help_text="Granularity of the resolved date.")
+    source = df.ModelChoiceFilter(
+        queryset=Source.objects.only("id"), method="filter_source", field_name="evidence__source",
+        help_text="Source id: keeps facts with evidence in that source.",
+    )
+
+    def filter_source(self, queryset, name, value):
+        spans = EvidenceSpan.objects.filter(**{self.evidence_fk: OuterRef("pk")}, source=value)
+        return queryset.filter(Exists(spans))
+
+
+class SourceFilterSet(SearchMixin, df.FilterSet):
+    """Filters for sources."""
+
+    search = search_filter("title, publisher and full text")
+    published_after = df.DateFilter(field_name="published", lookup_expr="gte",
+                                    help_text="ISO date: published on or after it.")
+    published_before = df.DateFilter(field_name="published", lookup_expr="lte",
+                                     help_text="ISO date: published on or before it.")
+    ordering = ordering({"published": "published", "title": "title", "id": "id"}, "published, id")
+
+    class Meta:
+        model = Source
+        fields = []
+
+    def search_conditions(self, text):
+        return Q(title__icontains=text) | Q(publisher__icontains=text) | Q(text__icontains=text)
+
+
+class ActorFilterSet(SearchMixin, df.FilterSet):
+    """Filters for actors."""
+
+    search = search_filter("name, aliases and description")
+    kind = df.ChoiceFilter(choices=ActorKind.choices, help_text="What sort of actor.")
+    affiliated_with = df.ModelChoiceFilter(
+        queryset=Actor.objects.only("id", "slug"), to_field_name="slug", method="filter_affiliated_with",
+        field_name="affiliations__organization",
+        help_text="Actor slug: actors linked to it by an affiliation in either direction — the members of an "
+                  "organization or state, or the organizations and states a person belongs to.",
+    )
+    country = df.CharFilter(
+        method="filter_country", validators=[RegexValidator(r"^[A-Za-z]{2}$", "Give a two-letter ISO 3166-1 code.")],
+        help_text="ISO 3166-1 alpha-2 country code (any case), e.g. AM.",
+    )
+    ordering = ordering({"name": "name", "slug": "slug", "kind": "kind"}, "name")
+
+    class Meta:
+        model = Actor
+        fields = []
+
+    def search_conditions(self, text):
+        return (Q(name__icontains=text) | Q(description__icontains=text)
+                | Q(Exists(ActorAlias.objects.filter(actor=OuterRef("pk"), name__icontains=text))))
+
+    def filter_affiliated_with(self, queryset, name, value):
+        as_member = Affiliation.objects.filter(person=OuterRef("pk"), organization=value)
+        as_organization = Affiliation.objects.filter(organization=OuterRef("pk"), person=value)
+        return queryset.filter(Q(Exists(as_member)) | Q(Exists(as_organization)))
+
+    def filter_country(self, queryset, name, value: str):
+        return queryset.filter(country_code=value.upper())
+
+
+class PlaceFilterSet(SearchMixin, df.FilterSet):
+    """Filters for places."""
+
+    search = search_filter("name and description")
+    kind = df.ChoiceFilter(choices=PlaceKind.choices, help_text="What sort of place.")
+    within = df.ModelChoiceFilter(
+        queryset=Place.objects.only("id", "slug"), to_field_name="slug", method="filter_within", field_name="parent",
+        help_text="Place slug: that place and every place within it, at any depth.",
+    )
+    country = df.CharFilter(
+        method="filter_country", validators=[RegexValidator(r"^[A-Za-z]{2}$", "Give a two-letter ISO 3166-1 code.")],
+        help_text="ISO 3166-1 alpha-2 country code (any case) of a country place, e.g. AZ.",
+    )
+    ordering = ordering({"name": "name", "slug": "slug", "kind": "kind"}, "name")
+
+    class Meta:
+        model = Place
+        fields = []
+
+    def search_conditions(self, text):
+        return Q(name__icontains=text) | Q(description__icontains=text)
+
+    def filter_within(self, queryset, name, value):
+        return queryset.filter(pk__in=Place.objects.subtree_ids(value))
+
+    def filter_country(self, queryset, name, value: str):
+        return queryset.filter(country_code=value.upper())
+
+
+class EventTypeFilterSet(SearchMixin, df.FilterSet):
+    """Filters for the CAMEO codebook."""
+
+    search = search_filter("code prefix, label and description")
+    used = df.ChoiceFilter(
+        choices=[("true", "true"), ("false", "false")], method="filter_used",
+        help_text="`true`: only codes some event uses; `false`: only unused codes.",
+    )
+    ordering = ordering({"code": "code", "label": "label", "event_count": "event_count"}, "code")
+
+    class Meta:
+        model = EventType
+        fields = []
+
+    def search_conditions(self, text):
+        return Q(code__startswith=text) | Q(label__icontains=text) | Q(description__icontains=text)
+
+    def filter_used(self, queryset, name, value):
+        return queryset.filter(event_count__gt=0) if value == "true" else queryset.filter(event_count=0)
+
+
+class EventFilterSet(FactFilterSet):
+    """Filters for events."""
+
+    evidence_fk = "event"
+
+    search = search_filter("title, description, place name, and participants' names and aliases")
+    actor = df.ModelMultipleChoiceFilter(
+        queryset=Actor.objects.only("id", "slug"), to_field_name="slug", method="filter_actor",
+        field_name="participants__actor",
+        help_text="Actor slug; repeat it (actor=a&actor=b) to keep events in which ALL of them take part. "
+                  "With `role`, each given actor must hold that role.",
+    )
+    role = df.ChoiceFilter(
+        choices=ParticipantRole.choices, method="filter_role", field_name="participants__role",
+        help_text="Participant role. With `actor`: the given actors hold this role. Alone: some participant does.",
+    )
+    place = df.ModelChoiceFilter(
+        queryset=Place.objects.only("id", "slug"), to_field_name="slug", method="filter_place", field_name="place",
+        help_text="Place slug: events at that place or any place within it.",
+    )
+    type = df.CharFilter(
+        method="filter_type", field_name="event_type",
+        validators=[RegexValidator(r"^[0-9]{2,4}$", "Give a CAMEO code or prefix of 2 to 4 digits, e.g. 04 or 043.")],
+        help_text="CAMEO code or prefix (2-4 digits): `04` matches every consultation (040-046x), `043` only "
+                  f"hosted visits. Top-level categories: {CAMEO_ROOTS}. See /api/v1/event-types/ for the codes used.",
+    )
+    parent = df.ModelChoiceFilter(queryset=Event.objects.only("id"), field_name="parent",
+                                  help_text="Event id: events that are part of it.")
+    ordering = ordering(
+        {"date_start": "date_start", "date_end": "date_end", "title": "title", "event_type": "type", "id": "id",
+         "updated_at": "updated_at"},
+        "date_start, id",
+    )
+
+    class Meta:
+        model = Event
+        fields = []
+        form = DateWindowForm
+
+    def search_conditions(self, text):
+        participants = Participant.objects.filter(event=OuterRef("pk")).filter(actor_name_matches("actor", text))
+        return (Q(title__icontains=text) | Q(description__icontains=text) | Q(place__name__icontains=text)
+                | Q(Exists(participants)))
+
+    def filter_actor(self, queryset, name, value):
+        role = self.form.cleaned_data.get("role")
+        for actor in value:
+            taking_part = Participant.objects.filter(event=OuterRef("pk"), actor=actor)
+            if role:
+                taking_part = taking_part.filter(role=role)
+            queryset = queryset.filter(Exists(taking_part))
+        return queryset
+
+    def filter_role(self, queryset, name, value):
+        if self.form.cleaned_data.get("actor"):
+            return queryset  # filter_actor applies the role to each given actor
+        return queryset.filter(Exists(Participant.objects.filter(event=OuterRef("pk"), role=value)))
+
+    def filter_place(self, queryset, name, value):
+        return queryset.filter(place_id__in=Place.objects.subtree_ids(value))
+
+    def filter_type(self, queryset, name, value: str):
+        return queryset.filter(event_type__code__startswith=value)
+
+
+class StatementFilterSet(FactFilterSet):
+    """Filters for statements."""
+
+    evidence_fk = "statement"
+
+    search = search_filter("statement text, channel, and the speaker's name and aliases")
+    speaker = df.ModelMultipleChoiceFilter(
+        queryset=Actor.objects.only("id", "slug"), to_field_name="slug", field_name="speaker", method="filter_speaker",
+        help_text="Speaker's actor slug; repeat it to keep statements by ANY of them.",
+    )
+    speaker_kind = df.ChoiceFilter(field_name="speaker__kind", choices=ActorKind.choices,
+                                   help_text="What sort of actor the speaker is (e.g. unnamed).")
+    kind = df.ChoiceFilter(choices=StatementKind.choices, help_text="Direct quote, partial quote or paraphrase.")
+    about = ReferenceFilter(
+        method="filter_about",
+        help_text="What the statement is about: `actor:<slug>`, `place:<slug>` (that place or any place within it) "
+                  "or `event:<id>` (about that event, or made at it). A bare slug means an actor.",
+    )
+    event = df.ModelChoiceFilter(queryset=Event.objects.only("id"), field_name="event",
+                                 help_text="Event id: statements made at or about that event.")
+    ordering = ordering(
+        {"date_start": "date_start", "date_end": "date_end", "kind": "kind", "speaker__name": "speaker", "id": "id",
+         "updated_at": "updated_at"},
+        "date_start, id",
+    )
+
+    class Meta:
+        model = Statement
+        fields = []
+        form = DateWindowForm
+
+    def search_conditions(self, text):
+        return Q(text__icontains=text) | Q(channel__icontains=text) | actor_name_matches("speaker", text)
+
+    def filter_speaker(self, queryset, name, value):
+        return queryset.filter(speaker__in=list(value)) if value else queryset
+
+    def filter_about(self, queryset, name, value):
+        kind, target = value
+        if kind == "actor":
+            through = Statement.about_actors.through.objects.filter(statement=OuterRef("pk"), actor=target)
+            return queryset.filter(Exists(through))
+        if kind == "place":
+            through = Statement.about_places.through.objects.filter(
+                statement=OuterRef("pk"), place_id__in=Place.objects.subtree_ids(target))
+            return queryset.filter(Exists(through))
+        through = Statement.about_events.through.objects.filter(statement=OuterRef("pk"), event=target)
+        return queryset.filter(Q(Exists(through)) | Q(event=target))
+
+
+class RelationFilterSet(FactFilterSet):
+    """Filters for relations between actors."""
+
+    evidence_fk = "relation"
+
+    search = search_filter("description and both actors' names and aliases")
+    actor = df.ModelChoiceFilter(
+        queryset=Actor.objects.only("id", "slug"), to_field_name="slug", method="filter_actor", field_name="subject",
+        help_text="Actor slug: relations with that actor on either side.",
+    )
+    type = df.ChoiceFilter(choices=RelationType.choices, help_text="Relation type.")
+    ordering = ordering({"id": "id", "type": "type", "date_start": "date_start", "updated_at": "updated_at"}, "id")
+
+    class Meta:
+        model = Relation
+        fields = []
+        form = DateWindowForm
+
+    def search_conditions(self, text):
+        return Q(description__icontains=text) | actor_name_matches("subject", text) | actor_name_matches("object", text)
+
+    def filter_actor(self, queryset, name, value):
+        return queryset.filter(Q(subject=value) | Q(object=value))

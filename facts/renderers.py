@@ -1,0 +1,101 @@
+"""Export formats: CSV for every list, GeoJSON for places and events.
+
+They are list formats: the view's export path feeds `stream()` chunk by chunk, so that an export of any size never
+sits in memory and is not capped by the page size. Detail views answer JSON only.
+"""
+
+import csv
+import io
+import json
+from collections.abc import Iterable, Iterator
+
+from rest_framework.renderers import BaseRenderer
+from rest_framework.utils.encoders import JSONEncoder
+
+
+def flatten(value) -> str:
+    """One CSV cell for a serialized value: references become their slug, code or id; lists are joined with " | "."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, list):
+        return " | ".join(flatten(item) for item in value)
+    if isinstance(value, dict):
+        if "role" in value and "slug" in value:
+            return f"{value['slug']}:{value['role']}"  # a participant keeps its role
+        for key in ("slug", "code", "quote", "id"):
+            if key in value:
+                return str(value[key])
+        if set(value) == {"name", "kind"}:
+            return str(value["name"])  # an alias
+        return json.dumps(value, ensure_ascii=False, sort_keys=True, cls=JSONEncoder)
+    return str(value)
+
+
+class ExportRenderer(BaseRenderer):
+    """Base of the list-export formats. Lists are streamed by the view through `stream()`; `render()` only serves
+    bodies that are not a list export (an error raised before the view could switch to JSON), as plain JSON."""
+
+    def render(self, data, accepted_media_type=None, renderer_context=None):
+        if data is None:
+            return b""
+        return json.dumps(data, ensure_ascii=False, cls=JSONEncoder).encode()
+
+    def stream(self, header: list[str], chunks: Iterable[list[tuple[dict, list | None]]]) -> Iterator[str]:
+        """Text pieces of the whole export; `chunks` yields lists of (serialized item, [lon, lat] or None)."""
+        raise NotImplementedError
+
+
+class CSVRenderer(ExportRenderer):
+    """Flat CSV: a header row of field names, then one row per item."""
+
+    media_type = "text/csv"
+    format = "csv"
+    charset = "utf-8"
+
+    def stream(self, header, chunks):
+        buffer = io.StringIO()
+        writer = csv.writer(buffer)
+
+        def drain() -> str:
+            text = buffer.getvalue()
+            buffer.seek(0)
+            buffer.truncate()
+            return text
+
+        writer.writerow(header)
+        yield drain()
+        for chunk in chunks:
+            for item, _point in chunk:
+                writer.writerow([flatten(item.get(name)) for name in header])
+            yield drain()
+
+
+class GeoJSONRenderer(ExportRenderer):
+    """A GeoJSON FeatureCollection of the items that have coordinates; their serialized fields become properties."""
+
+    media_type = "application/geo+json"
+    format = "geojson"
+    charset = None  # JSON is UTF-8 by definition (RFC 8259)
+
+    @staticmethod
+    def dumps(obj) -> str:
+        return json.dumps(obj, ensure_ascii=False, cls=JSONEncoder, separators=(",", ":"))
+
+    def stream(self, header, chunks):
+        yield '{"type":"FeatureCollection","features":['
+        first = True
+        for chunk in chunks:
+            parts = []
+            for item, point in chunk:
+                if point is None:
+                    continue
+                feature = {"type": "Feature", "geometry": {"type": "Point", "coordinates": point}, "properties": item}
+                key = item.get("slug", item.get("id"))
+                if key is not None:  # absent when `fields=` leaves out both
+                    feature["id"] = key
+                parts.append(("" if first else ",") + self.dumps(feature))
+                first = False
+            yield "".join(parts)
+        yield "]}"

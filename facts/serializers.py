@@ -1,0 +1,485 @@
+"""JSON shapes of the read API.
+
+Related objects appear as compact references ({slug or id, name or title, url}); every fact carries its evidence.
+Reference serializers build their dicts by hand, because they run once per related row and DRF's per-field
+machinery would dominate the cost of a page; their declared fields exist for the OpenAPI schema.
+API URLs are joined from a per-request base (one reverse() per resource, not per row).
+"""
+
+from django.urls import reverse
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from facts.models import (
+    Actor,
+    ActorAlias,
+    ActorKind,
+    Event,
+    EventType,
+    Place,
+    PlaceKind,
+    Relation,
+    Source,
+    Statement,
+    StatementKind,
+)
+
+DATE_FIELDS = ("date_text", "date_start", "date_end", "date_precision")
+
+
+def api_url(serializer, basename: str, key) -> str:
+    """Absolute URL of one object's detail view, from a base cached on the serializer context."""
+    # `serializer.context` walks up to the root serializer on every access; a reference serializer runs once per
+    # related row, so it keeps its own handle on the shared cache.
+    bases = serializer.__dict__.get("_url_bases")
+    if bases is None:
+        bases = serializer._url_bases = serializer.context.setdefault("_url_bases", {})
+    base = bases.get(basename)
+    if base is None:
+        path = reverse(f"{basename}-list")
+        request = serializer.context.get("request")
+        base = bases[basename] = request.build_absolute_uri(path) if request is not None else path
+    return f"{base}{key}/"
+
+
+PREFETCHED_SUFFIX = "_prefetched"
+
+
+def prefetched(instance, name: str):
+    """Related rows of `instance`: the list a view prefetched into `<name>_prefetched` (Prefetch to_attr), else the
+    manager's rows. Prefetching into a plain list spares Django from building a queryset per row and relation."""
+    rows = getattr(instance, name + PREFETCHED_SUFFIX, None)
+    return rows if rows is not None else getattr(instance, name).all()
+
+
+class PrefetchedListSerializer(serializers.ListSerializer):
+    """A to-many field that reads the view's prefetched list when there is one (see `prefetched`)."""
+
+    def get_attribute(self, instance):
+        return prefetched(instance, self.source)
+
+
+def list_url(serializer, basename: str, query: str = "") -> str:
+    """Absolute URL of a list view, optionally filtered by a query string."""
+    url = api_url(serializer, basename, "")[:-1]
+    return f"{url}?{query}" if query else url
+
+
+class SelectableFieldsMixin:
+    """Keeps only the fields named in `fields` (already validated by the view); all fields when it is None."""
+
+    selectable_fields = True  # read by facts.schema: any field may be absent from a response
+
+    def __init__(self, *args, fields=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if fields is not None:
+            for name in list(self.fields):
+                if name not in fields:
+                    self.fields.pop(name)
+
+
+# Compact references -------------------------------------------------------------------------------------------------
+
+
+class ActorRefSerializer(serializers.Serializer):
+    """A compact reference to an actor."""
+
+    class Meta:
+        list_serializer_class = PrefetchedListSerializer
+
+    slug = serializers.SlugField(help_text="The actor's stable identifier.")
+    name = serializers.CharField(help_text="The actor's canonical name.")
+    kind = serializers.ChoiceField(choices=ActorKind.choices, help_text="What sort of actor this is.")
+    url = serializers.URLField(help_text="API URL of the actor.")
+
+    def to_representation(self, actor):
+        return {"slug": actor.slug, "name": actor.name, "kind": actor.kind, "url": api_url(self, "actor", actor.slug)}
+
+
+class PlaceRefSerializer(serializers.Serializer):
+    """A compact reference to a place."""
+
+    class Meta:
+        list_serializer_class = PrefetchedListSerializer
+
+    slug = serializers.SlugField(help_text="The place's stable identifier.")
+    name = serializers.CharField(help_text="The place's name.")
+    kind = serializers.ChoiceField(choices=PlaceKind.choices, help_text="What sort of place this is.")
+    url = serializers.URLField(help_text="API URL of the place.")
+
+    def to_representation(self, place):
+        return {"slug": place.slug, "name": place.name, "kind": place.kind, "url": api_url(self, "place", place.slug)}
+
+
+class EventRefSerializer(serializers.Serializer):
+    """A compact reference to an event."""
+
+    class Meta:
+        list_serializer_class = PrefetchedListSerializer
+
+    id = serializers.IntegerField(help_text="The event's id.")
+    title = serializers.CharField(help_text="The event's title.")
+    url = serializers.URLField(help_text="API URL of the event.")
+
+    def to_representation(self, event):
+        return {"id": event.id, "title": event.title, "url": api_url(self, "event", event.id)}
+
+
+class EventTypeRefSerializer(serializers.Serializer):
+    """A compact reference to a CAMEO event type."""
+
+    code = serializers.CharField(help_text="CAMEO code, e.g. 043 (external: from the CAMEO codebook).")
+    label = serializers.CharField(help_text='CAMEO label, e.g. "Host a visit".')
+    url = serializers.URLField(help_text="API URL of the event type.")
+
+    def to_representation(self, event_type):
+        return {"code": event_type.code, "label": event_type.label, "url": api_url(self, "event-type", event_type.code)}
+
+
+class SourceRefSerializer(serializers.Serializer):
+    """A compact reference to a source document."""
+
+    id = serializers.IntegerField(help_text="The source's id.")
+    title = serializers.CharField(help_text="The source's title.")
+    url = serializers.URLField(help_text="API URL of the source.")
+
+
+class EvidenceSerializer(serializers.Serializer):
+    """A passage of a source that supports the fact: the quote and where it is in the source text."""
+
+    class Meta:
+        list_serializer_class = PrefetchedListSerializer
+
+    quote = serializers.CharField(help_text="The passage, exactly as in the source text.")
+    start = serializers.IntegerField(help_text="Offset of the passage's first character in the source text (0-based).")
+    end = serializers.IntegerField(help_text="Offset just past the passage's last character.")
+    source = SourceRefSerializer(help_text="The source the passage comes from.")
+
+    def to_representation(self, span):
+        # `source_title` is annotated by the view's prefetch so that the source's full text is never loaded per row.
+        title = getattr(span, "source_title", None)
+        if title is None:
+            title = span.source.title
+        return {
+            "quote": span.quote,
+            "start": span.start,
+            "end": span.end,
+            "source": {"id": span.source_id, "title": title, "url": api_url(self, "source", span.source_id)},
+        }
+
+
+class ParticipantSerializer(serializers.Serializer):
+    """An actor taking part in an event, with its role."""
+
+    class Meta:
+        list_serializer_class = PrefetchedListSerializer
+
+    slug = serializers.SlugField(help_text="The actor's stable identifier.")
+    name = serializers.CharField(help_text="The actor's canonical name.")
+    kind = serializers.ChoiceField(choices=ActorKind.choices, help_text="What sort of actor this is.")
+    role = serializers.ChoiceField(
+        choices=Event.actors.through._meta.get_field("role").choices, help_text="The actor's part in the event."
+    )
+    url = serializers.URLField(help_text="API URL of the actor.")
+
+    def to_representation(self, participant):
+        actor = participant.actor
+        return {
+            "slug": actor.slug, "name": actor.name, "kind": actor.kind, "role": participant.role,
+            "url": api_url(self, "actor", actor.slug),
+        }
+
+
+class StatementRefSerializer(serializers.Serializer):
+    """A compact reference to a statement: who said what."""
+
+    class Meta:
+        list_serializer_class = PrefetchedListSerializer
+
+    id = serializers.IntegerField(help_text="The statement's id.")
+    kind = serializers.ChoiceField(choices=StatementKind.choices, help_text="Quote, partial quote or paraphrase.")
+    text = serializers.CharField(help_text="The words, verbatim or paraphrased.")
+    speaker = ActorRefSerializer(help_text="Who said it.")
+    url = serializers.URLField(help_text="API URL of the statement.")
+
+    def to_representation(self, statement):
+        return {
+            "id": statement.id, "kind": statement.kind, "text": statement.text,
+            "speaker": ActorRefSerializer(context=self.context).to_representation(statement.speaker),
+            "url": api_url(self, "statement", statement.id),
+        }
+
+
+class AliasSerializer(serializers.ModelSerializer):
+    """A name, spelling or metonym by which a source refers to the actor."""
+
+    class Meta:
+        model = ActorAlias
+        fields = ["name", "kind"]
+        list_serializer_class = PrefetchedListSerializer
+        extra_kwargs = {
+            "name": {"help_text": "The alias as the source writes it."},
+            "kind": {"help_text": "What sort of alias this is."},
+        }
+
+    def to_representation(self, alias):
+        return {"name": alias.name, "kind": alias.kind}
+
+
+class MembershipSerializer(serializers.Serializer):
+    """A person's affiliation with an organization or state, seen from the person."""
+
+    class Meta:
+        list_serializer_class = PrefetchedListSerializer
+
+    organization = ActorRefSerializer(help_text="The organization or state.")
+    role_title = serializers.CharField(help_text='The position as the source gives it, e.g. "Foreign Minister".')
+    date_text = serializers.CharField(help_text="The date expression verbatim, if the source gives one.")
+    date_start = serializers.DateField(allow_null=True, help_text="Earliest date the affiliation is stated for.")
+    date_end = serializers.DateField(allow_null=True, help_text="Latest date the affiliation is stated for.")
+    evidence = EvidenceSerializer(many=True, help_text="Passages that state the affiliation.")
+
+    counterpart = "organization"
+
+    def to_representation(self, affiliation):
+        ref, evidence = ActorRefSerializer(context=self.context), EvidenceSerializer(context=self.context)
+        return {
+            self.counterpart: ref.to_representation(getattr(affiliation, self.counterpart)),
+            "role_title": affiliation.role_title,
+            "date_text": affiliation.date_text,
+            "date_start": affiliation.date_start.isoformat() if affiliation.date_start else None,
+            "date_end": affiliation.date_end.isoformat() if affiliation.date_end else None,
+            "evidence": [evidence.to_representation(span) for span in prefetched(affiliation, "evidence")],
+        }
+
+
+class MemberSerializer(MembershipSerializer):
+    """A person's affiliation with an organization or state, seen from the organization."""
+
+    organization = None
+    person = ActorRefSerializer(help_text="The person (or unnamed source).")
+
+    counterpart = "person"
+
+
+# Resources ----------------------------------------------------------------------------------------------------------
+
+
+class SourceSerializer(SelectableFieldsMixin, serializers.ModelSerializer):
+    """A source document that facts cite."""
+
+    url = serializers.SerializerMethodField(help_text="API URL of this source.")
+    source_url = serializers.SerializerMethodField(help_text="Where the document was published online; null if unknown.")
+
+    class Meta:
+        model = Source
+        fields = ["id", "url", "slug", "title", "publisher", "source_url", "published", "language", "checksum",
+                  "external"]
+        extra_kwargs = {
+            "id": {"help_text": "The source's id, used by the `source` filters."},
+            "slug": {"help_text": "A readable stable identifier."},
+            "title": {"help_text": "The document's title."},
+            "publisher": {"help_text": "Who published the document."},
+        }
+
+    def get_url(self, source) -> str:
+        return api_url(self, "source", source.id)
+
+    @extend_schema_field({"type": "string", "format": "uri", "nullable": True})
+    def get_source_url(self, source):
+        return source.url or None
+
+
+class SourceDetailSerializer(SourceSerializer):
+    """A source document with its full text, against which evidence offsets are counted."""
+
+    class Meta(SourceSerializer.Meta):
+        fields = SourceSerializer.Meta.fields + ["text"]
+
+
+class ActorSerializer(SelectableFieldsMixin, serializers.ModelSerializer):
+    """Someone who acts or speaks."""
+
+    url = serializers.SerializerMethodField(help_text="API URL of this actor.")
+    aliases = AliasSerializer(many=True, read_only=True, help_text="Every name the sources use for the actor.")
+
+    class Meta:
+        model = Actor
+        fields = ["slug", "url", "name", "kind", "country_code", "description", "aliases", "external"]
+        extra_kwargs = {
+            "kind": {"help_text": "What sort of actor this is."},
+            "description": {"help_text": "A short description."},
+        }
+
+    def get_url(self, actor) -> str:
+        return api_url(self, "actor", actor.slug)
+
+
+class ActorDetailSerializer(ActorSerializer):
+    """An actor with its affiliations, activity counts and links to its events and statements."""
+
+    affiliations = MembershipSerializer(many=True, read_only=True,
+                                        help_text="Organizations or states this actor belongs to, with role titles.")
+    members = MemberSerializer(many=True, read_only=True,
+                               help_text="People affiliated with this actor (for organizations and states).")
+    event_count = serializers.IntegerField(read_only=True, help_text="Number of events the actor takes part in.")
+    statement_count = serializers.IntegerField(read_only=True, help_text="Number of statements the actor made.")
+    events_url = serializers.SerializerMethodField(help_text="The events list filtered to this actor.")
+    statements_url = serializers.SerializerMethodField(help_text="The statements list filtered to this speaker.")
+
+    class Meta(ActorSerializer.Meta):
+        fields = ActorSerializer.Meta.fields + [
+            "affiliations", "members", "event_count", "statement_count", "events_url", "statements_url",
+        ]
+
+    def get_events_url(self, actor) -> str:
+        return list_url(self, "event", f"actor={actor.slug}")
+
+    def get_statements_url(self, actor) -> str:
+        return list_url(self, "statement", f"speaker={actor.slug}")
+
+
+class PlaceSerializer(SelectableFieldsMixin, serializers.ModelSerializer):
+    """A location in the place hierarchy."""
+
+    url = serializers.SerializerMethodField(help_text="API URL of this place.")
+    parent = PlaceRefSerializer(read_only=True, allow_null=True, help_text="The place this one lies within.")
+    latitude = serializers.FloatField(allow_null=True, help_text="WGS84 latitude (external: approximate).")
+    longitude = serializers.FloatField(allow_null=True, help_text="WGS84 longitude (external: approximate).")
+
+    class Meta:
+        model = Place
+        fields = ["slug", "url", "name", "kind", "parent", "latitude", "longitude", "coordinates_approximate",
+                  "country_code", "description", "external"]
+        extra_kwargs = {
+            "name": {"help_text": "The place's name."},
+            "kind": {"help_text": "What sort of place this is."},
+            "description": {"help_text": "A short description."},
+        }
+
+    def get_url(self, place) -> str:
+        return api_url(self, "place", place.slug)
+
+
+class PlaceDetailSerializer(PlaceSerializer):
+    """A place with its parent chain and children."""
+
+    ancestors = serializers.SerializerMethodField(help_text="The parent chain, nearest first.")
+    children = PlaceRefSerializer(many=True, read_only=True, help_text="Places directly within this one.")
+    events_url = serializers.SerializerMethodField(help_text="The events list filtered to this place and within.")
+
+    class Meta(PlaceSerializer.Meta):
+        fields = PlaceSerializer.Meta.fields + ["ancestors", "children", "events_url"]
+
+    @extend_schema_field(PlaceRefSerializer(many=True))
+    def get_ancestors(self, place):
+        ref = PlaceRefSerializer(context=self.context)
+        return [ref.to_representation(p) for p in place.ancestors()]
+
+    def get_events_url(self, place) -> str:
+        return list_url(self, "event", f"place={place.slug}")
+
+
+class EventTypeSerializer(SelectableFieldsMixin, serializers.ModelSerializer):
+    """A CAMEO event type in the codebook, with how many events use it."""
+
+    url = serializers.SerializerMethodField(help_text="API URL of this event type.")
+    event_count = serializers.IntegerField(read_only=True, help_text="Number of events of exactly this type.")
+    events_url = serializers.SerializerMethodField(help_text="The events list filtered to this code and below it.")
+
+    class Meta:
+        model = EventType
+        fields = ["code", "url", "label", "description", "event_count", "events_url"]
+        extra_kwargs = {"description": {"help_text": "The CAMEO codebook's explanation."}}
+
+    def get_url(self, event_type) -> str:
+        return api_url(self, "event-type", event_type.code)
+
+    def get_events_url(self, event_type) -> str:
+        return list_url(self, "event", f"type={event_type.code}")
+
+
+class FactSerializer(SelectableFieldsMixin, serializers.ModelSerializer):
+    """Fields every fact has: dates as worded and resolved, review status and evidence."""
+
+    evidence = EvidenceSerializer(many=True, read_only=True, help_text="The passages of sources that support it.")
+
+    class Meta:
+        extra_kwargs = {
+            "description": {"help_text": "A short description."},
+            "status": {"help_text": "Curation state: draft, reviewed or verified."},
+        }
+
+
+class EventSerializer(FactSerializer):
+    """Something that happened: who did what, where and when."""
+
+    url = serializers.SerializerMethodField(help_text="API URL of this event.")
+    type = EventTypeRefSerializer(source="event_type", read_only=True, help_text="CAMEO event type.")
+    place = PlaceRefSerializer(read_only=True, allow_null=True, help_text="Where it happened.")
+    parent = EventRefSerializer(read_only=True, allow_null=True, help_text="A larger event this one is part of.")
+    participants = ParticipantSerializer(many=True, read_only=True, help_text="Who took part, each with a role.")
+
+    class Meta(FactSerializer.Meta):
+        model = Event
+        fields = ["id", "url", "title", "description", "type", *DATE_FIELDS, "place", "parent", "participants",
+                  "status", "evidence"]
+        extra_kwargs = {**FactSerializer.Meta.extra_kwargs, "title": {"help_text": "A short title."},
+                        "id": {"help_text": "The event's id; stable across fixture reloads."}}
+
+    def get_url(self, event) -> str:
+        return api_url(self, "event", event.id)
+
+
+class EventDetailSerializer(EventSerializer):
+    """An event with the statements made at or about it and the events within it."""
+
+    statements = StatementRefSerializer(many=True, read_only=True, help_text="Statements made at or about it.")
+    children = EventRefSerializer(many=True, read_only=True, help_text="Smaller events that are part of it.")
+
+    class Meta(EventSerializer.Meta):
+        fields = EventSerializer.Meta.fields + ["statements", "children"]
+
+
+class StatementSerializer(FactSerializer):
+    """Who said what, how it reached the source, when, and what it is about."""
+
+    url = serializers.SerializerMethodField(help_text="API URL of this statement.")
+    speaker = ActorRefSerializer(read_only=True, help_text="Who said it.")
+    event = EventRefSerializer(read_only=True, allow_null=True, help_text="The event it was made at or about.")
+    about_actors = ActorRefSerializer(many=True, read_only=True, help_text="Actors it is about.")
+    about_places = PlaceRefSerializer(many=True, read_only=True, help_text="Places it is about.")
+    about_events = EventRefSerializer(many=True, read_only=True, help_text="Events it is about.")
+
+    class Meta(FactSerializer.Meta):
+        model = Statement
+        fields = ["id", "url", "speaker", "kind", "text", "channel", *DATE_FIELDS, "event", "about_actors",
+                  "about_places", "about_events", "status", "evidence"]
+        extra_kwargs = {**FactSerializer.Meta.extra_kwargs,
+                        "id": {"help_text": "The statement's id; stable across fixture reloads."},
+                        "kind": {"help_text": "Direct quote, partial quote or paraphrase."}}
+
+    def get_url(self, statement) -> str:
+        return api_url(self, "statement", statement.id)
+
+
+class RelationSerializer(FactSerializer):
+    """A standing relation between two actors that a source states."""
+
+    url = serializers.SerializerMethodField(help_text="API URL of this relation.")
+    subject = ActorRefSerializer(read_only=True, help_text="The first actor.")
+    object = ActorRefSerializer(read_only=True, help_text="The second actor.")
+    symmetric = serializers.BooleanField(read_only=True,
+                                         help_text="Whether the relation reads the same both ways (e.g. at war with).")
+
+    class Meta(FactSerializer.Meta):
+        model = Relation
+        fields = ["id", "url", "subject", "type", "object", "symmetric", "description", *DATE_FIELDS, "status",
+                  "evidence"]
+        extra_kwargs = {**FactSerializer.Meta.extra_kwargs,
+                        "id": {"help_text": "The relation's id; stable across fixture reloads."},
+                        "type": {"help_text": "How the subject relates to the object."}}
+
+    def get_url(self, relation) -> str:
+        return api_url(self, "relation", relation.id)
+

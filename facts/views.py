@@ -1,0 +1,323 @@
+"""Read API views: one thin viewset per resource, plus the landing page.
+
+What every list shares (fields= selection, CSV/GeoJSON streaming export, JSON errors for export formats, detail
+serializer variants) lives once, in FactsViewSet. Each resource then only says which rows (with the joins and
+prefetches that keep a page at a fixed number of queries), how to serialize them and how to filter them.
+"""
+
+from __future__ import annotations
+
+from itertools import islice
+
+from django.db.models import Count, F, IntegerField, OuterRef, Prefetch, Subquery, Value
+from django.db.models.functions import Coalesce
+from django.http import StreamingHttpResponse
+from django.urls import reverse
+from django_filters.rest_framework import DjangoFilterBackend
+from drf_spectacular.utils import extend_schema, extend_schema_view
+from drf_spectacular.views import SpectacularAPIView
+from rest_framework import viewsets
+from rest_framework.exceptions import ValidationError
+from rest_framework.renderers import BrowsableAPIRenderer, JSONRenderer, TemplateHTMLRenderer
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from facts import filtersets, serializers
+from facts.models import (
+    Actor,
+    Affiliation,
+    Event,
+    EventType,
+    EvidenceSpan,
+    Participant,
+    Place,
+    Relation,
+    Source,
+    Statement,
+)
+from facts.pagination import FactPagination
+from facts.renderers import CSVRenderer, ExportRenderer, GeoJSONRenderer
+from facts.serializers import PREFETCHED_SUFFIX
+from facts.schema import resource_schema
+
+EXPORT_CHUNK_SIZE = 1000
+# What a slug can be; anything else in the URL is a 404 before it reaches the database (PostgreSQL refuses NUL bytes).
+SLUG_PATTERN = "[-a-zA-Z0-9_]+"
+ACTOR_REF_FIELDS = ("id", "slug", "name", "kind")
+PLACE_REF_FIELDS = ("id", "slug", "name", "kind")
+
+
+def into_list(lookup: str, queryset=None) -> Prefetch:
+    """Prefetch a relation into a plain list (read by facts.serializers.prefetched), which is cheaper per row."""
+    return Prefetch(lookup, queryset=queryset, to_attr=lookup + PREFETCHED_SUFFIX)
+
+
+def evidence_prefetch(fact: str) -> Prefetch:
+    """Evidence spans of a fact, with only the source's title: the source's full text is never loaded."""
+    spans = EvidenceSpan.objects.only("id", "quote", "start", "end", "source_id", fact).annotate(
+        source_title=F("source__title")
+    )
+    return into_list("evidence", spans)
+
+
+def count_of(queryset, fk: str):
+    """A correlated COUNT subquery: unlike Count() over joins, several of these never multiply rows."""
+    counted = queryset.filter(**{fk: OuterRef("pk")}).order_by().values(fk).annotate(n=Count("pk")).values("n")
+    return Coalesce(Subquery(counted, output_field=IntegerField()), Value(0))
+
+
+class FactsViewSet(viewsets.ReadOnlyModelViewSet):
+    """Base of the read API viewsets."""
+
+    filter_backends = [DjangoFilterBackend]
+    pagination_class = FactPagination
+    renderer_classes = [JSONRenderer, BrowsableAPIRenderer, CSVRenderer]
+    detail_serializer_class = None
+
+    def get_renderers(self):
+        # Export formats are for lists; a detail view answers JSON (or the browsable page).
+        renderers = super().get_renderers()
+        if getattr(self, "action", None) != "list":
+            renderers = [r for r in renderers if not isinstance(r, ExportRenderer)]
+        return renderers
+
+    def get_serializer_class(self):
+        if self.action == "retrieve" and self.detail_serializer_class is not None:
+            return self.detail_serializer_class
+        return self.serializer_class
+
+    def get_serializer(self, *args, **kwargs):
+        kwargs.setdefault("fields", self.selected_fields())
+        return super().get_serializer(*args, **kwargs)
+
+    def initial(self, request, *args, **kwargs):
+        super().initial(request, *args, **kwargs)
+        self.selected_fields()  # a bad `fields` is refused before any query runs
+
+    def selected_fields(self) -> list[str] | None:
+        """The names given in `fields=` (validated against the serializer), or None for all fields."""
+        if hasattr(self, "_selected_fields"):
+            return self._selected_fields
+        self._selected_fields = self._parse_fields()
+        return self._selected_fields
+
+    def _parse_fields(self) -> list[str] | None:
+        request = getattr(self, "request", None)
+        raw = request.query_params.get("fields") if request is not None else None
+        if raw is None or not raw.strip():
+            return None
+        names = [name.strip() for name in raw.split(",") if name.strip()]
+        available = list(self.get_serializer_class()().fields)
+        unknown = [name for name in names if name not in available]
+        if unknown:
+            raise ValidationError({"fields": [
+                f"Unknown field name(s): {', '.join(n[:40] for n in unknown[:5])}. Available: {', '.join(available)}."
+            ]})
+        return list(dict.fromkeys(names))
+
+    def handle_exception(self, exc):
+        # Errors are JSON even when an export format was asked for: a CSV or GeoJSON error body helps no one.
+        if isinstance(getattr(self.request, "accepted_renderer", None), ExportRenderer):
+            self.request.accepted_renderer = JSONRenderer()
+            self.request.accepted_media_type = JSONRenderer.media_type
+        return super().handle_exception(exc)
+
+    def list(self, request, *args, **kwargs):
+        if isinstance(request.accepted_renderer, ExportRenderer):
+            return self.export(request.accepted_renderer)
+        return super().list(request, *args, **kwargs)
+
+    # Export -------------------------------------------------------------------------------------------------------
+
+    def point(self, obj) -> list[float] | None:
+        """[longitude, latitude] of an item for GeoJSON, or None when it has no coordinates."""
+        return None
+
+    def export(self, renderer: ExportRenderer) -> StreamingHttpResponse:
+        """Stream every filtered row (no page cap) in the renderer's format, a chunk of rows at a time."""
+        queryset = self.filter_queryset(self.get_queryset())
+        serializer = self.get_serializer()  # validates `fields` before the first byte goes out
+        header = list(serializer.fields)
+        serializer_class, fields, context = self.get_serializer_class(), self.selected_fields(), serializer.context
+
+        # iterator(chunk_size) keeps prefetches working per chunk and, on PostgreSQL, uses a server-side cursor.
+        rows = queryset.iterator(chunk_size=EXPORT_CHUNK_SIZE)
+        # The first chunk is read before the response starts, so that a database error still becomes a proper
+        # error response instead of a stream cut short after a 200.
+        first = list(islice(rows, EXPORT_CHUNK_SIZE))
+
+        def chunks():
+            batch = first
+            while batch:
+                yield self._export_rows(serializer_class, batch, fields, context)
+                batch = list(islice(rows, EXPORT_CHUNK_SIZE))
+
+        content_type = renderer.media_type + (f"; charset={renderer.charset}" if renderer.charset else "")
+        response = StreamingHttpResponse(renderer.stream(header, chunks()), content_type=content_type)
+        response["Content-Disposition"] = f'attachment; filename="{self.basename}s.{renderer.format}"'
+        return response
+
+    def _export_rows(self, serializer_class, batch, fields, context):
+        data = serializer_class(batch, many=True, fields=fields, context=context).data
+        return [(item, self.point(obj)) for item, obj in zip(data, batch)]
+
+
+@resource_schema("source")
+class SourceViewSet(FactsViewSet):
+    """Source documents that facts cite; the detail view includes the full text that evidence offsets index."""
+
+    queryset = Source.objects.order_by("published", "id")
+    serializer_class = serializers.SourceSerializer
+    detail_serializer_class = serializers.SourceDetailSerializer
+    filterset_class = filtersets.SourceFilterSet
+
+    def get_queryset(self):
+        queryset = super().get_queryset()
+        return queryset if self.action == "retrieve" else queryset.defer("text")
+
+
+@resource_schema("actor")
+class ActorViewSet(FactsViewSet):
+    """Actors (persons, states, organizations, groups, unnamed sources), addressed by slug."""
+
+    queryset = Actor.objects.prefetch_related(into_list("aliases")).order_by("name", "id")
+    serializer_class = serializers.ActorSerializer
+    detail_serializer_class = serializers.ActorDetailSerializer
+    filterset_class = filtersets.ActorFilterSet
+    lookup_field = "slug"
+    lookup_value_regex = SLUG_PATTERN
+
+    def get_queryset(self):
+        queryset = super().get_queryset()
+        if self.action != "retrieve":
+            return queryset
+        return queryset.prefetch_related(
+            Prefetch("affiliations", queryset=Affiliation.objects.select_related("organization").prefetch_related(
+                evidence_prefetch("affiliation"))),
+            Prefetch("members", queryset=Affiliation.objects.select_related("person").prefetch_related(
+                evidence_prefetch("affiliation"))),
+        ).annotate(
+            event_count=count_of(Participant.objects.all(), "actor"),
+            statement_count=count_of(Statement.objects.all(), "speaker"),
+        )
+
+
+@resource_schema("place")
+class PlaceViewSet(FactsViewSet):
+    """Places in a hierarchy (region > country > enclave > city > facility), addressed by slug."""
+
+    queryset = Place.objects.select_related("parent").order_by("name", "id")
+    serializer_class = serializers.PlaceSerializer
+    detail_serializer_class = serializers.PlaceDetailSerializer
+    filterset_class = filtersets.PlaceFilterSet
+    lookup_field = "slug"
+    lookup_value_regex = SLUG_PATTERN
+    renderer_classes = [*FactsViewSet.renderer_classes, GeoJSONRenderer]
+
+    def get_queryset(self):
+        queryset = super().get_queryset()
+        if self.action == "retrieve":
+            # Five levels of parents in the same query cover the ancestor chain of any realistic hierarchy.
+            return queryset.select_related("parent__parent__parent__parent__parent").prefetch_related(
+                Prefetch("children", queryset=Place.objects.only(*PLACE_REF_FIELDS, "parent_id")))
+        if isinstance(getattr(self.request, "accepted_renderer", None), GeoJSONRenderer):
+            return queryset.filter(latitude__isnull=False, longitude__isnull=False)
+        return queryset
+
+    def point(self, place):
+        if place.latitude is None or place.longitude is None:
+            return None
+        return [float(place.longitude), float(place.latitude)]
+
+
+@resource_schema("event-type")
+class EventTypeViewSet(FactsViewSet):
+    """The CAMEO event codebook stored in the database, with how many events use each code."""
+
+    queryset = EventType.objects.annotate(event_count=count_of(Event.objects.all(), "event_type")).order_by("code")
+    serializer_class = serializers.EventTypeSerializer
+    filterset_class = filtersets.EventTypeFilterSet
+    lookup_field = "code"
+    lookup_value_regex = "[0-9]+"
+
+
+@resource_schema("event")
+class EventViewSet(FactsViewSet):
+    """Events: who did what, where and when, with CAMEO type, participants and evidence."""
+
+    queryset = Event.objects.select_related("event_type", "place", "parent").prefetch_related(
+        into_list("participants", Participant.objects.select_related("actor").only(
+            "id", "event_id", "role", *(f"actor__{f}" for f in ACTOR_REF_FIELDS))),
+        evidence_prefetch("event"),
+    ).order_by("date_start", "id")
+    serializer_class = serializers.EventSerializer
+    detail_serializer_class = serializers.EventDetailSerializer
+    filterset_class = filtersets.EventFilterSet
+    renderer_classes = [*FactsViewSet.renderer_classes, GeoJSONRenderer]
+
+    def get_queryset(self):
+        queryset = super().get_queryset()
+        if self.action == "retrieve":
+            return queryset.prefetch_related(
+                Prefetch("statements", queryset=Statement.objects.select_related("speaker").order_by("date_start",
+                                                                                                     "id")),
+                Prefetch("children", queryset=Event.objects.only("id", "title", "parent_id").order_by("date_start",
+                                                                                                     "id")),
+            )
+        if isinstance(getattr(self.request, "accepted_renderer", None), GeoJSONRenderer):
+            return queryset.filter(place__latitude__isnull=False, place__longitude__isnull=False)
+        return queryset
+
+    def point(self, event):
+        place = event.place
+        if place is None or place.latitude is None or place.longitude is None:
+            return None
+        return [float(place.longitude), float(place.latitude)]
+
+
+@resource_schema("statement")
+class StatementViewSet(FactsViewSet):
+    """Statements: who said what (quote, partial quote or paraphrase), through which channel, about what."""
+
+    queryset = Statement.objects.select_related("speaker", "event").prefetch_related(
+        into_list("about_actors", Actor.objects.only(*ACTOR_REF_FIELDS)),
+        into_list("about_places", Place.objects.only(*PLACE_REF_FIELDS)),
+        into_list("about_events", Event.objects.only("id", "title")),
+        evidence_prefetch("statement"),
+    ).order_by("date_start", "id")
+    serializer_class = serializers.StatementSerializer
+    filterset_class = filtersets.StatementFilterSet
+
+
+@resource_schema("relation")
+class RelationViewSet(FactsViewSet):
+    """Standing relations between two actors (allies, at war, mediating...), as sources state them."""
+
+    queryset = Relation.objects.select_related("subject", "object").prefetch_related(
+        evidence_prefetch("relation"),
+    ).order_by("id")
+    serializer_class = serializers.RelationSerializer
+    filterset_class = filtersets.RelationFilterSet
+
+
+class LandingView(APIView):
+    """Where to start: the API root, the interactive documentation, the schema and the admin."""
+
+    renderer_classes = [TemplateHTMLRenderer, JSONRenderer]
+    template_name = "landing.html"
+
+    @extend_schema(exclude=True)
+    def get(self, request):
+        links = {
+            "api": request.build_absolute_uri(reverse("api-root")),
+            "docs": request.build_absolute_uri(reverse("swagger-ui")),
+            "redoc": request.build_absolute_uri(reverse("redoc")),
+            "schema": request.build_absolute_uri(reverse("schema")),
+            "admin": request.build_absolute_uri(reverse("admin:index")),
+        }
+        return Response({"title": "Conflict facts API", "links": links})
+
+
+@extend_schema_view(get=extend_schema(exclude=True))
+class SchemaView(SpectacularAPIView):
+    """The OpenAPI 3 schema of this API (not itself listed in the schema)."""

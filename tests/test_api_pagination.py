@@ -1,0 +1,142 @@
+"""Pagination (numbered and cursor), its parameter errors, and a query count that does not grow with page size."""
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from article_api import error_names, get_json, results
+from article_api import api_fixture, article_fixture  # noqa: F401  (pytest fixtures)
+from facts.models import (
+    Actor,
+    ActorAlias,
+    Event,
+    EvidenceSpan,
+    Participant,
+    Place,
+    Relation,
+    Source,
+    Statement,
+)
+
+pytestmark = pytest.mark.django_db
+
+LISTS = ["/api/v1/events/", "/api/v1/statements/", "/api/v1/relations/", "/api/v1/actors/", "/api/v1/places/",
+         "/api/v1/sources/", "/api/v1/event-types/"]
+
+
+def test_envelope_and_page_links(api):
+    first = get_json(api, "/api/v1/events/?page_size=8")
+    assert (first["count"], first["previous"], len(first["results"])) == (21, None, 8)
+    second = get_json(api, first["next"])
+    third = get_json(api, second["next"])
+    assert len(third["results"]) == 5 and third["next"] is None
+    assert get_json(api, third["previous"]) == second
+    ids = [e["id"] for page in (first, second, third) for e in page["results"]]
+    assert sorted(ids) == sorted(set(ids)) and len(ids) == 21
+    assert get_json(api, "/api/v1/events/?page_size=8&page=last")["results"] == third["results"]
+
+
+def test_default_page_size_is_50_and_500_is_allowed(api):
+    assert len(get_json(api, "/api/v1/event-types/")["results"]) == 50
+    assert len(get_json(api, "/api/v1/event-types/?page_size=500")["results"]) == get_json(
+        api, "/api/v1/event-types/")["count"]
+
+
+@pytest.mark.parametrize("query, name", [
+    ("page_size=501", "page_size"), ("page_size=1000", "page_size"), ("page_size=0", "page_size"),
+    ("page_size=-1", "page_size"), ("page_size=abc", "page_size"), ("page_size=1.5", "page_size"),
+    ("page=0", "page"), ("page=-2", "page"), ("page=abc", "page"),
+    ("mode=fast", "mode"), ("cursor=not-a-cursor", "cursor"), ("cursor=%00", "cursor"), ("mode=cursor&page=2", "page"),
+    ("mode=cursor&ordering=title", "ordering"), ("mode=cursor&page_size=9999", "page_size"),
+])
+def test_bad_paging_parameters_are_400s_naming_them(api, query, name):
+    assert name in error_names(api, f"/api/v1/events/?{query}")
+
+
+def test_a_page_past_the_last_is_a_json_404(api):
+    assert get_json(api, "/api/v1/events/?page=99", status=404)
+
+
+def test_cursor_mode_walks_every_item_once_in_id_order(api):
+    page = get_json(api, "/api/v1/events/?mode=cursor&page_size=4")
+    assert "count" not in page and page["previous"] is None
+    ids = [e["id"] for e in page["results"]]
+    while page["next"]:
+        page = get_json(api, page["next"])
+        ids += [e["id"] for e in page["results"]]
+    assert ids == sorted(Event.objects.values_list("id", flat=True))
+    # Filters apply in cursor mode too.
+    assert [e["title"] for e in results(api, "/api/v1/events/?mode=cursor&page_size=1&type=041")] == [
+        "Blinken's call with Ilham Aliyev", "Blinken's call with Nikol Pashinyan"]
+
+
+def test_cursor_pages_seek_by_id_instead_of_counting_or_offsetting(api):
+    url = "/api/v1/events/?mode=cursor&page_size=2"
+    with CaptureQueriesContext(connection) as first:
+        page = get_json(api, url)
+    for _ in range(5):
+        page = get_json(api, page["next"])
+    with CaptureQueriesContext(connection) as deep:
+        get_json(api, page["next"])
+    assert len(deep) == len(first)
+    main = [q["sql"] for q in deep.captured_queries if 'FROM "facts_event"' in q["sql"]][0].upper()
+    assert "OFFSET" not in main and "COUNT(" not in main and '"FACTS_EVENT"."ID" >' in main
+
+
+@pytest.fixture
+def many_rows(article, db):
+    """60 more of everything, linked like the article's facts, so that a page of 50 is full."""
+    n = range(60)
+    source = Source.objects.get()
+    span = EvidenceSpan.objects.filter(event__isnull=False).first()
+    known = list(Actor.objects.all()[:2])
+    baku = Place.objects.get(slug="baku")
+    event_type, parent = Event.objects.first().event_type, Event.objects.first()
+    Source.objects.bulk_create(Source(slug=f"extra-{i}", title=f"Extra {i}", published="2023-05-02", text=f"Text {i}",
+                                      checksum=Source.checksum_of(f"Text {i}")) for i in n)
+    actors = Actor.objects.bulk_create(Actor(slug=f"extra-{i}", name=f"Extra {i}", kind="person") for i in n)
+    ActorAlias.objects.bulk_create(ActorAlias(actor=a, name=f"X {a.name}") for a in actors)
+    Place.objects.bulk_create(Place(slug=f"extra-{i}", name=f"Extra {i}", kind="city", parent=baku) for i in n)
+    events = Event.objects.bulk_create(Event(title=f"Extra {i}", event_type=event_type, place=baku, parent=parent)
+                                       for i in n)
+    Participant.objects.bulk_create(Participant(event=e, actor=who, role=role) for e, a in zip(events, actors)
+                                    for role, who in zip(("initiator", "target", "attendee"), [a, *known]))
+    statements = Statement.objects.bulk_create(Statement(speaker=a, text=f"Said {a.name}", kind="quote", event=e)
+                                               for e, a in zip(events, actors))
+    for through, field, targets in ((Statement.about_actors.through, "actor", known),
+                                    (Statement.about_places.through, "place", [baku]),
+                                    (Statement.about_events.through, "event", [parent])):
+        through.objects.bulk_create(through(statement=s, **{field: t}) for s in statements for t in targets)
+    relations = Relation.objects.bulk_create(Relation(subject=a, object=known[0], type="supports") for a in actors)
+    EvidenceSpan.objects.bulk_create(
+        EvidenceSpan(source=source, start=span.start, end=span.end, quote=span.quote, **{name: fact})
+        for name, facts in (("event", events), ("statement", statements), ("relation", relations)) for fact in facts)
+
+
+@pytest.mark.parametrize("url", LISTS)
+def test_query_count_does_not_grow_with_page_size(api, many_rows, url):
+    counts = []
+    for size in (1, 50):
+        with CaptureQueriesContext(connection) as queries:
+            page = get_json(api, f"{url}?page_size={size}")
+        assert len(page["results"]) == size
+        counts.append(len(queries))
+    assert counts[0] == counts[1], (url, counts)
+
+
+def test_event_list_page_takes_at_most_five_queries(api, many_rows):
+    with CaptureQueriesContext(connection) as queries:
+        get_json(api, "/api/v1/events/?page_size=50&actor=antony-blinken&type=04")
+    assert len(queries) <= 5, [q["sql"] for q in queries.captured_queries]
+
+
+@pytest.mark.parametrize("url", ["/api/v1/events/21/", "/api/v1/actors/antony-blinken/", "/api/v1/places/baku/",
+                                 "/api/v1/statements/5/"])
+def test_detail_query_count_does_not_grow_with_related_rows(api, url):
+    with CaptureQueriesContext(connection) as before:
+        get_json(api, url)
+    Event.objects.create(title="More", event_type=Event.objects.first().event_type, place=Place.objects.get(
+        slug="baku"), parent=Event.objects.get(pk=21))
+    with CaptureQueriesContext(connection) as after:
+        get_json(api, url)
+    assert len(after) == len(before)
