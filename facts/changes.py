@@ -1,0 +1,248 @@
+"""The changes feed (`GET /api/v1/changes/?since=...`) and the `updated_since` filter every list takes.
+
+A client mirrors the dataset by reading every list once, then polling the feed from the time of its last read: each
+item says which object was created, updated or deleted, when, by whom and why. Deletions are tombstones (the model,
+id, slug and time of deletion), since the object itself is gone.
+
+The feed reads django-simple-history's historical tables, which record every save and delete whether it comes
+from the API, the admin or a command. Items are ordered by (time, model, history id), and the cursor encodes that
+triple, so paging is stable even when many changes share a timestamp (one transaction writes a fact and its parts
+in the same instant) and when new changes arrive between two pages.
+"""
+
+import base64
+import binascii
+import heapq
+import json
+from datetime import datetime
+
+import django_filters
+from django.db.models import Q
+from django.urls import NoReverseMatch, reverse
+from drf_spectacular.utils import OpenApiResponse, extend_schema
+from rest_framework import serializers
+from rest_framework.response import Response
+from rest_framework.utils.urls import replace_query_param
+from rest_framework.views import APIView
+
+from facts.models import (
+    Actor,
+    ActorAlias,
+    Affiliation,
+    Event,
+    EvidenceSpan,
+    Participant,
+    Place,
+    Relation,
+    Source,
+    Statement,
+)
+
+# Every model with history, by the name the feed uses (its model name). Sorted: the name is part of the order.
+FEED_MODELS = {m._meta.model_name: m for m in sorted(
+    [Source, Actor, ActorAlias, Place, Affiliation, Event, Participant, Statement, Relation, EvidenceSpan],
+    key=lambda m: m._meta.model_name,
+)}
+
+# Detail routes of the read API (facts/urls.py router basenames) and the field their URLs are keyed by. Models
+# without a route of their own (aliases, participants, evidence) change together with the object that owns them.
+DETAIL_ROUTES = {
+    "source": ("source-detail", "pk"),
+    "actor": ("actor-detail", "slug"),
+    "place": ("place-detail", "slug"),
+    "event": ("event-detail", "pk"),
+    "statement": ("statement-detail", "pk"),
+    "relation": ("relation-detail", "pk"),
+}
+
+CHANGE_TYPES = {"+": "created", "~": "updated", "-": "deleted"}
+DEFAULT_PAGE_SIZE = 100
+MAX_PAGE_SIZE = 1000
+
+
+class UpdatedSinceFilterSet(django_filters.FilterSet):
+    """Mixin FilterSet: `updated_since` keeps objects created or changed at or after an ISO 8601 date-time.
+
+    Include it in a model's FilterSet (``class EventFilterSet(UpdatedSinceFilterSet): ...``); the model needs the
+    `updated_at` field every Timestamped model has.
+    """
+
+    updated_since = django_filters.IsoDateTimeFilter(
+        field_name="updated_at", lookup_expr="gte",
+        help_text="Only objects created or changed at or after this ISO 8601 date-time, e.g. "
+                  "2023-05-01T00:00:00Z. Deletions are in /api/v1/changes/.",
+    )
+
+
+# --- Query parameters and items ----------------------------------------------------------------------------------
+
+
+def encode_cursor(position: tuple[datetime, str, int]) -> str:
+    when, model, history_id = position
+    raw = json.dumps([when.isoformat(), model, history_id], separators=(",", ":")).encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def decode_cursor(token: str) -> tuple[datetime, str, int]:
+    """The position a cursor token encodes; ValueError for anything not made by encode_cursor()."""
+    try:
+        raw = base64.urlsafe_b64decode(token + "=" * (-len(token) % 4))
+        when, model, history_id = json.loads(raw)
+        position = (datetime.fromisoformat(when), str(model), int(history_id))
+    except (binascii.Error, ValueError, TypeError, UnicodeDecodeError):
+        raise ValueError("malformed cursor")
+    if position[0].tzinfo is None or position[1] not in FEED_MODELS:
+        raise ValueError("malformed cursor")
+    return position
+
+
+class ChangesQuerySerializer(serializers.Serializer):
+    """The feed's query parameters."""
+
+    since = serializers.DateTimeField(
+        required=False,
+        help_text="Only changes at or after this ISO 8601 date-time (e.g. 2023-05-01T12:00:00Z; without a zone it "
+                  "is UTC). Without it the feed starts at the first recorded change.",
+    )
+    model = serializers.ChoiceField(
+        choices=sorted(FEED_MODELS), required=False, help_text="Only changes of this model."
+    )
+    cursor = serializers.CharField(
+        required=False, help_text="Position token from the `next` link of the previous page; never build it."
+    )
+    page_size = serializers.IntegerField(
+        required=False, min_value=1, max_value=MAX_PAGE_SIZE, default=DEFAULT_PAGE_SIZE,
+        help_text=f"Changes per page, 1 to {MAX_PAGE_SIZE} (default {DEFAULT_PAGE_SIZE}).",
+    )
+
+    def validate_cursor(self, token):
+        try:
+            return decode_cursor(token)
+        except ValueError:
+            raise serializers.ValidationError("Invalid cursor: use the `next` link of a changes page.")
+
+
+class ChangeSerializer(serializers.Serializer):
+    """One change of one object."""
+
+    model = serializers.ChoiceField(choices=sorted(FEED_MODELS), help_text="Which kind of object changed.")
+    id = serializers.IntegerField(help_text="The object's id.")
+    slug = serializers.CharField(allow_null=True, help_text="The object's slug at the time, for models with slugs.")
+    change = serializers.ChoiceField(choices=list(CHANGE_TYPES.values()), help_text="created, updated or deleted.")
+    time = serializers.DateTimeField(help_text="When the change was made.")
+    user = serializers.CharField(allow_null=True, help_text="Username of who made it; null for commands and "
+                                                            "fixtures.")
+    reason = serializers.CharField(allow_null=True, help_text="Why, when the curator gave a reason.")
+    deleted_at = serializers.DateTimeField(allow_null=True, help_text="Set on tombstones: when it was deleted.")
+    url = serializers.URLField(allow_null=True, help_text="API URL of the object as it is now; null for "
+                                                         "deletions, for objects deleted since, and for parts "
+                                                         "without an endpoint of their own (aliases, participants, "
+                                                         "evidence), which change with their owner.")
+    history_id = serializers.IntegerField(help_text="Id of the history record: unique per model.")
+
+
+class ChangesPageSerializer(serializers.Serializer):
+    """A page of the changes feed."""
+
+    next = serializers.URLField(allow_null=True, help_text="The next page, or null when you have seen every "
+                                                           "change so far (poll later with `since`).")
+    results = ChangeSerializer(many=True, help_text="Changes in order: time, then model, then history id.")
+
+
+# --- Reading the historical tables -------------------------------------------------------------------------------
+
+
+def _after(name: str, position) -> Q:
+    """Rows of model `name` strictly after `position` in (time, model, history id) order."""
+    when, model, history_id = position
+    if name > model:
+        return Q(history_date__gte=when)
+    if name < model:
+        return Q(history_date__gt=when)
+    return Q(history_date__gt=when) | Q(history_date=when, history_id__gt=history_id)
+
+
+def changes_page(*, since=None, model=None, cursor=None, page_size=DEFAULT_PAGE_SIZE) -> tuple[list, tuple | None]:
+    """One page of historical records in feed order, and the position to continue from (None on the last page).
+
+    Each model's table answers at most page_size + 1 rows through its history_date index; merging those sorted
+    streams gives the page, whatever the number of models.
+    """
+    streams = []
+    for name, feed_model in FEED_MODELS.items():
+        if model and name != model:
+            continue
+        queryset = feed_model.history.all().select_related("history_user")
+        if since is not None:
+            queryset = queryset.filter(history_date__gte=since)
+        if cursor is not None:
+            queryset = queryset.filter(_after(name, cursor))
+        rows = queryset.order_by("history_date", "history_id")[: page_size + 1]
+        streams.append([((row.history_date, name, row.history_id), row) for row in rows])
+    merged = list(heapq.merge(*streams, key=lambda pair: pair[0]))
+    page, more = merged[:page_size], len(merged) > page_size
+    return page, (page[-1][0] if more else None)
+
+
+def _current_keys(page) -> dict[str, dict[int, object]]:
+    """For each model in the page: id -> current URL key (slug or pk) of the objects that still exist."""
+    wanted: dict[str, set[int]] = {}
+    for (_, name, _), row in page:
+        if name in DETAIL_ROUTES and row.history_type != "-":
+            wanted.setdefault(name, set()).add(row.id)
+    current = {}
+    for name, ids in wanted.items():
+        key = DETAIL_ROUTES[name][1]
+        current[name] = dict(FEED_MODELS[name]._default_manager.filter(pk__in=ids).values_list("pk", key))
+    return current
+
+
+def _detail_url(request, name: str, key) -> str | None:
+    route, field = DETAIL_ROUTES[name]
+    try:
+        return request.build_absolute_uri(reverse(route, kwargs={field: key}))
+    except NoReverseMatch:
+        return None
+
+
+def change_item(request, name: str, row, current: dict) -> dict:
+    change = CHANGE_TYPES[row.history_type]
+    key = current.get(name, {}).get(row.id)
+    return {
+        "model": name,
+        "id": row.id,
+        "slug": getattr(row, "slug", None),
+        "change": change,
+        "time": row.history_date,
+        "user": row.history_user.get_username() if row.history_user_id else None,
+        "reason": row.history_change_reason or None,
+        "deleted_at": row.history_date if change == "deleted" else None,
+        "url": _detail_url(request, name, key) if key is not None and change != "deleted" else None,
+        "history_id": row.history_id,
+    }
+
+
+class ChangesView(APIView):
+    """Feed of created, updated and deleted objects in time order, deletions as tombstones, paged by cursor."""
+
+    @extend_schema(
+        operation_id="changes_list",
+        tags=["changes"],
+        parameters=[ChangesQuerySerializer],
+        responses={200: ChangesPageSerializer, 400: OpenApiResponse(description="A parameter is invalid (e.g. "
+                                                                               "`since` is not an ISO date-time).")},
+    )
+    def get(self, request):
+        query = ChangesQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        params = query.validated_data
+        page, position = changes_page(
+            since=params.get("since"), model=params.get("model"), cursor=params.get("cursor"),
+            page_size=params["page_size"],
+        )
+        current = _current_keys(page)
+        items = [change_item(request, name, row, current) for (_, name, _), row in page]
+        next_url = None
+        if position is not None:
+            next_url = replace_query_param(request.build_absolute_uri(), "cursor", encode_cursor(position))
+        return Response({"next": next_url, "results": ChangeSerializer(items, many=True).data})
