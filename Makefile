@@ -5,7 +5,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 HOST ?= 127.0.0.1:8000
 
-.PHONY: serve install install-dev migrate load test verify clean
+.PHONY: serve install install-dev migrate load test verify clean prod loadtest
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -25,6 +25,14 @@ load: migrate
 
 serve: load
 	$(BIN)/python manage.py runserver $(HOST)
+
+# Production: gunicorn + whitenoise with DEBUG off; needs SECRET_KEY and ALLOWED_HOSTS (README, "Run in production").
+prod: load
+	PYTHON=$(BIN)/python scripts/serve-production
+
+# The full load run against gunicorn (README, "Load test"); CI runs a short version in tests/test_load.py.
+loadtest: install-dev
+	$(BIN)/python scripts/loadtest.py $(LOADTEST_ARGS)
 
 verify: load
 	$(BIN)/python manage.py verify_evidence
