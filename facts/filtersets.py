@@ -10,6 +10,7 @@ from django import forms
 from django.core.validators import RegexValidator
 from django.db.models import Exists, OuterRef, Q
 
+from facts.changes import UpdatedSinceFilterSet
 from facts.dates import Precision
 from facts.models import (
     Actor,
@@ -126,7 +127,7 @@ class DateWindowForm(forms.Form):
         return cleaned
 
 
-class FactFilterSet(SearchMixin, df.FilterSet):
+class FactFilterSet(SearchMixin, UpdatedSinceFilterSet):
     """Filters that every fact (event, statement, relation) takes: review status, date window and source."""
 
     # The foreign key from EvidenceSpan to this FilterSet's model.
@@ -153,7 +154,7 @@ class FactFilterSet(SearchMixin, df.FilterSet):
         return queryset.filter(Exists(spans))
 
 
-class SourceFilterSet(SearchMixin, df.FilterSet):
+class SourceFilterSet(SearchMixin, UpdatedSinceFilterSet):
     """Filters for sources."""
 
     search = search_filter("title, publisher and full text")
@@ -171,7 +172,7 @@ class SourceFilterSet(SearchMixin, df.FilterSet):
         return Q(title__icontains=text) | Q(publisher__icontains=text) | Q(text__icontains=text)
 
 
-class ActorFilterSet(SearchMixin, df.FilterSet):
+class ActorFilterSet(SearchMixin, UpdatedSinceFilterSet):
     """Filters for actors."""
 
     search = search_filter("name, aliases and description")
@@ -205,7 +206,7 @@ class ActorFilterSet(SearchMixin, df.FilterSet):
         return queryset.filter(country_code=value.upper())
 
 
-class PlaceFilterSet(SearchMixin, df.FilterSet):
+class PlaceFilterSet(SearchMixin, UpdatedSinceFilterSet):
     """Filters for places."""
 
     search = search_filter("name and description")

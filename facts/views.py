@@ -1,4 +1,4 @@
-"""Read API views: one thin viewset per resource, plus the landing page.
+"""API views: one thin viewset per resource (reads open to all, writes through CurationMixin), plus the landing page.
 
 What every list shares (fields= selection, CSV/GeoJSON streaming export, JSON errors for export formats, detail
 serializer variants) lives once, in FactsViewSet. Each resource then only says which rows (with the joins and
@@ -23,6 +23,8 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from facts import filtersets, serializers
+from facts import write_serializers as ws
+from facts.etags import CurationMixin, curation_schema
 from facts.models import (
     Actor,
     Affiliation,
@@ -162,8 +164,9 @@ class FactsViewSet(viewsets.ReadOnlyModelViewSet):
         return [(item, self.point(obj)) for item, obj in zip(data, batch)]
 
 
+@extend_schema_view(**curation_schema(serializers.SourceDetailSerializer, ws.SourceWriteSerializer))
 @resource_schema("source")
-class SourceViewSet(FactsViewSet):
+class SourceViewSet(CurationMixin, FactsViewSet):
     """Source documents that facts cite; the detail view includes the full text that evidence offsets index."""
 
     queryset = Source.objects.order_by("published", "id")
@@ -176,8 +179,9 @@ class SourceViewSet(FactsViewSet):
         return queryset if self.action == "retrieve" else queryset.defer("text")
 
 
+@extend_schema_view(**curation_schema(serializers.ActorDetailSerializer, ws.ActorWriteSerializer))
 @resource_schema("actor")
-class ActorViewSet(FactsViewSet):
+class ActorViewSet(CurationMixin, FactsViewSet):
     """Actors (persons, states, organizations, groups, unnamed sources), addressed by slug."""
 
     queryset = Actor.objects.prefetch_related(into_list("aliases")).order_by("name", "id")
@@ -202,8 +206,9 @@ class ActorViewSet(FactsViewSet):
         )
 
 
+@extend_schema_view(**curation_schema(serializers.PlaceDetailSerializer, ws.PlaceWriteSerializer))
 @resource_schema("place")
-class PlaceViewSet(FactsViewSet):
+class PlaceViewSet(CurationMixin, FactsViewSet):
     """Places in a hierarchy (region > country > enclave > city > facility), addressed by slug."""
 
     queryset = Place.objects.select_related("parent").order_by("name", "id")
@@ -230,8 +235,9 @@ class PlaceViewSet(FactsViewSet):
         return [float(place.longitude), float(place.latitude)]
 
 
+@extend_schema_view(**curation_schema(serializers.EventTypeSerializer, ws.EventTypeWriteSerializer))
 @resource_schema("event-type")
-class EventTypeViewSet(FactsViewSet):
+class EventTypeViewSet(CurationMixin, FactsViewSet):
     """The CAMEO event codebook stored in the database, with how many events use each code."""
 
     queryset = EventType.objects.annotate(event_count=count_of(Event.objects.all(), "event_type")).order_by("code")
@@ -241,8 +247,9 @@ class EventTypeViewSet(FactsViewSet):
     lookup_value_regex = "[0-9]+"
 
 
+@extend_schema_view(**curation_schema(serializers.EventDetailSerializer, ws.EventWriteSerializer))
 @resource_schema("event")
-class EventViewSet(FactsViewSet):
+class EventViewSet(CurationMixin, FactsViewSet):
     """Events: who did what, where and when, with CAMEO type, participants and evidence."""
 
     queryset = Event.objects.select_related("event_type", "place", "parent").prefetch_related(
@@ -275,8 +282,9 @@ class EventViewSet(FactsViewSet):
         return [float(place.longitude), float(place.latitude)]
 
 
+@extend_schema_view(**curation_schema(serializers.StatementSerializer, ws.StatementWriteSerializer))
 @resource_schema("statement")
-class StatementViewSet(FactsViewSet):
+class StatementViewSet(CurationMixin, FactsViewSet):
     """Statements: who said what (quote, partial quote or paraphrase), through which channel, about what."""
 
     queryset = Statement.objects.select_related("speaker", "event").prefetch_related(
@@ -289,8 +297,9 @@ class StatementViewSet(FactsViewSet):
     filterset_class = filtersets.StatementFilterSet
 
 
+@extend_schema_view(**curation_schema(serializers.RelationSerializer, ws.RelationWriteSerializer))
 @resource_schema("relation")
-class RelationViewSet(FactsViewSet):
+class RelationViewSet(CurationMixin, FactsViewSet):
     """Standing relations between two actors (allies, at war, mediating...), as sources state them."""
 
     queryset = Relation.objects.select_related("subject", "object").prefetch_related(
