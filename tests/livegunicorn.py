@@ -128,6 +128,9 @@ def prepare(env: dict[str, str], collectstatic: bool = True) -> None:
     fixtures = sorted(glob.glob(str(REPO / "fixtures" / "*.json")))
     if fixtures:
         manage(env, "loaddata", *fixtures)
+        # As `make load` does: loaddata records no history, so the changes feed would start empty without this.
+        if (REPO / "facts" / "management" / "commands" / "backfill_history.py").exists():
+            manage(env, "backfill_history")
     if collectstatic and not (Path(env["STATIC_ROOT"]) / "staticfiles.json").exists():
         manage(env, "collectstatic", "--noinput", "--verbosity", "0")
 
