@@ -32,11 +32,12 @@ def test_csv_streams_every_row_whatever_the_page_size(api, resource):
 
 def test_csv_by_accept_header_follows_filters_and_flattens_references(api):
     rows = csv_rows(api.get("/api/v1/events/?actor=antony-blinken&type=041", HTTP_ACCEPT="text/csv"))
-    assert [row["title"] for row in rows] == ["Blinken's call with Nikol Pashinyan", "Blinken's call with Ilham Aliyev"]
-    assert rows[1]["participants"] == "antony-blinken:initiator | ilham-aliyev:target"
-    assert rows[1]["type"] == "041"
-    assert rows[1]["date_text"] == "Sunday" and rows[1]["date_start"] == "2023-04-30"
-    assert "Blinken also spoke Sunday with Azerbaijan President Ilham Aliyev" in rows[1]["evidence"]
+    assert [row["title"] for row in rows] == ["Blinken's call with Ilham Aliyev"]
+    (call,) = rows
+    assert call["participants"] == "antony-blinken:initiator | ilham-aliyev:target"
+    assert call["type"] == "041"
+    assert call["date_text"] == "Sunday" and call["date_start"] == "2023-04-30"
+    assert "Blinken also spoke Sunday with Azerbaijan President Ilham Aliyev" in call["evidence"]
 
 
 def test_csv_columns_follow_fields(api):

@@ -78,7 +78,7 @@ def test_served_api_answers_filters_formats_and_errors(server):
     assert status == 200 and content_type == "application/json"
     page = json.loads(text)
     assert page["count"] == 7
-    assert "Blinken's call with Nikol Pashinyan" in {e["title"] for e in page["results"]}
+    assert "Blinken speaks with Nikol Pashinyan" in {e["title"] for e in page["results"]}
 
     status, _, text = fetch(f"{server}/api/v1/statements/?speaker=vedant-patel&fields=kind,speaker")
     assert [(s["kind"], s["speaker"]["name"]) for s in json.loads(text)["results"]] == [("quote", "Vedant Patel")] * 3
