@@ -3,13 +3,15 @@
 Each service is keyword-only (`<entity>_<action>(*, ...)`), validates every object it is about to write with the
 model's own `full_clean()` (the same rules the admin applies), collects every problem, nested ones included, and
 raises a single `FactValidationError` before anything is written. The writes themselves run in one transaction, so
-a fact is never half-written.
+a fact is never half-written. `write_problems()` runs the same checks without writing, for input already known to
+be partly bad, so that the API can name every bad field at once.
 
 Every save and delete is stamped for django-simple-history: the acting user (when given; inside a request the
 history middleware supplies it anyway) and the curator's reason for the change.
 """
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
+from contextvars import ContextVar
 from typing import Any
 
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
@@ -58,6 +60,31 @@ def _flatten(detail: Mapping | Sequence, prefix: str = "") -> dict[str, list[str
         else:
             flat[name] = [str(v) for v in value] if isinstance(value, list) else [str(value)]
     return flat
+
+
+# Set by write_problems(): the input fields already found invalid upstream, and that nothing must be written.
+_CHECKING: ContextVar[frozenset[str] | None] = ContextVar("facts_services_checking", default=None)
+
+
+def _skipped() -> frozenset[str]:
+    return _CHECKING.get() or frozenset()
+
+
+def write_problems(service: Callable[..., Any], *, invalid: Collection[str] = (), **kwargs) -> "ErrorDetail":
+    """Every problem `service(**kwargs)` would report, without writing anything.
+
+    For input in which some fields (named in `invalid`) were already found bad upstream (an unknown slug, a
+    malformed item): the other parts are still checked, so one answer can name every bad field. The invalid
+    fields are left out of the checks rather than reported again.
+    """
+    token = _CHECKING.set(frozenset(invalid))
+    try:
+        service(**kwargs)
+    except FactValidationError as exc:
+        return {key: value for key, value in exc.detail.items() if key not in invalid}
+    finally:
+        _CHECKING.reset(token)
+    return {}
 
 
 class DependentsExist(Exception):
@@ -215,12 +242,16 @@ def _write_fact(
 ) -> models.Model:
     """Validate the fact and all its parts, raise every problem at once, else write everything in one transaction."""
     creating = fact.pk is None
+    skipped = _skipped()
     errors: ErrorDetail = {}
     _check_reason(reason, errors)
     _assign(fact, fields)
-    spans, evidence_errors = _evidence_errors(evidence, creating=creating)
+    if "evidence" in skipped:
+        spans, evidence_errors = [], None
+    else:
+        spans, evidence_errors = _evidence_errors(evidence, creating=creating)
     _resolve_dates(fact, fields, [s for s in spans if s.source_id], errors)
-    for field, messages in _clean(fact).items():
+    for field, messages in _clean(fact, exclude=skipped).items():
         errors.setdefault(field, messages)
     if evidence_errors:
         errors["evidence"] = evidence_errors
@@ -228,6 +259,8 @@ def _write_fact(
         extra_checks(errors)
     if errors:
         raise FactValidationError(errors)
+    if _CHECKING.get() is not None:
+        return fact
     with transaction.atomic():
         _save_fact(fact, user=user, reason=reason)
         if evidence is not None:
@@ -277,7 +310,7 @@ def _event_write(event: Event, *, fields, participants, evidence, user, reason) 
     holder: dict[str, list[Participant]] = {}
 
     def checks(errors):
-        holder["plan"] = _participant_plan(participants, errors)
+        holder["plan"] = _participant_plan(None if "participants" in _skipped() else participants, errors)
 
     def writes(saved):
         if participants is not None:
@@ -413,9 +446,10 @@ def _actor_write(actor: Actor, *, fields, aliases, user, reason) -> Actor:
     errors: ErrorDetail = {}
     _check_reason(reason, errors)
     _assign(actor, fields)
-    errors.update(_clean(actor))
+    skipped = _skipped()
+    errors.update(_clean(actor, exclude=skipped))
     plan: list[ActorAlias] = []
-    if aliases is not None:
+    if aliases is not None and "aliases" not in skipped:
         item_errors, seen = [], set()
         for item in aliases:
             alias = ActorAlias(name=item.get("name") or "", kind=item.get("kind") or ActorAlias._meta.get_field(
@@ -430,6 +464,8 @@ def _actor_write(actor: Actor, *, fields, aliases, user, reason) -> Actor:
             errors["aliases"] = nested
     if errors:
         raise FactValidationError(errors)
+    if _CHECKING.get() is not None:
+        return actor
     with transaction.atomic():
         _save_fact(actor, user=user, reason=reason)
         if aliases is not None:

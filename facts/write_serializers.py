@@ -11,11 +11,13 @@ Every write takes an optional `reason`, stored in the object's history.
 """
 
 import copy
+from collections.abc import Mapping
 
 from django.core.exceptions import NON_FIELD_ERRORS
 from django.core.exceptions import ValidationError as DjangoValidationError
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
+from rest_framework.fields import SkipField
 from rest_framework.settings import api_settings
 
 from facts import services
@@ -63,6 +65,36 @@ def _request_user(serializer):
     return getattr(request, "user", None)
 
 
+# Form posts from the browsable API carry the CSRF token next to the fields.
+NOT_INPUT = {"csrfmiddlewaretoken"}
+
+
+class StrictInputMixin:
+    """Refuses input fields the serializer does not know, so that a typo ("pasage") is a 400 naming it instead of
+    being silently ignored. Reported together with the other fields' errors."""
+
+    def unknown_fields(self, data) -> dict[str, list[str]]:
+        if not isinstance(data, Mapping):
+            return {}
+        known = ", ".join(name for name, field in self.fields.items() if not field.read_only)
+        return {
+            str(name)[:80]: [f"Unknown field. Known fields: {known}."]
+            for name in data if name not in self.fields and name not in NOT_INPUT
+        }
+
+    def to_internal_value(self, data):
+        unknown = self.unknown_fields(data)
+        try:
+            value = super().to_internal_value(data)
+        except serializers.ValidationError as exc:
+            if unknown and isinstance(exc.detail, dict):
+                raise serializers.ValidationError({**exc.detail, **unknown})
+            raise
+        if unknown:
+            raise serializers.ValidationError(unknown)
+        return value
+
+
 @extend_schema_field({"oneOf": [{"type": "integer"}, {"type": "string"}], "example": 1})
 class SourceRefField(serializers.RelatedField):
     """A source given by its id (a number) or its slug (a string)."""
@@ -89,7 +121,7 @@ class SourceRefField(serializers.RelatedField):
         return value.pk
 
 
-class EvidenceInputSerializer(serializers.Serializer):
+class EvidenceInputSerializer(StrictInputMixin, serializers.Serializer):
     """One passage of a source that supports the fact."""
 
     source = SourceRefField(help_text="The source the passage comes from: its id or its slug.")
@@ -127,7 +159,7 @@ class EvidenceInputSerializer(serializers.Serializer):
         return attrs
 
 
-class ParticipantInputSerializer(serializers.Serializer):
+class ParticipantInputSerializer(StrictInputMixin, serializers.Serializer):
     """An actor's part in an event."""
 
     actor = serializers.SlugRelatedField(
@@ -136,7 +168,7 @@ class ParticipantInputSerializer(serializers.Serializer):
     role = serializers.ChoiceField(choices=ParticipantRole.choices, help_text="The actor's role in the event.")
 
 
-class AliasInputSerializer(serializers.Serializer):
+class AliasInputSerializer(StrictInputMixin, serializers.Serializer):
     """A name, spelling or metonym a source uses for the actor."""
 
     name = serializers.CharField(max_length=ActorAlias._meta.get_field("name").max_length,
@@ -144,7 +176,7 @@ class AliasInputSerializer(serializers.Serializer):
     kind = serializers.ChoiceField(choices=AliasKind.choices, default=AliasKind.NAME, help_text="Kind of alias.")
 
 
-class ServiceWriteSerializer(serializers.ModelSerializer):
+class ServiceWriteSerializer(StrictInputMixin, serializers.ModelSerializer):
     """Base for resources written through a service: hands validated input to it and reports all its errors."""
 
     instance_kwarg = ""  # the service's keyword for the object being updated
@@ -170,8 +202,76 @@ class ServiceWriteSerializer(serializers.ModelSerializer):
     def update(self, instance, validated_data):
         return self._call(type(self).update_service, validated_data, **{self.instance_kwarg: instance})
 
+    def to_internal_value(self, data):
+        """Field errors (an unknown slug, a malformed item), plus what the model's rules find in the other parts.
 
-class ValidatedModelSerializer(serializers.ModelSerializer):
+        DRF stops at field errors, so a blank title or a passage missing from the source would only be reported once
+        the slugs were fixed. Here the service also checks every field and nested item that did parse (writing
+        nothing), so that one 400 names every bad field, nested items by their position in the input.
+        """
+        try:
+            return super().to_internal_value(data)
+        except serializers.ValidationError as exc:
+            if not isinstance(exc.detail, dict) or not isinstance(data, Mapping):
+                raise
+            detail = drf_detail(exc.detail)
+            parsed, positions = self._parsed_parts(data)
+            problems = self._problems_besides(parsed, invalid=set(exc.detail) - set(positions))
+            for name, value in problems.items():
+                if name in positions:
+                    # Items were checked without the bad ones: report them at their place in the input.
+                    if isinstance(value, list) and len(value) == len(positions[name]):
+                        found = {positions[name][i]: drf_detail(item) for i, item in enumerate(value) if item}
+                        detail[name] = dict(sorted({**found, **detail.get(name, {})}.items()))
+                elif name not in detail:
+                    detail[name] = drf_detail(value)
+            raise serializers.ValidationError(detail)
+
+    def _parsed_parts(self, data) -> tuple[dict, dict[str, list[int]]]:
+        """The input fields that pass their own validation, and of nested lists with bad items, the good items.
+
+        Returns the values as to_internal_value() would, and for each partly valid list the input positions of
+        the items it keeps.
+        """
+        parsed, positions = {}, {}
+        for field in self._writable_fields:
+            primitive = field.get_value(data)
+            try:
+                value = field.run_validation(primitive)
+            except (serializers.ValidationError, DjangoValidationError, SkipField):
+                items = self._valid_items(field, primitive)
+                if not items:
+                    continue
+                positions[field.field_name] = [index for index, _ in items]
+                value = [item for _, item in items]
+            self.set_value(parsed, field.source_attrs, value)
+        return parsed, positions
+
+    @staticmethod
+    def _valid_items(field, primitive) -> list[tuple[int, dict]]:
+        if not isinstance(field, serializers.ListSerializer) or not isinstance(primitive, list):
+            return []
+        items = []
+        for index, item in enumerate(primitive):
+            try:
+                items.append((index, field.child.run_validation(item)))
+            except (serializers.ValidationError, DjangoValidationError):
+                continue
+        return items
+
+    def _problems_besides(self, parsed: dict, *, invalid: set[str]) -> dict:
+        parsed.pop("reason", None)
+        if self.instance is None:
+            service, extra = type(self).create_service, {}
+            if "evidence" in self.fields:
+                parsed.setdefault("evidence", [])  # a keyword the create services require; it is in `invalid`
+        else:
+            # A copy: checking assigns the input to the object, which must stay as the view read it.
+            service, extra = type(self).update_service, {self.instance_kwarg: copy.copy(self.instance)}
+        return services.write_problems(service, invalid=invalid, user=None, **extra, **parsed)
+
+
+class ValidatedModelSerializer(StrictInputMixin, serializers.ModelSerializer):
     """Base for single-model resources: `validate()` runs the model's `full_clean()` on the would-be instance."""
 
     def build_instance(self, attrs):
@@ -236,7 +336,9 @@ class EventWriteSerializer(ServiceWriteSerializer):
                   "participants", "evidence", "reason"]
         extra_kwargs = {
             # Blank text is left to the model's full_clean(), so that it is reported together with nested errors.
-            "title": {"allow_blank": True},
+            "id": {"help_text": "The event's id, assigned by the server."},
+            "title": {"allow_blank": True, "help_text": "A short title saying who did what."},
+            "description": {"help_text": "Details the title leaves out."},
             "event_type": {"help_text": "CAMEO code, e.g. 043 (Host a visit)."},
             "parent": {"help_text": "Id of a larger event this one is part of."},
             "date_text": {"help_text": Event._meta.get_field("date_text").help_text + DATE_HELP},
@@ -274,7 +376,9 @@ class StatementWriteSerializer(ServiceWriteSerializer):
         fields = ["id", "speaker", "text", "kind", "channel", "event", "about_actors", "about_places", "about_events",
                   *DATE_FIELDS, "status", "evidence", "reason"]
         extra_kwargs = {
+            "id": {"help_text": "The statement's id, assigned by the server."},
             "text": {"allow_blank": True},
+            "kind": {"help_text": "Direct quote, partial quote or paraphrase."},
             "event": {"help_text": "Id of the event the statement was made at or about."},
             "date_text": {"help_text": Statement._meta.get_field("date_text").help_text + DATE_HELP},
         }
@@ -299,7 +403,12 @@ class RelationWriteSerializer(ServiceWriteSerializer):
     class Meta:
         model = Relation
         fields = ["id", "subject", "object", "type", "description", *DATE_FIELDS, "status", "evidence", "reason"]
-        extra_kwargs = {"date_text": {"help_text": Relation._meta.get_field("date_text").help_text + DATE_HELP}}
+        extra_kwargs = {
+            "id": {"help_text": "The relation's id, assigned by the server."},
+            "type": {"help_text": "How the subject stands to the object."},
+            "description": {"help_text": "Details of the relation as the source states it."},
+            "date_text": {"help_text": Relation._meta.get_field("date_text").help_text + DATE_HELP},
+        }
 
 
 class AffiliationWriteSerializer(ServiceWriteSerializer):
@@ -322,7 +431,10 @@ class AffiliationWriteSerializer(ServiceWriteSerializer):
     class Meta:
         model = Affiliation
         fields = ["id", "person", "organization", "role_title", *DATE_FIELDS, "evidence", "reason"]
-        extra_kwargs = {"date_text": {"help_text": Affiliation._meta.get_field("date_text").help_text + DATE_HELP}}
+        extra_kwargs = {
+            "id": {"help_text": "The affiliation's id, assigned by the server."},
+            "date_text": {"help_text": Affiliation._meta.get_field("date_text").help_text + DATE_HELP},
+        }
 
 
 class ActorWriteSerializer(ServiceWriteSerializer):
@@ -341,6 +453,11 @@ class ActorWriteSerializer(ServiceWriteSerializer):
     class Meta:
         model = Actor
         fields = ["id", "slug", "name", "kind", "country_code", "description", "external", "aliases", "reason"]
+        extra_kwargs = {
+            "id": {"help_text": "The actor's id, assigned by the server; URLs use the slug."},
+            "kind": {"help_text": "Person, state, organization, group or unnamed source."},
+            "description": {"help_text": "A short description."},
+        }
 
 
 class PlaceWriteSerializer(ValidatedModelSerializer):
@@ -356,6 +473,12 @@ class PlaceWriteSerializer(ValidatedModelSerializer):
         model = Place
         fields = ["id", "slug", "name", "kind", "parent", "latitude", "longitude", "coordinates_approximate",
                   "country_code", "description", "external", "reason"]
+        extra_kwargs = {
+            "id": {"help_text": "The place's id, assigned by the server; URLs use the slug."},
+            "name": {"help_text": "The place's name."},
+            "kind": {"help_text": "Region, country, enclave, city, corridor, border, facility or venue."},
+            "description": {"help_text": "A short description."},
+        }
 
 
 class SourceWriteSerializer(ValidatedModelSerializer):
@@ -371,6 +494,13 @@ class SourceWriteSerializer(ValidatedModelSerializer):
         fields = ["id", "slug", "title", "publisher", "url", "published", "language", "text", "checksum",
                   "external", "reason"]
         read_only_fields = ["checksum"]
+        extra_kwargs = {
+            "id": {"help_text": "The source's id, assigned by the server."},
+            "slug": {"help_text": "A readable stable identifier, e.g. us-hosts-armenia-azerbaijan-peace-talks."},
+            "title": {"help_text": "The document's title."},
+            "publisher": {"help_text": "Who published the document."},
+            "url": {"help_text": "Where the document was published online."},
+        }
 
     def validate_text(self, text):
         if self.instance is not None and text != self.instance.text:
@@ -389,6 +519,7 @@ class EventTypeWriteSerializer(ValidatedModelSerializer):
     class Meta:
         model = EventType
         fields = ["code", "label", "description"]
+        extra_kwargs = {"description": {"help_text": "What the code covers, from the CAMEO codebook."}}
 
 
 WRITE_SERIALIZERS = {

@@ -1,34 +1,27 @@
-"""GET /api/v1/changes/: every create, update and delete in order, tombstones for deletions, paged by cursor."""
+"""GET /api/v1/changes/: every create, update and delete in order, tombstones for deletions, paged by cursor, and
+complete enough to mirror the data set from scratch once the fixtures are loaded (`make load` runs backfill_history).
+"""
 
 import base64
 import json
 from datetime import datetime, timedelta, timezone
+from io import StringIO
 
 import pytest
 from django.contrib.auth import get_user_model
-from django.http import HttpResponse
-from django.urls import path
+from django.core.management import call_command
 from rest_framework.test import APIClient
 
 from facts import services
-from facts.changes import ChangesView, UpdatedSinceFilterSet, decode_cursor, encode_cursor
-from facts.models import Actor, Place, RelationType
+from facts.changes import FEED_MODELS, UpdatedSinceFilterSet, decode_cursor, encode_cursor
+from facts.management.commands.backfill_history import CHANGED_REASON, CREATED_REASON
+from facts.models import Actor, Event, Place, Relation, RelationType, Statement
+from tests.article_api import FIXTURE_FILES
 from tests.conftest import make_actor, make_place
 
 T0 = datetime(2026, 1, 5, 9, 0, tzinfo=timezone.utc)
 
-
-def _detail(request, **kwargs):  # pragma: no cover - only reversed, never requested
-    return HttpResponse()
-
-
-urlpatterns = [
-    path("api/v1/changes/", ChangesView.as_view(), name="changes"),
-    path("api/v1/actors/<slug:slug>/", _detail, name="actor-detail"),
-    path("api/v1/relations/<int:pk>/", _detail, name="relation-detail"),
-]
-
-pytestmark = [pytest.mark.django_db, pytest.mark.urls(__name__)]
+pytestmark = pytest.mark.django_db
 
 
 def at(obj, when):
@@ -178,3 +171,100 @@ def test_updated_since_filter_refuses_a_non_date():
     filterset = ActorUpdatedFilterSet({"updated_since": "last week"}, queryset=Actor.objects.all())
     assert not filterset.is_valid()
     assert "updated_since" in filterset.errors
+
+
+# --- Mirroring from scratch: the fixtures are in the feed --------------------------------------------------------
+
+
+def whole_feed(**params) -> list[dict]:
+    """Every change, following `next` links from the first page to the last."""
+    items, page = [], feed(page_size=1000, **params)
+    while True:
+        items.extend(page["results"])
+        if page["next"] is None:
+            return items
+        response = APIClient().get(page["next"])
+        assert response.status_code == 200
+        page = response.json()
+
+
+def load_article():
+    """What `make load` does after migrating."""
+    call_command("loaddata", *FIXTURE_FILES, verbosity=0)
+    out = StringIO()
+    call_command("backfill_history", stdout=out)
+    return out.getvalue()
+
+
+def created_in_feed() -> dict[str, set[int]]:
+    created: dict[str, set[int]] = {}
+    for item in whole_feed():
+        if item["change"] == "created":
+            created.setdefault(item["model"], set()).add(item["id"])
+    return created
+
+
+def test_after_loading_the_fixtures_the_feed_lists_every_row_as_created():
+    assert "Recorded 263 creation(s) and 0 change(s)" in load_article()
+    created = created_in_feed()
+    for name, model in FEED_MODELS.items():
+        ids = set(model.objects.values_list("pk", flat=True))
+        assert ids, name
+        assert created.get(name, set()) == ids, name
+    for model in (Event, Statement, Relation):
+        assert model.objects.count() > 10
+    event = Event.objects.order_by("pk").first()
+    record = event.history.get(history_type="+")
+    assert record.history_change_reason == CREATED_REASON and record.history_user is None
+    # loaddata's about-links leave "updated" records on statements; their creation is dated just before.
+    statements = whole_feed(model="statement")
+    for statement in Statement.objects.filter(about_actors__isnull=False).distinct():
+        changes = [i["change"] for i in statements if i["id"] == statement.pk]
+        assert changes[0] == "created" and set(changes[1:]) == {"updated"}, statement.pk
+
+
+def test_loading_again_records_no_second_creation():
+    load_article()
+    records = {name: model.history.count() for name, model in FEED_MODELS.items() if name != "statement"}
+    assert "Recorded 0 creation(s) and 0 change(s)" in load_article()
+    # Statements get "updated" records when loaddata sets their about-links again; nothing else changes.
+    assert {name: model.history.count() for name, model in FEED_MODELS.items() if name != "statement"} == records
+    for name, model in FEED_MODELS.items():
+        assert model.history.filter(history_type="+").count() == model.objects.count(), name
+
+
+def test_rows_created_through_services_keep_their_own_creation_record():
+    load_article()
+    armenia = services.actor_create(slug="armenia-2", name="Armenia", kind="state", country_code="AM",
+                                    reason="Curated")
+    load_article()
+    assert [(r.history_type, r.history_change_reason) for r in armenia.history.all()] == [("+", "Curated")]
+
+
+def test_a_fixture_fact_deleted_by_a_curator_and_reloaded_reappears_in_the_feed():
+    load_article()
+    event = Event.objects.filter(statements__isnull=True, children__isnull=True, mentioned_in__isnull=True).first()
+    pk = event.pk
+    services.instance_delete(instance=event, reason="Duplicate")
+    load_article()
+    changes = [item["change"] for item in whole_feed(model="event") if item["id"] == pk]
+    assert changes == ["created", "deleted", "created"]
+    assert Event.objects.filter(pk=pk).exists()
+
+
+def test_a_curators_change_undone_by_a_reload_is_recorded_and_kept_in_the_history():
+    load_article()
+    curator = get_user_model().objects.create_user("curator")
+    event = Event.objects.order_by("pk").first()
+    article_title = event.title
+    services.event_update(event=event, title="Renamed by a curator", status="verified", user=curator,
+                          reason="Checked")
+    assert "Recorded 0 creation(s) and 1 change(s)" in load_article()
+    event.refresh_from_db()
+    assert event.title == article_title
+    latest, curated = event.history.all()[:2]
+    assert (latest.history_type, latest.history_change_reason, latest.title) == ("~", CHANGED_REASON, article_title)
+    assert (curated.history_user, curated.title, curated.status) == (curator, "Renamed by a curator", "verified")
+    changes = [item["change"] for item in whole_feed(model="event") if item["id"] == event.pk]
+    assert changes == ["created", "updated", "updated"]
+    assert "Recorded 0 creation(s) and 0 change(s)" in load_article()

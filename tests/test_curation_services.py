@@ -255,3 +255,25 @@ def test_evidence_without_a_source_is_named(cast):
         services.relation_create(subject=cast["armenia"], object=cast["azerbaijan"], type=RelationType.RIVAL_OF,
                                  evidence=[{"quote": "The two sides"}])
     assert raised.value.detail["evidence"][0]["source"] == ["This field cannot be null."]
+
+
+def test_write_problems_checks_without_writing_and_skips_fields_found_bad_upstream(source, cast):
+    make_event_type()
+    counts = (Event.objects.count(), Participant.objects.count(), EvidenceSpan.objects.count(),
+              Event.history.count())
+    valid = {"title": "Talks", "event_type_id": "043", "participants": [{"actor": cast["armenia"], "role": "party"}],
+             "evidence": [{"source": source, "quote": HOSTED}]}
+    assert services.write_problems(services.event_create, **valid) == {}
+    # The place was an unknown slug upstream: not reported again; the blank title and the bad passage are.
+    problems = services.write_problems(
+        services.event_create, invalid={"place"},
+        **{**valid, "title": "", "evidence": [{"source": source, "quote": "never said"}]},
+    )
+    assert set(problems) == {"title", "evidence"}
+    assert problems["evidence"][0]["quote"]
+    # Evidence found bad upstream is not required again either.
+    assert services.write_problems(services.event_create, invalid={"evidence"}, **{**valid, "evidence": []}) == {}
+    assert counts == (Event.objects.count(), Participant.objects.count(), EvidenceSpan.objects.count(),
+                      Event.history.count())
+    # Outside write_problems the services write again.
+    assert services.event_create(**valid).pk is not None

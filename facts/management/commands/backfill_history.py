@@ -1,0 +1,117 @@
+"""`manage.py backfill_history`: record what raw writes (loaddata) left out of the history, so the feed is complete.
+
+`loaddata` saves rows raw, and django-simple-history records nothing for raw saves (only the many-to-many links
+it sets leave "updated" records). Without this command the article fixtures would be missing from
+`GET /api/v1/changes/` and a client could not mirror the data set from scratch. Through the library's own
+`bulk_history_create`, it records:
+
+- "created" for each row whose history has no creation since its last deletion: rows never recorded, rows
+  recorded only through their links, and rows that a reload brought back after a curator deleted them (a mirror saw
+  the tombstone; it must see the row come back);
+- "updated" for each row whose values differ from its latest history record: a fixture row that a reload set back
+  to the article's version after a curator changed it. The curator's version stays in the history (the admin can
+  revert to it), and mirrors learn that the row changed.
+
+Unlike simple-history's `populate_history --auto`, which skips a whole model as soon as it has any history (so
+fixture rows loaded after a curator's first change would never appear), this looks at each row and leaves rows
+whose history is complete alone, which makes it safe to run again: `make load` runs it after every `loaddata`.
+"""
+
+from datetime import datetime, timedelta, timezone
+from itertools import islice
+
+from django.core.management.base import BaseCommand
+from django.db import transaction
+from django.db.models import Exists, OuterRef, Subquery, Value
+from django.db.models.functions import Coalesce
+
+from facts.changes import FEED_MODELS
+
+CREATED_REASON = "Initial version: loaded without history (fixtures)"
+CHANGED_REASON = "Changed without history: fixtures reloaded over it"
+BATCH_SIZE = 500
+# Before any history: stands in for "never deleted" in the comparison below.
+EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
+# Timestamps are not what a change is about: loaddata sets them back to the fixture's values.
+UNCOMPARED = {"created_at", "updated_at"}
+
+
+def batches(queryset):
+    rows = queryset.iterator(chunk_size=BATCH_SIZE)
+    while batch := list(islice(rows, BATCH_SIZE)):
+        yield batch
+
+
+def rows_without_creation(model):
+    """Rows of `model` whose history records no creation after their last deletion (if any).
+
+    Each row is annotated with `first_recorded`: the time of its earliest record since then (a statement's
+    about-links set by loaddata leave "updated" records), or None.
+    """
+    history = model.history.model.objects
+    last_deleted = history.filter(id=OuterRef("pk"), history_type="-").order_by("-history_date")
+    since_deletion = history.filter(id=OuterRef("pk"), history_date__gt=OuterRef("last_deleted"))
+    return (
+        model._default_manager.annotate(
+            last_deleted=Coalesce(Subquery(last_deleted.values("history_date")[:1]), Value(EPOCH))
+        )
+        .filter(~Exists(since_deletion.filter(history_type="+")))
+        .annotate(first_recorded=Subquery(since_deletion.order_by("history_date").values("history_date")[:1]))
+        .order_by("pk")
+    )
+
+
+def record_creations(model) -> int:
+    """Record a "created" history entry for every row of `model` that needs one (see above); return how many."""
+    recorded = 0
+    for batch in batches(rows_without_creation(model)):
+        for row in batch:
+            if row.first_recorded is not None:
+                # Just before the row's first recorded change, so the feed reads "created" before "updated".
+                row._history_date = row.first_recorded - timedelta(microseconds=1)
+        model.history.bulk_history_create(batch, default_change_reason=CREATED_REASON)
+        recorded += len(batch)
+    return recorded
+
+
+def drifted_rows(model):
+    """Rows of `model` whose values differ from their latest history record, in batches."""
+    history = model.history.model.objects
+    compared = [f.attname for f in model.history.model.tracked_fields if f.attname not in UNCOMPARED]
+    latest = history.filter(id=OuterRef("pk")).order_by("-history_date", "-history_id").values("history_id")[:1]
+    rows = model._default_manager.annotate(latest_record=Subquery(latest)).filter(latest_record__isnull=False)
+    for batch in batches(rows.order_by("pk")):
+        records = history.in_bulk([row.latest_record for row in batch])
+        yield [
+            row for row in batch
+            if any(getattr(row, name) != getattr(records[row.latest_record], name) for name in compared)
+        ]
+
+
+def record_changes(model) -> int:
+    """Record an "updated" history entry for every row changed behind the history's back; return how many."""
+    recorded = 0
+    for batch in drifted_rows(model):
+        if batch:
+            model.history.bulk_history_create(batch, update=True, default_change_reason=CHANGED_REASON)
+            recorded += len(batch)
+    return recorded
+
+
+class Command(BaseCommand):
+    help = (
+        "Record in the history what loaddata left out: each row without a recorded creation as created, each row "
+        "whose values differ from its latest record as updated. Rows with complete history are untouched; safe "
+        "to run again."
+    )
+
+    def handle(self, *args, **options):
+        created = changed = 0
+        # One transaction: the feed never shows half a backfill.
+        with transaction.atomic():
+            for name, model in FEED_MODELS.items():
+                new, updated = record_creations(model), record_changes(model)
+                created, changed = created + new, changed + updated
+                if (new or updated) and options["verbosity"] >= 2:
+                    self.stdout.write(f"{name}: {new} created, {updated} updated")
+        self.stdout.write(f"Recorded {created} creation(s) and {changed} change(s) missing from the history.")
