@@ -20,8 +20,9 @@ install-dev: $(BIN)/python
 migrate: install
 	$(BIN)/python manage.py migrate --noinput
 
+# Loads the article fixtures once (a second run keeps curators' edits) and records them in the history.
 load: migrate
-	$(BIN)/python manage.py loaddata fixtures/*.json
+	$(BIN)/python manage.py load_article
 
 serve: load
 	$(BIN)/python manage.py runserver $(HOST)

@@ -8,7 +8,6 @@ The database is migrated and loaded with the article fixtures, exactly as the RE
 from __future__ import annotations
 
 import contextlib
-import glob
 import os
 import secrets
 import signal
@@ -125,12 +124,7 @@ def manage(env: dict[str, str], *args: str, timeout: int = 300) -> subprocess.Co
 def prepare(env: dict[str, str], collectstatic: bool = True) -> None:
     """Migrate, load the article fixtures and collect static files, as a deployment would."""
     manage(env, "migrate", "--noinput")
-    fixtures = sorted(glob.glob(str(REPO / "fixtures" / "*.json")))
-    if fixtures:
-        manage(env, "loaddata", *fixtures)
-        # As `make load` does: loaddata records no history, so the changes feed would start empty without this.
-        if (REPO / "facts" / "management" / "commands" / "backfill_history.py").exists():
-            manage(env, "backfill_history")
+    manage(env, "load_article")
     if collectstatic and not (Path(env["STATIC_ROOT"]) / "staticfiles.json").exists():
         manage(env, "collectstatic", "--noinput", "--verbosity", "0")
 
