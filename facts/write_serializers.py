@@ -11,6 +11,7 @@ Every write takes an optional `reason`, stored in the object's history.
 """
 
 import copy
+import re
 from collections.abc import Mapping
 
 from django.core.exceptions import NON_FIELD_ERRORS
@@ -58,6 +59,21 @@ def reason_field():
         help_text="Why you make this change; stored with the object's history (at most "
                   f"{services.REASON_MAX_LENGTH} characters).",
     )
+
+
+SLUG_RE = re.compile(r"[-a-zA-Z0-9_]+")
+
+
+class SlugRefField(serializers.SlugRelatedField):
+    """A reference by slug that refuses a malformed slug before the lookup: PostgreSQL rejects some characters in
+    a query parameter (NUL) with an error instead of finding nothing."""
+
+    default_error_messages = {"malformed": "“{value}” is not a slug (letters, digits, hyphens and underscores)."}
+
+    def to_internal_value(self, data):
+        if isinstance(data, str) and not SLUG_RE.fullmatch(data):
+            self.fail("malformed", value=data[:60].replace("\x00", "\\0"))
+        return super().to_internal_value(data)
 
 
 def _request_user(serializer):
@@ -162,7 +178,7 @@ class EvidenceInputSerializer(StrictInputMixin, serializers.Serializer):
 class ParticipantInputSerializer(StrictInputMixin, serializers.Serializer):
     """An actor's part in an event."""
 
-    actor = serializers.SlugRelatedField(
+    actor = SlugRefField(
         slug_field="slug", queryset=Actor.objects.all(), help_text="The actor's slug."
     )
     role = serializers.ChoiceField(choices=ParticipantRole.choices, help_text="The actor's role in the event.")
@@ -317,7 +333,7 @@ class EventWriteSerializer(ServiceWriteSerializer):
     update_service = staticmethod(services.event_update)
     instance_kwarg = "event"
 
-    place = serializers.SlugRelatedField(
+    place = SlugRefField(
         slug_field="slug", queryset=Place.objects.all(), required=False, allow_null=True,
         help_text="Where it happened: the place's slug.",
     )
@@ -352,13 +368,13 @@ class StatementWriteSerializer(ServiceWriteSerializer):
     update_service = staticmethod(services.statement_update)
     instance_kwarg = "statement"
 
-    speaker = serializers.SlugRelatedField(slug_field="slug", queryset=Actor.objects.all(),
+    speaker = SlugRefField(slug_field="slug", queryset=Actor.objects.all(),
                                            help_text="Who said it: the actor's slug.")
-    about_actors = serializers.SlugRelatedField(
+    about_actors = SlugRefField(
         slug_field="slug", queryset=Actor.objects.all(), many=True, required=False, default=list,
         help_text="Slugs of the actors the statement is about.",
     )
-    about_places = serializers.SlugRelatedField(
+    about_places = SlugRefField(
         slug_field="slug", queryset=Place.objects.all(), many=True, required=False, default=list,
         help_text="Slugs of the places the statement is about.",
     )
@@ -391,9 +407,9 @@ class RelationWriteSerializer(ServiceWriteSerializer):
     update_service = staticmethod(services.relation_update)
     instance_kwarg = "relation"
 
-    subject = serializers.SlugRelatedField(slug_field="slug", queryset=Actor.objects.all(),
+    subject = SlugRefField(slug_field="slug", queryset=Actor.objects.all(),
                                            help_text="The first actor: its slug.")
-    object = serializers.SlugRelatedField(slug_field="slug", queryset=Actor.objects.all(),
+    object = SlugRefField(slug_field="slug", queryset=Actor.objects.all(),
                                           help_text="The second actor: its slug.")
     evidence = EvidenceInputSerializer(
         many=True, help_text="Passages that support the relation (at least one); on update the list replaces them."
@@ -418,9 +434,9 @@ class AffiliationWriteSerializer(ServiceWriteSerializer):
     update_service = staticmethod(services.affiliation_update)
     instance_kwarg = "affiliation"
 
-    person = serializers.SlugRelatedField(slug_field="slug", queryset=Actor.objects.all(),
+    person = SlugRefField(slug_field="slug", queryset=Actor.objects.all(),
                                           help_text="The person (or unnamed source): its slug.")
-    organization = serializers.SlugRelatedField(slug_field="slug", queryset=Actor.objects.all(),
+    organization = SlugRefField(slug_field="slug", queryset=Actor.objects.all(),
                                                 help_text="The state, organization or group: its slug.")
     evidence = EvidenceInputSerializer(
         many=True, help_text="Passages that support the affiliation (at least one); on update they replace the "
@@ -463,7 +479,7 @@ class ActorWriteSerializer(ServiceWriteSerializer):
 class PlaceWriteSerializer(ValidatedModelSerializer):
     """A place in the hierarchy."""
 
-    parent = serializers.SlugRelatedField(
+    parent = SlugRefField(
         slug_field="slug", queryset=Place.objects.all(), required=False, allow_null=True,
         help_text="The enclosing place: its slug.",
     )

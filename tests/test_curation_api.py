@@ -358,6 +358,21 @@ def test_bad_nested_statement_is_400_naming_every_bad_field_and_writes_nothing(w
     assert row_counts() == before
 
 
+def test_a_malformed_slug_reference_is_400_naming_the_field_not_a_database_error(world):
+    # PostgreSQL refuses a NUL in a query parameter outright; the reference must be refused before the lookup.
+    client = token_client(user_with("add_statement"))
+    before = row_counts()
+    response = client.post(f"{API}/statements/", {
+        "speaker": "vedant\x00patel", "kind": "quote", "text": "s", "about_actors": ["arm enia"],
+        "evidence": [{"source": world.source.pk, "quote": PATEL_QUOTE}],
+    }, format="json")
+    assert response.status_code == 400
+    errors = response.json()["errors"]
+    assert "is not a slug" in errors["speaker"][0]
+    assert "is not a slug" in str(errors["about_actors"])
+    assert row_counts() == before
+
+
 def test_a_fact_without_evidence_is_refused(world):
     client = token_client(user_with("add_relation"))
     payload = {**BY_PATH["relations"].create(world), "evidence": []}
