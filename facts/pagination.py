@@ -1,20 +1,30 @@
 """Pagination for every list: numbered pages by default, a keyset cursor for bulk export.
 
 Numbered pages (`page`, `page_size`) suit people browsing; they need a COUNT and an OFFSET, and deep offsets get
-slower as the table grows. Cursor mode (`mode=cursor`, then follow `next`) orders by id and resumes after the last id
-seen, so page 10,000 costs what page 1 costs. Both modes validate their parameters and refuse bad values with a 400
-naming the parameter, rather than silently clipping them.
+slower as the table grows. The count is capped (CappedCountPaginator): it stops after COUNT_CAP matching rows, so a
+page of a million-row list never counts a million rows; `count_is_exact` says whether `count` is the exact total.
+Cursor mode (`mode=cursor`, then follow `next`) orders by id and resumes after the last id seen, so page 10,000 costs
+what page 1 costs. Both modes validate their parameters and refuse bad values with a 400 naming the parameter,
+rather than silently clipping them.
 """
 
 from base64 import b64decode
 
+from django.core.paginator import Paginator
 from django.utils.encoding import force_str
+from django.utils.functional import cached_property
 from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.pagination import BasePagination, CursorPagination, PageNumberPagination
+from rest_framework.response import Response
 
 DEFAULT_PAGE_SIZE = 50
 MAX_PAGE_SIZE = 500
 MODES = ("page", "cursor")
+# Numbered pages count matching rows up to this many (or to the end of the requested page, if further). Above it,
+# `count` is a lower bound and `count_is_exact` is false.
+COUNT_CAP = 10_000
+# A page number beyond any realistic list; keeps LIMIT within a 64-bit integer on every database.
+MAX_PAGE_NUMBER = 10**12
 
 
 def parse_page_size(request) -> int:
@@ -114,8 +124,17 @@ class FactPagination(BasePagination):
             "properties": {
                 "count": {
                     "type": "integer",
-                    "description": "Number of items matching the filters, over all pages. Absent in cursor mode.",
+                    "description": f"Number of items matching the filters, over all pages, when `count_is_exact` is "
+                                   f"true. Counting stops after {COUNT_CAP:,} items (or at the end of the requested "
+                                   f"page, if that is further): when more match, `count` is that cap, the true total "
+                                   f"is larger, and `count_is_exact` is false. Absent in cursor mode.",
                     "example": 12,
+                },
+                "count_is_exact": {
+                    "type": "boolean",
+                    "description": "True when `count` is the exact total; false when it is a lower bound (more "
+                                   "items match than were counted). Absent in cursor mode.",
+                    "example": True,
                 },
                 "next": {
                     "type": "string",
@@ -141,12 +160,14 @@ class FactPagination(BasePagination):
 
         return [
             param("page", {"type": "integer", "minimum": 1},
-                  "Page number, from 1 (numbered mode only). A page past the last one answers 404."),
+                  "Page number, from 1, or `last` (numbered mode only). A page past the last one answers 404. "
+                  "`last` needs the exact total, so it counts every matching item."),
             param("page_size", {"type": "integer", "minimum": 1, "maximum": MAX_PAGE_SIZE,
                                 "default": DEFAULT_PAGE_SIZE},
                   f"Items per page, 1 to {MAX_PAGE_SIZE} (default {DEFAULT_PAGE_SIZE}); other values answer 400."),
             param("mode", {"type": "string", "enum": list(MODES), "default": "page"},
-                  "Pagination mode. `page` (default): numbered pages with a total `count`. `cursor`: for bulk "
+                  f"Pagination mode. `page` (default): numbered pages with a `count` (exact up to {COUNT_CAP:,}, a "
+                  "lower bound above, see `count_is_exact`). `cursor`: for bulk "
                   "export, pages ordered by id with no `count`; start with `mode=cursor` and follow `next` until it "
                   "is null. Every cursor page costs the same however deep it is. `ordering` and `page` cannot be "
                   "combined with cursor mode."),
@@ -155,11 +176,53 @@ class FactPagination(BasePagination):
         ]
 
 
+class CappedCountPaginator(Paginator):
+    """A Django Paginator whose count stops after `limit` rows: SELECT COUNT(*) FROM (... LIMIT n).
+
+    An exact COUNT(*) of a million-row list costs a full scan on every page; counting at most COUNT_CAP rows costs
+    what the page query costs. `reach(number)` extends the limit past the end of a requested deep page, so that page
+    number is still valid and `has_next` still knows whether a further row exists.
+    """
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.limit = COUNT_CAP + 1
+        self.exact = False
+
+    def reach(self, number: int) -> None:
+        """Count far enough to tell whether page `number` exists and whether another page follows it."""
+        self.limit = max(COUNT_CAP, number * self.per_page) + 1
+
+    def count_all(self) -> None:
+        """Count every row (for `page=last`, which needs the true total)."""
+        self.exact = True
+
+    @cached_property
+    def count(self) -> int:
+        if self.exact:
+            return super().count
+        counted = self.object_list.order_by()[:self.limit].count()
+        self.exact = counted < self.limit
+        return counted
+
+    @property
+    def is_exact(self) -> bool:
+        """Whether `count` is the true total (counting first, since counting is what finds out)."""
+        self.count
+        return self.exact
+
+    @property
+    def reported_count(self) -> int:
+        """`count` for the envelope: the total when exact, else the cap (the true total is larger)."""
+        return self.count if self.is_exact else self.limit - 1
+
+
 class NumberedPagination(PageNumberPagination):
-    """Numbered pages whose bad page numbers are refused with a 400 naming `page`."""
+    """Numbered pages with a capped count, whose bad page numbers are refused with a 400 naming `page`."""
 
     page_size_query_param = "page_size"
     max_page_size = MAX_PAGE_SIZE
+    django_paginator_class = CappedCountPaginator
 
     def get_page_size(self, request):
         return self.page_size
@@ -167,22 +230,39 @@ class NumberedPagination(PageNumberPagination):
     def get_page_number(self, request, paginator):
         raw = request.query_params.get(self.page_query_param) or "1"
         if raw in self.last_page_strings:
+            paginator.count_all()
             return paginator.num_pages
         try:
             number = int(raw)
         except ValueError:
             raise ValidationError({"page": [f"Must be a whole number from 1, or “last”; got “{raw[:40]}”."]})
-        if number < 1:
-            raise ValidationError({"page": [f"Must be 1 or more; got {number}."]})
+        if not 1 <= number <= MAX_PAGE_NUMBER:
+            raise ValidationError({"page": [f"Must be from 1 to {MAX_PAGE_NUMBER}; got {number}."]})
+        paginator.reach(number)
         return number
 
     def paginate_queryset(self, queryset, request, view=None):
         try:
             return super().paginate_queryset(queryset, request, view)
         except NotFound:
+            # The page is past the end, so the capped count reached the end too: it is the exact total.
             raise NotFound(force_str(f"Page {request.query_params.get('page')} does not exist: "
                                      f"there are {self._num_pages(queryset)} page(s) at this page size."))
 
     def _num_pages(self, queryset):
-        return self.django_paginator_class(queryset, self.page_size).num_pages
+        paginator = self.django_paginator_class(queryset, self.page_size)
+        raw = self.request.query_params.get(self.page_query_param, "")
+        if raw.isdigit():
+            paginator.reach(int(raw))
+        return paginator.num_pages
+
+    def get_paginated_response(self, data):
+        paginator = self.page.paginator
+        return Response({
+            "count": paginator.reported_count,
+            "count_is_exact": paginator.is_exact,
+            "next": self.get_next_link(),
+            "previous": self.get_previous_link(),
+            "results": data,
+        })
 

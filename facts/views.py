@@ -253,8 +253,9 @@ class EventViewSet(CurationMixin, FactsViewSet):
     """Events: who did what, where and when, with CAMEO type, participants and evidence."""
 
     queryset = Event.objects.select_related("event_type", "place", "parent").prefetch_related(
+        # Ordered by the key columns: the model's default ("event", "id") would join facts_event just to sort.
         into_list("participants", Participant.objects.select_related("actor").only(
-            "id", "event_id", "role", *(f"actor__{f}" for f in ACTOR_REF_FIELDS))),
+            "id", "event_id", "role", *(f"actor__{f}" for f in ACTOR_REF_FIELDS)).order_by("event_id", "id")),
         evidence_prefetch("event"),
     ).order_by("date_start", "id")
     serializer_class = serializers.EventSerializer

@@ -1,0 +1,232 @@
+"""What keeps the read API fast at scale: few queries per page, a capped count, indexable search and place queries.
+
+The timings themselves are measured by the benchmark (bench/, README "Benchmark"); these tests pin down the query
+shapes that make them possible, on the article fixtures.
+"""
+
+import pytest
+from django.db import connection
+from django.db.models import Exists, OuterRef, Q
+from django.test.utils import CaptureQueriesContext
+
+from article_api import get_json, results
+from article_api import api_fixture, article_fixture  # noqa: F401  (pytest fixtures)
+from facts import pagination
+from facts.filtersets import EventFilterSet, StatementFilterSet
+from facts.models import Actor, ActorAlias, Event, Participant, Place, Statement
+
+pytestmark = pytest.mark.django_db
+
+postgres_only = pytest.mark.skipif(connection.vendor != "postgresql",
+                                   reason="pg_trgm indexes and EXPLAIN plans exist only on PostgreSQL")
+
+# Every list, with the filters that reach into other tables (place hierarchy, search, actors, references), and the
+# most queries a page may take: the count, the page, and one per prefetched relation. Statements prefetch four
+# relations (the actors, places and events they are about, and evidence), so they take 6; a `place:` or `actor:`
+# reference costs one lookup more, which validates it (an unknown slug is a 400).
+LIST_URLS = [
+    ("/api/v1/events/", 4),
+    ("/api/v1/events/?place=azerbaijan", 5),
+    ("/api/v1/events/?place=south-caucasus&type=04", 5),
+    ("/api/v1/events/?search=colonna", 4),
+    ("/api/v1/events/?actor=antony-blinken&date_after=2022-01-01", 5),
+    ("/api/v1/statements/", 6),
+    ("/api/v1/statements/?about=place:azerbaijan", 7),
+    ("/api/v1/statements/?search=lachin", 6),
+    ("/api/v1/relations/", 3),
+    ("/api/v1/relations/?search=armenia", 3),
+    ("/api/v1/actors/", 3),
+    ("/api/v1/actors/?search=a", 3),
+    ("/api/v1/places/", 2),
+    ("/api/v1/places/?within=south-caucasus", 3),
+    ("/api/v1/sources/", 2),
+    ("/api/v1/event-types/", 2),
+]
+
+
+def page_queries(api, url: str, size: int) -> list[str]:
+    with CaptureQueriesContext(connection) as queries:
+        page = get_json(api, f"{url}{'&' if '?' in url else '?'}page_size={size}")
+    assert len(page["results"]) == min(size, page["count"]) >= 1, (url, size, page["count"])
+    return [q["sql"] for q in queries.captured_queries]
+
+
+@pytest.mark.parametrize("url, most", LIST_URLS)
+def test_every_list_takes_few_queries_whatever_the_page_size(api, url, most):
+    small, large = page_queries(api, url, 1), page_queries(api, url, 2)
+    assert len(small) == len(large) <= most, (url, large)
+
+
+def test_place_filter_walks_the_hierarchy_inside_the_page_query(api):
+    queries = page_queries(api, "/api/v1/events/?place=south-caucasus", 2)
+    # One query finds the place by slug; no query loads the hierarchy into Python.
+    assert not [sql for sql in queries if 'FROM "facts_place"' in sql and "WHERE" not in sql]
+    assert sum("WITH RECURSIVE" in sql for sql in queries) == 2  # the count and the page
+
+
+def test_place_filter_still_finds_every_descendant_and_survives_a_cycle(api):
+    expected = set(Event.objects.filter(place__slug__in=["azerbaijan", "nagorno-karabakh", "lachin-corridor", "baku"])
+                   .values_list("id", flat=True))
+    assert {e["id"] for e in results(api, "/api/v1/events/?place=azerbaijan")} == expected
+    # Place.clean() refuses cycles, but a bulk update can bypass it: the query must still terminate, with every
+    # place on the cycle and below it.
+    Place.objects.filter(slug="south-caucasus").update(parent=Place.objects.get(slug="baku"))
+    everything_under_the_region = {e["id"] for e in results(api, "/api/v1/events/?place=south-caucasus")}
+    assert everything_under_the_region > expected
+    assert {e["id"] for e in results(api, "/api/v1/events/?place=azerbaijan")} == everything_under_the_region
+
+
+def test_participant_prefetch_sorts_without_joining_events(api):
+    queries = page_queries(api, "/api/v1/events/", 2)
+    prefetch = [sql for sql in queries if sql.startswith('SELECT "facts_participant"')]
+    assert len(prefetch) == 1 and 'JOIN "facts_event"' not in prefetch[0]
+
+
+# Capped count ---------------------------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def cap_of_5(monkeypatch):
+    monkeypatch.setattr(pagination, "COUNT_CAP", 5)
+
+
+def test_count_below_the_cap_is_exact(api):
+    page = get_json(api, "/api/v1/events/?page_size=2")
+    assert (page["count"], page["count_is_exact"]) == (Event.objects.count(), True)
+
+
+def test_count_above_the_cap_is_the_cap_and_says_it_is_not_exact(api, cap_of_5):
+    with CaptureQueriesContext(connection) as queries:
+        page = get_json(api, "/api/v1/events/?page_size=2")
+    assert (page["count"], page["count_is_exact"], len(page["results"])) == (5, False, 2)
+    count_sql = [q["sql"] for q in queries.captured_queries if "COUNT(" in q["sql"].upper()]
+    assert len(count_sql) == 1 and "LIMIT 6" in count_sql[0]
+
+
+def test_page_links_walk_past_the_cap_to_the_exact_end(api, cap_of_5):
+    total = Event.objects.count()
+    page, ids, counts = get_json(api, "/api/v1/events/?page_size=2"), [], []
+    while True:
+        ids += [e["id"] for e in page["results"]]
+        counts.append((page["count"], page["count_is_exact"]))
+        if not page["next"]:
+            break
+        page = get_json(api, page["next"])
+    assert ids == list(Event.objects.order_by("date_start", "id").values_list("id", flat=True))
+    # Each deeper page counts far enough to know a next page exists; the last page knows the total.
+    assert counts[0] == (5, False) and counts[3] == (8, False) and counts[-1] == (total, True)
+    assert get_json(api, page["previous"])["next"] is not None
+
+
+def test_last_page_and_a_page_past_the_end_know_the_total(api, cap_of_5):
+    last = get_json(api, "/api/v1/events/?page_size=2&page=last")
+    assert (last["count"], last["count_is_exact"], last["next"]) == (Event.objects.count(), True, None)
+    missing = get_json(api, "/api/v1/events/?page_size=2&page=12", status=404)
+    assert "11 page(s)" in str(missing)
+
+
+def test_a_page_number_too_large_for_a_limit_is_a_400(api):
+    page = get_json(api, "/api/v1/events/?page=99999999999999999999", status=400)
+    assert "page" in str(page)
+
+
+def test_the_schema_documents_the_count_cap(api):
+    schema = get_json(api, "/api/schema/?format=json")
+    envelope = schema["components"]["schemas"]["PaginatedEventList"]["properties"]
+    assert envelope["count_is_exact"]["type"] == "boolean"
+    assert f"{pagination.COUNT_CAP:,}" in envelope["count"]["description"]
+
+
+# Search -----------------------------------------------------------------------------------------------------------
+
+
+def old_event_search(text: str) -> Q:
+    """The search as one OR of icontains conditions: what the indexable UNION form must still mean."""
+    alias = ActorAlias.objects.filter(actor=OuterRef("actor"), name__icontains=text)
+    participants = Participant.objects.filter(event=OuterRef("pk")).filter(
+        Q(actor__name__icontains=text) | Q(Exists(alias)))
+    return (Q(title__icontains=text) | Q(description__icontains=text) | Q(place__name__icontains=text)
+            | Q(Exists(participants)))
+
+
+@pytest.mark.parametrize("text", ["colonna", "Mirzoyan", "baku", "US diplomat", "moscow", "talks", "zzz-nothing"])
+def test_event_search_matches_what_the_plain_or_of_conditions_matches(article, text):
+    found = set(EventFilterSet(data={"search": text}, queryset=Event.objects.all()).qs.values_list("id", flat=True))
+    assert found == set(Event.objects.filter(old_event_search(text)).values_list("id", flat=True))
+
+
+@pytest.mark.parametrize("text", ["lachin", "State Department", "Blinken", "zzz-nothing"])
+def test_statement_search_matches_what_the_plain_or_of_conditions_matches(article, text):
+    alias = ActorAlias.objects.filter(actor=OuterRef("speaker"), name__icontains=text)
+    plain = (Q(text__icontains=text) | Q(channel__icontains=text) | Q(speaker__name__icontains=text)
+             | Q(Exists(alias)))
+    found = StatementFilterSet(data={"search": text}, queryset=Statement.objects.all()).qs
+    assert set(found.values_list("id", flat=True)) == set(Statement.objects.filter(plain).values_list("id", flat=True))
+
+
+TRIGRAM_INDEXES = {"event_title_trgm", "event_description_trgm", "statement_text_trgm", "statement_channel_trgm",
+                   "actor_name_trgm", "actoralias_name_trgm", "place_name_trgm"}
+
+
+@postgres_only
+def test_trigram_indexes_exist():
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT indexname, indexdef FROM pg_indexes WHERE indexname LIKE %s", ["%_trgm"])
+        found = dict(cursor.fetchall())
+    assert set(found) == TRIGRAM_INDEXES
+    assert all("gin_trgm_ops" in definition and "upper(" in definition for definition in found.values())
+
+
+@pytest.fixture
+def filler(article):
+    """Thousands of rows beside the article's, so that the planner weighs an index against a scan of real size."""
+    n = range(10000)
+    event_type, speaker = Event.objects.first().event_type, Statement.objects.first().speaker
+    actors = Actor.objects.bulk_create(Actor(slug=f"filler-{i}", name=f"Filler person {i}", kind="person")
+                                       for i in range(2000))
+    ActorAlias.objects.bulk_create(ActorAlias(actor=actors[i % 2000], name=f"Filler alias {i}") for i in n)
+    Place.objects.bulk_create(Place(slug=f"filler-{i}", name=f"Filler town {i}", kind="city") for i in range(2000))
+    Event.objects.bulk_create(Event(title=f"Filler meeting number {i}", event_type=event_type) for i in n)
+    Statement.objects.bulk_create(Statement(speaker=speaker, text=f"Filler remark {i}", kind="quote") for i in n)
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE facts_event, facts_statement, facts_actor, facts_actoralias, facts_place, "
+                       "facts_participant")
+
+
+def plan_without_seqscan(queryset) -> str:
+    """EXPLAIN of a queryset with sequential scans priced out: a shape that can use an index then does."""
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL enable_seqscan = off")
+    try:
+        return queryset.explain()
+    finally:
+        with connection.cursor() as cursor:
+            cursor.execute("RESET enable_seqscan")
+
+
+@postgres_only
+@pytest.mark.parametrize("model, field, index", [
+    (Actor, "name", "actor_name_trgm"), (ActorAlias, "name", "actoralias_name_trgm"),
+    (Place, "name", "place_name_trgm"),
+])
+def test_the_names_search_looks_up_first_are_trigram_indexed(filler, model, field, index):
+    # These small tables are searched first, in their own UNION branches, for the ids that the big tables are then
+    # filtered by; at this size the planner may still prefer to sweep another index, so each is checked alone.
+    plan = plan_without_seqscan(model.objects.filter(**{f"{field}__icontains": "colonna"}).order_by().values("pk"))
+    assert index in plan, plan
+
+
+@postgres_only
+def test_event_search_is_served_by_the_trigram_indexes(filler):
+    plan = plan_without_seqscan(EventFilterSet(data={"search": "colonna"}, queryset=Event.objects.all()).qs)
+    for index in ("event_title_trgm", "event_description_trgm"):
+        assert index in plan, plan
+    assert "Seq Scan" not in plan and "facts_participant_actor_id" in plan, plan
+
+
+@postgres_only
+def test_statement_search_is_served_by_the_trigram_indexes(filler):
+    plan = plan_without_seqscan(StatementFilterSet(data={"search": "lachin"}, queryset=Statement.objects.all()).qs)
+    for index in ("statement_text_trgm", "statement_channel_trgm"):
+        assert index in plan, plan
+    assert "Seq Scan" not in plan and "facts_statement_speaker_id" in plan, plan
