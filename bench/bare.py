@@ -14,6 +14,7 @@ from django.http import JsonResponse, StreamingHttpResponse
 
 from facts.filtersets import EventFilterSet
 from facts.models import Event, EvidenceSpan, Participant, Statement
+from facts.pagination import CappedCountPaginator
 
 API = "/api/v1/"
 EVENT_VALUES = (
@@ -86,9 +87,12 @@ def event_list(request):
         count, nxt = None, (f"?after={rows[-1]['id']}&page_size={size}" if len(rows) == size else None)
     else:
         page = max(1, int(request.GET.get("page", 1)))
-        count = queryset.count()
+        # The same capped count as the API (facts.pagination), so both answer the same question at the same cost.
+        paginator = CappedCountPaginator(queryset, size)
+        paginator.reach(page)
+        count = paginator.reported_count
         rows = list(queryset.values(*EVENT_VALUES)[(page - 1) * size:page * size])
-        nxt = f"?page={page + 1}" if page * size < count else None
+        nxt = f"?page={page + 1}" if page * size < paginator.count else None
     participants, evidence = _related([r["id"] for r in rows], base)
     body = {"next": nxt, "previous": None, "results": [_event(r, participants, evidence, base) for r in rows]}
     if count is not None:
