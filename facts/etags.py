@@ -13,13 +13,14 @@ import hashlib
 import json
 from contextlib import contextmanager
 
+from django.core.exceptions import ObjectDoesNotExist
 from django.db import transaction
 from django.urls import NoReverseMatch
 from django.utils.http import parse_etags
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import status
-from rest_framework.exceptions import APIException
+from rest_framework.exceptions import APIException, NotFound
 from rest_framework.response import Response
 from rest_framework.utils.encoders import JSONEncoder
 
@@ -83,7 +84,11 @@ class ETagMixin:
     def read_object(self, pk):
         """The object as GET loads it (same joins, prefetches and annotations), found by primary key."""
         with self.acting_as("retrieve"):
-            return self.get_queryset().get(pk=pk)
+            try:
+                return self.get_queryset().get(pk=pk)
+            except ObjectDoesNotExist:
+                # Another request deleted it after this one found it (between lookup and lock): gone, not an error.
+                raise NotFound("The object was deleted by another request.")
 
     def etag_for(self, instance) -> str:
         return etag_of(self.read_serializer(instance).data)

@@ -659,3 +659,23 @@ def test_a_body_that_is_not_an_object_is_400(world):
     response = token_client(user_with("add_event")).post(f"{API}/events/", [1, 2, 3], format="json")
     assert response.status_code == 400
     assert "non_field_errors" in response.json()["errors"]
+
+
+def test_an_object_deleted_by_another_request_during_an_update_is_404_not_500(world, monkeypatch):
+    # Between finding the object and locking its row, a concurrent DELETE may remove it (schemathesis found this).
+    from facts.models import Relation
+    from facts.views import RelationViewSet
+
+    found = RelationViewSet.get_object
+
+    def found_then_deleted_elsewhere(self):
+        instance = found(self)
+        Relation.objects.filter(pk=instance.pk).delete()
+        return instance
+
+    monkeypatch.setattr(RelationViewSet, "get_object", found_then_deleted_elsewhere)
+    relation = Relation.objects.first()
+    client = token_client(user_with("change_relation"))
+    response = client.patch(f"{API}/relations/{relation.pk}/", {"description": "late edit"}, format="json")
+    assert response.status_code == 404
+    assert "deleted by another request" in response.json()["detail"]
