@@ -24,6 +24,7 @@ except ImportError:  # tests/ imported as a package
     from tests.livegunicorn import Gunicorn, fetch, manage, prepare, production_env, scratch_database
 
 ST = shutil.which("st", path=str(Path(sys.executable).parent)) or shutil.which("st")
+TOOL_CRASH = "AST constructor recursion depth mismatch"
 MAX_EXAMPLES = int(os.environ.get("SCHEMATHESIS_MAX_EXAMPLES", "60"))
 CHECKS = [
     "not_a_server_error",
@@ -114,10 +115,16 @@ def test_schema_operations_hold_under_generated_input(server, tmp_path):
     if server.token:
         command += ["-H", f"Authorization: Token {server.token}"]
     # cwd: schemathesis keeps a crash cache in .schemathesis/ under it; keep that out of the repository.
-    result = subprocess.run(command, cwd=tmp_path, capture_output=True, text=True, timeout=1500)
-    output = result.stdout + result.stderr
-    summary = output[output.rfind("SUMMARY") :] if "SUMMARY" in output else output[-3000:]
-    print(summary)
+    for attempt in range(2):
+        result = subprocess.run(command, cwd=tmp_path, capture_output=True, text=True, timeout=1500)
+        output = result.stdout + result.stderr
+        summary = output[output.rfind("SUMMARY") :] if "SUMMARY" in output else output[-3000:]
+        print(summary)
+        # CPython 3.11's parser is not thread-safe when Hypothesis reads a filter lambda's source from several
+        # workers at once; schemathesis then stops a phase with this SystemError before sending anything. That is
+        # the tool crashing, not a finding about the API: run once more (the same seed), and only then judge.
+        if not (result.returncode != 0 and TOOL_CRASH in output and "Failures:" not in output):
+            break
     assert result.returncode == 0, output[-20000:]
     assert re.search(rf"Selected: {operations}/{operations}\s+Tested: {operations}\b", output), summary
     generated = re.search(r"Test cases:\s+(\d+) generated", output)
