@@ -60,6 +60,18 @@ def ordering(fields: dict[str, str], default: str) -> StableOrderingFilter:
     )
 
 
+class CountryCodeFilter(df.CharFilter):
+    """An ISO 3166-1 alpha-2 code in any case, matched against the stored (upper-case) `country_code`."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("field_name", "country_code")
+        kwargs.setdefault("validators", [RegexValidator(r"^[A-Za-z]{2}$", "Give a two-letter ISO 3166-1 code.")])
+        super().__init__(**kwargs)
+
+    def filter(self, qs, value):
+        return super().filter(qs, value.upper() if value else value)
+
+
 def search_filter(over: str) -> df.CharFilter:
     return df.CharFilter(method="filter_search", help_text=f"Free text, case-insensitive, matched against {over}.")
 
@@ -193,10 +205,7 @@ class ActorFilterSet(SearchMixin, UpdatedSinceFilterSet):
         help_text="Actor slug: actors linked to it by an affiliation in either direction — the members of an "
                   "organization or state, or the organizations and states a person belongs to.",
     )
-    country = df.CharFilter(
-        method="filter_country", validators=[RegexValidator(r"^[A-Za-z]{2}$", "Give a two-letter ISO 3166-1 code.")],
-        help_text="ISO 3166-1 alpha-2 country code (any case), e.g. AM.",
-    )
+    country = CountryCodeFilter(help_text="ISO 3166-1 alpha-2 country code (any case), e.g. AM.")
     ordering = ordering({"name": "name", "slug": "slug", "kind": "kind"}, "name")
 
     class Meta:
@@ -212,9 +221,6 @@ class ActorFilterSet(SearchMixin, UpdatedSinceFilterSet):
         as_organization = Affiliation.objects.filter(organization=OuterRef("pk"), person=value)
         return queryset.filter(Q(Exists(as_member)) | Q(Exists(as_organization)))
 
-    def filter_country(self, queryset, name, value: str):
-        return queryset.filter(country_code=value.upper())
-
 
 class PlaceFilterSet(SearchMixin, UpdatedSinceFilterSet):
     """Filters for places."""
@@ -225,10 +231,7 @@ class PlaceFilterSet(SearchMixin, UpdatedSinceFilterSet):
         queryset=Place.objects.only("id", "slug"), to_field_name="slug", method="filter_within", field_name="parent",
         help_text="Place slug: that place and every place within it, at any depth.",
     )
-    country = df.CharFilter(
-        method="filter_country", validators=[RegexValidator(r"^[A-Za-z]{2}$", "Give a two-letter ISO 3166-1 code.")],
-        help_text="ISO 3166-1 alpha-2 country code (any case) of a country place, e.g. AZ.",
-    )
+    country = CountryCodeFilter(help_text="ISO 3166-1 alpha-2 country code (any case) of a country place, e.g. AZ.")
     ordering = ordering({"name": "name", "slug": "slug", "kind": "kind"}, "name")
 
     class Meta:
@@ -240,9 +243,6 @@ class PlaceFilterSet(SearchMixin, UpdatedSinceFilterSet):
 
     def filter_within(self, queryset, name, value):
         return queryset.filter(pk__in=Place.objects.subtree_ids(value))
-
-    def filter_country(self, queryset, name, value: str):
-        return queryset.filter(country_code=value.upper())
 
 
 class EventTypeFilterSet(SearchMixin, df.FilterSet):
