@@ -66,7 +66,7 @@ def _event(row: dict, participants, evidence, base: str) -> dict:
 
 
 def _filtered(request):
-    filterset = EventFilterSet(request.GET, queryset=Event.objects.all(), request=request)
+    filterset = EventFilterSet(request.GET, queryset=Event.objects.order_by("date_start", "id"), request=request)
     if not filterset.is_valid():
         return None, JsonResponse({"errors": filterset.errors}, status=400)
     return filterset.qs, None

@@ -266,6 +266,10 @@ class EventTypeFilterSet(SearchMixin, df.FilterSet):
         return queryset.filter(event_count__gt=0) if value == "true" else queryset.filter(event_count=0)
 
 
+# The events list's default order (EventViewSet.queryset).
+DEFAULT_EVENT_ORDER = ("date_start", "id")
+
+
 class EventFilterSet(FactFilterSet):
     """Filters for events."""
 
@@ -316,8 +320,27 @@ class EventFilterSet(FactFilterSet):
             at_place.order_by().values("id"), with_actor.order_by().values("event_id")))
 
     def filter_actor(self, queryset, name, value):
-        role = self.form.cleaned_data.get("role")
-        for actor in value:
+        if not value:
+            return queryset
+        data = self.form.cleaned_data
+        role = data.get("role")
+        first, *others = value
+        # The first actor is a join, not EXISTS (an actor has one role per event, so no row repeats), and the date
+        # window is repeated on the participant's copy of the event's dates. The (actor, date) index then finds,
+        # checks and orders the page by itself, however many events the actor has: EXISTS leaves PostgreSQL to
+        # walk the whole date index probing each event for the actor, or to sort all of the actor's events.
+        joined = {"participants__actor": first}
+        if role:
+            joined["participants__role"] = role
+        if data.get("date_after"):
+            joined["participants__event_date_end__gte"] = data["date_after"]
+        if data.get("date_before"):
+            joined["participants__event_date_start__lte"] = data["date_before"]
+        queryset = queryset.filter(**joined)
+        if tuple(queryset.query.order_by) == DEFAULT_EVENT_ORDER:
+            # The same order, read from the joined copy: the planner cannot know the two columns are equal.
+            queryset = queryset.order_by("participants__event_date_start", "participants__event_id")
+        for actor in others:
             taking_part = Participant.objects.filter(event=OuterRef("pk"), actor=actor)
             if role:
                 taking_part = taking_part.filter(role=role)

@@ -46,6 +46,11 @@ EXPORT_CHUNK_SIZE = 1000
 # What a slug can be; anything else in the URL is a 404 before it reaches the database (PostgreSQL refuses NUL bytes).
 SLUG_PATTERN = "[-a-zA-Z0-9_]+"
 ACTOR_REF_FIELDS = ("id", "slug", "name", "kind")
+EVENT_LIST_COLUMNS = (
+    "id", "title", "description", "date_text", "date_start", "date_end", "date_precision", "status", "parent_id",
+    "event_type__code", "event_type__label", "place__slug", "place__name", "place__kind", "place__latitude",
+    "place__longitude", "parent__id", "parent__title",
+)
 PLACE_REF_FIELDS = ("id", "slug", "name", "kind")
 
 
@@ -252,12 +257,8 @@ class EventTypeViewSet(CurationMixin, FactsViewSet):
 class EventViewSet(CurationMixin, FactsViewSet):
     """Events: who did what, where and when, with CAMEO type, participants and evidence."""
 
-    queryset = Event.objects.select_related("event_type", "place", "parent").prefetch_related(
-        # Ordered by the key columns: the model's default ("event", "id") would join facts_event just to sort.
-        into_list("participants", Participant.objects.select_related("actor").only(
-            "id", "event_id", "role", *(f"actor__{f}" for f in ACTOR_REF_FIELDS)).order_by("event_id", "id")),
-        evidence_prefetch("event"),
-    ).order_by("date_start", "id")
+    # Participants and evidence are read by the serializer, one query each per page (EventListSerializer).
+    queryset = Event.objects.select_related("event_type", "place", "parent").order_by("date_start", "id")
     serializer_class = serializers.EventSerializer
     detail_serializer_class = serializers.EventDetailSerializer
     filterset_class = filtersets.EventFilterSet
@@ -272,6 +273,9 @@ class EventViewSet(CurationMixin, FactsViewSet):
                 Prefetch("children", queryset=Event.objects.only("id", "title", "parent_id").order_by("date_start",
                                                                                                      "id")),
             )
+        if self.action == "list":
+            # Only what a list row shows; other actions load whole rows, since writes save what they loaded.
+            queryset = queryset.only(*EVENT_LIST_COLUMNS)
         if isinstance(getattr(self.request, "accepted_renderer", None), GeoJSONRenderer):
             return queryset.filter(place__latitude__isnull=False, place__longitude__isnull=False)
         return queryset

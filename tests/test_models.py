@@ -297,6 +297,23 @@ class TestParticipant:
             lambda: Participant.objects.create(event=event, actor=armenia, role=ParticipantRole.GUEST)
         )
 
+    def test_a_participant_copies_its_events_dates(self, event, armenia):
+        Event.objects.filter(pk=event.pk).update(date_start=date(2023, 4, 30), date_end=date(2023, 4, 30),
+                                                 date_precision="day")
+        event.refresh_from_db()
+        participant = Participant.objects.create(event=event, actor=armenia, role=ParticipantRole.PARTY)
+        participant.refresh_from_db()
+        assert (participant.event_date_start, participant.event_date_end) == (date(2023, 4, 30), date(2023, 4, 30))
+
+    def test_new_event_dates_reach_the_participants_copies(self, event, armenia, azerbaijan):
+        for actor in (armenia, azerbaijan):
+            Participant.objects.create(event=event, actor=actor, role=ParticipantRole.PARTY)
+        event.date_text, event.date_start, event.date_end, event.date_precision = (
+            "last week", date(2023, 4, 24), date(2023, 4, 30), "week")
+        event.save()
+        assert set(event.participants.values_list("event_date_start", "event_date_end")) == {
+            (date(2023, 4, 24), date(2023, 4, 30))}
+
     def test_the_same_actor_may_take_part_in_two_events(self, source, event, armenia):
         other = make_event(source, "held a dinner", title="Dinner")
         Participant.objects.create(event=event, actor=armenia, role=ParticipantRole.PARTY)

@@ -4,10 +4,15 @@ The timings themselves are measured by the benchmark (bench/, README "Benchmark"
 shapes that make them possible, on the article fixtures.
 """
 
+from datetime import date
+from urllib.parse import urlencode
+
 import pytest
+from django.contrib.auth import get_user_model
 from django.db import connection
 from django.db.models import Exists, OuterRef, Q
 from django.test.utils import CaptureQueriesContext
+from rest_framework.test import APIClient
 
 from article_api import get_json, results
 from article_api import api_fixture, article_fixture  # noqa: F401  (pytest fixtures)
@@ -80,6 +85,60 @@ def test_participant_prefetch_sorts_without_joining_events(api):
     queries = page_queries(api, "/api/v1/events/", 2)
     prefetch = [sql for sql in queries if sql.startswith('SELECT "facts_participant"')]
     assert len(prefetch) == 1 and 'JOIN "facts_event"' not in prefetch[0]
+
+
+# The (actor, date) index: participants carry a copy of their event's dates -----------------------------------------
+
+
+def test_every_loaded_participant_carries_its_events_dates(article):
+    rows = Participant.objects.values_list("event_date_start", "event_date_end", "event__date_start",
+                                           "event__date_end")
+    assert rows and all((start, end) == (event_start, event_end) for start, end, event_start, event_end in rows)
+
+
+def test_an_api_date_change_reaches_the_participants_copies(article, db):
+    curator = APIClient()
+    curator.force_authenticate(get_user_model().objects.create_superuser("curator", password="not-used"))
+    event = Event.objects.filter(participants__isnull=False).exclude(date_start__year=1990).order_by("id").first()
+    change = {"date_text": "in 1990", "date_start": "1990-01-01", "date_end": "1990-12-31", "date_precision": "year"}
+    response = curator.patch(f"/api/v1/events/{event.id}/", change, format="json")
+    assert response.status_code == 200, response.json()
+    assert set(event.participants.values_list("event_date_start", "event_date_end")) == {
+        (date(1990, 1, 1), date(1990, 12, 31))}
+
+
+@pytest.mark.parametrize("query", [
+    {"actor": "armenia"}, {"actor": "azerbaijan", "date_after": "2023-01-01"},
+    {"actor": "antony-blinken", "date_after": "2023-04-29", "date_before": "2023-05-01"},
+    {"actor": "armenia", "role": "party"}, {"actor": ["armenia", "azerbaijan"]}, {"actor": "armenia", "type": "04"},
+])
+def test_the_actor_filter_finds_and_orders_events_as_a_plain_exists_would(api, query):
+    actors = query["actor"] if isinstance(query["actor"], list) else [query["actor"]]
+    expected = Event.objects.order_by("date_start", "id")
+    for slug in actors:
+        taking_part = Participant.objects.filter(event=OuterRef("pk"), actor__slug=slug,
+                                                 **({"role": query["role"]} if "role" in query else {}))
+        expected = expected.filter(Exists(taking_part))
+    if "date_after" in query:
+        expected = expected.filter(date_end__gte=query["date_after"])
+    if "date_before" in query:
+        expected = expected.filter(date_start__lte=query["date_before"])
+    if "type" in query:
+        expected = expected.filter(event_type__code__startswith=query["type"])
+    found = [e["id"] for e in results(api, f"/api/v1/events/?{urlencode(query, doseq=True)}&page_size=500")]
+    assert found == list(expected.values_list("id", flat=True)) and found
+
+
+def test_the_actor_filter_keeps_an_ordering_asked_for(api):
+    found = [e["title"] for e in results(api, "/api/v1/events/?actor=armenia&ordering=-title&page_size=500")]
+    assert found == sorted(found, reverse=True) and len(found) > 2
+
+
+def test_the_actor_filter_orders_by_the_participants_copy_of_the_dates(article):
+    filterset = EventFilterSet(data={"actor": ["armenia"]}, queryset=Event.objects.order_by("date_start", "id"))
+    assert filterset.is_valid(), filterset.errors
+    queryset = filterset.qs
+    assert queryset.query.order_by == ("participants__event_date_start", "participants__event_id")
 
 
 # Capped count ---------------------------------------------------------------------------------------------------
@@ -214,6 +273,23 @@ def test_the_names_search_looks_up_first_are_trigram_indexed(filler, model, fiel
     # filtered by; at this size the planner may still prefer to sweep another index, so each is checked alone.
     plan = plan_without_seqscan(model.objects.filter(**{f"{field}__icontains": "colonna"}).order_by().values("pk"))
     assert index in plan, plan
+
+
+@postgres_only
+@pytest.mark.parametrize("query", [{"actor": ["armenia"]}, {"actor": ["armenia"], "date_after": "2023-01-01",
+                                                            "date_before": "2023-12-31", "type": "04"}])
+def test_the_actor_filter_walks_the_actor_date_index(filler, query):
+    Participant.objects.bulk_create(
+        Participant(event=event, actor_id=actor_id, role="party", event_date_start=event.date_start,
+                    event_date_end=event.date_end)
+        for event, actor_id in zip(Event.objects.filter(title__startswith="Filler"),
+                                   Actor.objects.filter(slug__startswith="filler-").values_list("id", flat=True)))
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE facts_participant")
+    filterset = EventFilterSet(data=query, queryset=Event.objects.order_by("date_start", "id"))
+    assert filterset.is_valid(), filterset.errors
+    plan = plan_without_seqscan(filterset.qs[:50])
+    assert "participant_actor_date" in plan, plan
 
 
 @postgres_only

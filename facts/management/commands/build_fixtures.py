@@ -328,6 +328,7 @@ class _SourceContext:
         code = str(item["cameo"])
         if code not in self.b.cameo_codes:
             self.fail(where, f"CAMEO code {code} is not in fixtures/{CAMEO_FILE}.")
+        dates = self.dates(where, item)
         self.b.rows["04_events.json"].append(_row("event", item["id"], {
             "title": item["title"],
             "description": item.get("description", ""),
@@ -335,7 +336,7 @@ class _SourceContext:
             "place": self.place_ref(where, item.get("place")),
             "parent": self.event_ref(where, item.get("parent")),
             "status": ReviewStatus.REVIEWED.value,
-            **self.dates(where, item),
+            **dates,
         }))
         seen = set()
         for index, participant in enumerate(item.get("participants", []), start=1):
@@ -346,6 +347,8 @@ class _SourceContext:
             self.choice(lambda m: self.fail(where, m), participant["role"], ParticipantRole, "role")
             self.b.rows["04_events.json"].append(_row("participant", item["id"] * PARTICIPANT_STRIDE + index, {
                 "event": item["id"], "actor": actor_pk, "role": participant["role"],
+                # loaddata bypasses Participant.save(), so the fixture carries the copy of the event's dates.
+                "event_date_start": dates["date_start"], "event_date_end": dates["date_end"],
             }))
         self.spans(where, "event", item["id"], item.get("evidence"))
 
