@@ -44,7 +44,8 @@ def parse_page_size(request) -> int:
 class IdCursorPagination(CursorPagination):
     """Keyset pagination on the primary key: constant cost per page however deep, no total count."""
 
-    ordering = "pk"
+    # "id", not "pk": list views may page plain values() rows, and DRF reads the position as row["id"] from those.
+    ordering = "id"
     page_size_query_param = "page_size"
     max_page_size = MAX_PAGE_SIZE
 
@@ -68,6 +69,12 @@ class IdCursorPagination(CursorPagination):
 
     def get_paginated_response_schema(self, schema):
         return schema
+
+
+def as_rows(queryset, view):
+    """The view's plain rows for a page (`view.as_rows`), if it serializes from rows; else the queryset itself."""
+    convert = getattr(view, "as_rows", None)
+    return convert(queryset) if convert is not None else queryset
 
 
 class FactPagination(BasePagination):
@@ -94,8 +101,9 @@ class FactPagination(BasePagination):
             if request.query_params.get("ordering"):
                 raise ValidationError({"ordering": ["Cursor mode always orders by id; drop `ordering` or use pages."]})
             self._delegate = IdCursorPagination()
+            queryset = as_rows(queryset, view)
         else:
-            self._delegate = NumberedPagination()
+            self._delegate = NumberedPagination(rows=lambda page: as_rows(page, view))
         self._delegate.page_size = page_size
         page = self._delegate.paginate_queryset(queryset, request, view)
         self.display_page_controls = getattr(self._delegate, "display_page_controls", False)
@@ -184,10 +192,19 @@ class CappedCountPaginator(Paginator):
     number is still valid and `has_next` still knows whether a further row exists.
     """
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, rows=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.limit = COUNT_CAP + 1
         self.exact = False
+        # Turns the page's slice into what the serializer reads (plain rows), after counting: the count then runs
+        # without the page's joins and columns.
+        self.rows = rows
+
+    def page(self, number):
+        page = super().page(number)
+        if self.rows is not None:
+            page.object_list = self.rows(page.object_list)
+        return page
 
     def reach(self, number: int) -> None:
         """Count far enough to tell whether page `number` exists and whether another page follows it."""
@@ -222,7 +239,12 @@ class NumberedPagination(PageNumberPagination):
 
     page_size_query_param = "page_size"
     max_page_size = MAX_PAGE_SIZE
-    django_paginator_class = CappedCountPaginator
+
+    def __init__(self, rows=None):
+        self.rows = rows
+
+    def django_paginator_class(self, queryset, per_page):
+        return CappedCountPaginator(queryset, per_page, rows=self.rows)
 
     def get_page_size(self, request):
         return self.page_size

@@ -8,6 +8,8 @@ API URLs are joined from a per-request base (one reverse() per resource, not per
 
 from collections import defaultdict
 
+from django.db.models import CharField, F, Value
+from django.db.models.functions import Cast
 from django.urls import reverse
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
@@ -419,85 +421,153 @@ def _iso(value):
     return value.isoformat() if value is not None else None
 
 
-class HandBuiltMixin:
-    """Builds the fields listed in `builders` with plain Python instead of DRF's per-field machinery.
+def row_of(instance, columns) -> dict:
+    """The row `values(*columns)` would give for `instance`, read from the instance and its loaded relations."""
+    row = {}
+    for column in columns:
+        value = instance
+        for part in column.split("__"):
+            value = getattr(value, part) if value is not None else None
+        row[column] = value
+    return row
 
-    A list page runs the representation once per row and field; for the largest tables that machinery costs more
-    than the SQL. Fields without a builder (such as those a detail serializer adds) still go through DRF, and the
-    declared fields still describe the shape in the OpenAPI schema. `fields=` selection works as for any serializer.
+
+class HandBuiltMixin:
+    """Builds the fields listed in `builders` from plain rows (dicts of `row_columns`) instead of DRF's fields.
+
+    A list page runs the representation once per row and field; on the largest tables DRF's per-field machinery and
+    the model instances behind it cost more than the SQL. So list views fetch `values(*row_columns)` and the
+    builders read those dicts; a model instance (detail views, write responses) is first turned into the same dict.
+    Fields without a builder (such as those a detail serializer adds) go through DRF and need an instance. The
+    declared fields still describe the shape in the OpenAPI schema, and `fields=` selection works as usual.
     """
 
     builders: dict = {}
+    row_columns: tuple = ()
+
+    def as_row(self, instance) -> dict:
+        return instance if isinstance(instance, dict) else row_of(instance, self.row_columns)
 
     def to_representation(self, instance):
+        row = self.as_row(instance)
         data = {}
         for name, field in self.fields.items():
             build = self.builders.get(name)
             if build is not None:
-                data[name] = build(self, instance)
+                data[name] = build(self, row)
             else:
                 attribute = field.get_attribute(instance)
                 data[name] = None if attribute is None else field.to_representation(attribute)
         return data
 
 
-class EventListSerializer(serializers.ListSerializer):
-    """A page of events whose participants and evidence are read for the whole page at once, as plain rows."""
+class PageRowsListSerializer(serializers.ListSerializer):
+    """A page of facts whose related rows (participants, evidence...) are read for the whole page at once."""
 
     def to_representation(self, data):
-        events = list(data.all() if hasattr(data, "all") else data)
-        self.child.page_rows = self.child.related_rows(events)
+        items = list(data.all() if hasattr(data, "all") else data)
+        rows = [self.child.as_row(item) for item in items]
+        self.child.page_rows = self.child.related_rows([row["id"] for row in rows])
         try:
-            return [self.child.to_representation(event) for event in events]
+            return [self.child.to_representation(row) for row in rows]
         finally:
             self.child.page_rows = None
 
 
-def _event_participants(serializer, event):
-    url = list_url(serializer, "actor")
-    return [{"slug": slug, "name": name, "kind": kind, "role": role, "url": f"{url}{slug}/"}
-            for role, slug, name, kind in serializer.rows_of(event, "participant_rows")]
+class RelatedRowsMixin:
+    """For hand-built serializers: related rows come from `related_rows()`, one query per relation for a whole page.
+
+    Subclasses return {id: {name: [row tuples]}} from `related_rows(ids)`; builders read them with `rows_of`.
+    """
+
+    page_rows = None  # set by PageRowsListSerializer for the page being serialized
+
+    def related_rows(self, ids) -> dict:
+        raise NotImplementedError
+
+    def rows_of(self, row, name):
+        return self.page_rows[row["id"]][name]
+
+    def to_representation(self, instance):
+        pk = instance["id"] if isinstance(instance, dict) else instance.pk
+        if self.page_rows is not None and pk in self.page_rows:
+            return super().to_representation(instance)
+        # Outside a list (detail, write responses, ETags) the rows are read afresh for this one object and never
+        # cached on the instance: a write between two reads of the same instance must show.
+        self.page_rows = self.related_rows([pk])
+        try:
+            return super().to_representation(instance)
+        finally:
+            self.page_rows = None
 
 
-def _event_evidence(serializer, event):
+def evidence_rows(serializer, fact: str, ids) -> dict:
+    """{fact id: [(quote, start, end, source id, source title)]} in the model's order (source, then offset)."""
+    rows = defaultdict(list)
+    if ids and "evidence" in serializer.fields:
+        for pk, *row in EvidenceSpan.objects.filter(**{f"{fact}_id__in": ids}).order_by(
+                "source__published", "source_id", "start", "id").values_list(
+                f"{fact}_id", "quote", "start", "end", "source_id", "source__title"):
+            rows[pk].append(row)
+    return rows
+
+
+def _evidence(serializer, row):
     url = list_url(serializer, "source")
     return [{"quote": quote, "start": start, "end": end,
              "source": {"id": source_id, "title": title, "url": f"{url}{source_id}/"}}
-            for quote, start, end, source_id, title in serializer.rows_of(event, "evidence_rows")]
+            for quote, start, end, source_id, title in serializer.rows_of(row, "evidence")]
+
+
+def _event_participants(serializer, row):
+    url = list_url(serializer, "actor")
+    return [{"slug": slug, "name": name, "kind": kind, "role": role, "url": f"{url}{slug}/"}
+            for role, slug, name, kind in serializer.rows_of(row, "participants")]
+
+
+def _column(name):
+    return lambda serializer, row: row[name]
+
+
+def _date(name):
+    return lambda serializer, row: _iso(row[name])
 
 
 def _ref(basename, key, **names):
-    """A builder of a compact reference to the related object at `key` (an attribute path), or None."""
-    attribute, _, subkey = key.partition(".")
-
-    def build(serializer, instance):
-        related = getattr(instance, attribute)
-        if related is None:
+    """A builder of a compact reference: {out: row[column] for names} plus the URL keyed by row[key], or None."""
+    def build(serializer, row):
+        ident = row[key]
+        if ident is None:
             return None
-        ident = getattr(related, subkey)
-        return {**{out: getattr(related, name) for out, name in names.items()}, "url": api_url(serializer, basename,
-                                                                                               ident)}
+        return {**{out: row[column] for out, column in names.items()}, "url": api_url(serializer, basename, ident)}
     return build
 
 
-class EventSerializer(HandBuiltMixin, FactSerializer):
+FACT_BUILDERS = {
+    "date_text": _column("date_text"), "date_start": _date("date_start"), "date_end": _date("date_end"),
+    "date_precision": _column("date_precision"), "status": _column("status"), "evidence": _evidence,
+}
+FACT_COLUMNS = ("id", "date_text", "date_start", "date_end", "date_precision", "status")
+
+
+class EventSerializer(RelatedRowsMixin, HandBuiltMixin, FactSerializer):
     """Something that happened: who did what, where and when."""
 
+    # What a list row reads (EventViewSet lists fetch exactly these with values()).
+    row_columns = (
+        *FACT_COLUMNS, "title", "description", "event_type_id", "event_type__label", "place__slug", "place__name",
+        "place__kind", "place__latitude", "place__longitude", "parent_id", "parent__title",
+    )
     builders = {
-        "id": lambda s, e: e.id,
-        "url": lambda s, e: api_url(s, "event", e.id),
-        "title": lambda s, e: e.title,
-        "description": lambda s, e: e.description,
-        "type": _ref("event-type", "event_type.code", code="code", label="label"),
-        "date_text": lambda s, e: e.date_text,
-        "date_start": lambda s, e: _iso(e.date_start),
-        "date_end": lambda s, e: _iso(e.date_end),
-        "date_precision": lambda s, e: e.date_precision,
-        "place": _ref("place", "place.slug", slug="slug", name="name", kind="kind"),
-        "parent": _ref("event", "parent.id", id="id", title="title"),
+        **FACT_BUILDERS,
+        "id": _column("id"),
+        "url": lambda s, row: api_url(s, "event", row["id"]),
+        "title": _column("title"),
+        "description": _column("description"),
+        "type": _ref("event-type", "event_type_id", code="event_type_id", label="event_type__label"),
+        "place": _ref("place", "place__slug", slug="place__slug", name="place__name", kind="place__kind"),
+        "parent": _ref("event", "parent_id", id="parent_id", title="parent__title"),
         "participants": _event_participants,
-        "status": lambda s, e: e.status,
-        "evidence": _event_evidence,
     }
 
     url = serializers.SerializerMethodField(help_text="API URL of this event.")
@@ -512,41 +582,19 @@ class EventSerializer(HandBuiltMixin, FactSerializer):
                   "status", "evidence"]
         extra_kwargs = {**FactSerializer.Meta.extra_kwargs, "title": {"help_text": "A short title."},
                         "id": {"help_text": "The event's id; stable across fixture reloads."}}
-        list_serializer_class = EventListSerializer
+        list_serializer_class = PageRowsListSerializer
 
     def get_url(self, event) -> str:
         return api_url(self, "event", event.id)
 
-    page_rows = None  # set by EventListSerializer for the page being serialized
-
-    def related_rows(self, events) -> dict:
-        """{event id: {"participant_rows": [...], "evidence_rows": [...]}}, one query each, only if asked for."""
-        ids = [event.pk for event in events]
-        participants, evidence = defaultdict(list), defaultdict(list)
+    def related_rows(self, ids) -> dict:
+        participants = defaultdict(list)
         if ids and "participants" in self.fields:
             for event_id, *row in Participant.objects.filter(event_id__in=ids).order_by("event_id", "id").values_list(
                     "event_id", "role", "actor__slug", "actor__name", "actor__kind"):
                 participants[event_id].append(row)
-        if ids and "evidence" in self.fields:
-            for event_id, *row in EvidenceSpan.objects.filter(event_id__in=ids).order_by(
-                    "source__published", "source_id", "start", "id").values_list(
-                    "event_id", "quote", "start", "end", "source_id", "source__title"):
-                evidence[event_id].append(row)
-        return {pk: {"participant_rows": participants[pk], "evidence_rows": evidence[pk]} for pk in ids}
-
-    def rows_of(self, event, name):
-        return self.page_rows[event.pk][name]
-
-    def to_representation(self, event):
-        if self.page_rows is not None and event.pk in self.page_rows:
-            return super().to_representation(event)
-        # Outside a list (detail, write responses, ETags) the rows are read afresh for this one event and never
-        # cached on the instance: a write between two reads of the same instance must show.
-        self.page_rows = self.related_rows([event])
-        try:
-            return super().to_representation(event)
-        finally:
-            self.page_rows = None
+        evidence = evidence_rows(self, "event", ids)
+        return {pk: {"participants": participants[pk], "evidence": evidence[pk]} for pk in ids}
 
 
 class EventDetailSerializer(EventSerializer):
@@ -559,8 +607,65 @@ class EventDetailSerializer(EventSerializer):
         fields = EventSerializer.Meta.fields + ["statements", "children"]
 
 
-class StatementSerializer(FactSerializer):
+def _about_rows(ids) -> dict:
+    """{statement id: {"about_actors": [...], "about_places": [...], "about_events": [...]}} in one UNION query.
+
+    Each row is (key, name, kind); actors and places are in name order, events in date order, as their models sort.
+    """
+    def branch(through, kind, key, name, sort, subkind=None):
+        return through.objects.filter(statement_id__in=ids).order_by().annotate(
+            r_statement=F("statement_id"), r_kind=Value(kind), r_key=Cast(key, CharField()), r_name=F(name),
+            r_sub=F(subkind) if subkind else Value(""), r_sort=Cast(sort, CharField()),
+            r_id=F(key.split("__")[0] + "_id"),
+        ).values_list("r_statement", "r_kind", "r_key", "r_name", "r_sub", "r_sort", "r_id")
+
+    rows = {pk: {"about_actors": [], "about_places": [], "about_events": []} for pk in ids}
+    if not ids:
+        return rows
+    union = branch(Statement.about_actors.through, "actor", "actor__slug", "actor__name", "actor__name",
+                   "actor__kind").union(
+        branch(Statement.about_places.through, "place", "place__slug", "place__name", "place__name", "place__kind"),
+        branch(Statement.about_events.through, "event", "event__id", "event__title", "event__date_start"),
+        all=True)
+    # None (an undated event) sorts last, as the database's ascending order puts NULLs.
+    for statement, kind, key, name, sub, sort, pk in sorted(union, key=lambda r: (r[0], r[1], r[5] is None,
+                                                                                  r[5] or "", r[6])):
+        rows[statement][f"about_{kind}s"].append((key, name, sub))
+    return rows
+
+
+def _about(kind):
+    basename = {"about_actors": "actor", "about_places": "place", "about_events": "event"}[kind]
+
+    def build(serializer, row):
+        url = list_url(serializer, basename)
+        if kind == "about_events":
+            return [{"id": int(key), "title": name, "url": f"{url}{key}/"}
+                    for key, name, _ in serializer.rows_of(row, kind)]
+        return [{"slug": key, "name": name, "kind": sub, "url": f"{url}{key}/"}
+                for key, name, sub in serializer.rows_of(row, kind)]
+    return build
+
+
+class StatementSerializer(RelatedRowsMixin, HandBuiltMixin, FactSerializer):
     """Who said what, how it reached the source, when, and what it is about."""
+
+    # What a list row reads (StatementViewSet lists fetch exactly these with values()).
+    row_columns = (*FACT_COLUMNS, "kind", "text", "channel", "speaker__slug", "speaker__name", "speaker__kind",
+                   "event_id", "event__title")
+    builders = {
+        **FACT_BUILDERS,
+        "id": _column("id"),
+        "url": lambda s, row: api_url(s, "statement", row["id"]),
+        "speaker": _ref("actor", "speaker__slug", slug="speaker__slug", name="speaker__name", kind="speaker__kind"),
+        "kind": _column("kind"),
+        "text": _column("text"),
+        "channel": _column("channel"),
+        "event": _ref("event", "event_id", id="event_id", title="event__title"),
+        "about_actors": _about("about_actors"),
+        "about_places": _about("about_places"),
+        "about_events": _about("about_events"),
+    }
 
     url = serializers.SerializerMethodField(help_text="API URL of this statement.")
     speaker = ActorRefSerializer(read_only=True, help_text="Who said it.")
@@ -576,9 +681,16 @@ class StatementSerializer(FactSerializer):
         extra_kwargs = {**FactSerializer.Meta.extra_kwargs,
                         "id": {"help_text": "The statement's id; stable across fixture reloads."},
                         "kind": {"help_text": "Direct quote, partial quote or paraphrase."}}
+        list_serializer_class = PageRowsListSerializer
 
     def get_url(self, statement) -> str:
         return api_url(self, "statement", statement.id)
+
+    def related_rows(self, ids) -> dict:
+        about_wanted = {"about_actors", "about_places", "about_events"} & set(self.fields)
+        about = _about_rows(ids if about_wanted else [])
+        evidence = evidence_rows(self, "statement", ids)
+        return {pk: {**about.get(pk, {}), "evidence": evidence[pk]} for pk in ids}
 
 
 class RelationSerializer(FactSerializer):

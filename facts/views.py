@@ -46,11 +46,7 @@ EXPORT_CHUNK_SIZE = 1000
 # What a slug can be; anything else in the URL is a 404 before it reaches the database (PostgreSQL refuses NUL bytes).
 SLUG_PATTERN = "[-a-zA-Z0-9_]+"
 ACTOR_REF_FIELDS = ("id", "slug", "name", "kind")
-EVENT_LIST_COLUMNS = (
-    "id", "title", "description", "date_text", "date_start", "date_end", "date_precision", "status", "parent_id",
-    "event_type__code", "event_type__label", "place__slug", "place__name", "place__kind", "place__latitude",
-    "place__longitude", "parent__id", "parent__title",
-)
+
 PLACE_REF_FIELDS = ("id", "slug", "name", "kind")
 
 
@@ -87,6 +83,21 @@ class FactsViewSet(viewsets.ReadOnlyModelViewSet):
         if getattr(self, "action", None) != "list":
             renderers = [r for r in renderers if not isinstance(r, ExportRenderer)]
         return renderers
+
+    def as_rows(self, queryset):
+        """A list page as its serializer reads it: plain rows (values()) if it builds from rows (HandBuiltMixin).
+
+        Applied by the pagination to the page alone, after the count, so that the count carries no joins.
+        """
+        columns = getattr(self.get_serializer_class(), "row_columns", None)
+        return queryset.values(*columns) if columns else queryset
+
+    def filter_queryset(self, queryset):
+        # Filters are list parameters (the schema documents them there); building a FilterSet to look up one object
+        # by its key costs more than the lookup itself.
+        if self.action != "list":
+            return queryset
+        return super().filter_queryset(queryset)
 
     def get_serializer_class(self):
         if self.action == "retrieve" and self.detail_serializer_class is not None:
@@ -142,7 +153,7 @@ class FactsViewSet(viewsets.ReadOnlyModelViewSet):
 
     def export(self, renderer: ExportRenderer) -> StreamingHttpResponse:
         """Stream every filtered row (no page cap) in the renderer's format, a chunk of rows at a time."""
-        queryset = self.filter_queryset(self.get_queryset())
+        queryset = self.as_rows(self.filter_queryset(self.get_queryset()))
         serializer = self.get_serializer()  # validates `fields` before the first byte goes out
         header = list(serializer.fields)
         serializer_class, fields, context = self.get_serializer_class(), self.selected_fields(), serializer.context
@@ -257,7 +268,7 @@ class EventTypeViewSet(CurationMixin, FactsViewSet):
 class EventViewSet(CurationMixin, FactsViewSet):
     """Events: who did what, where and when, with CAMEO type, participants and evidence."""
 
-    # Participants and evidence are read by the serializer, one query each per page (EventListSerializer).
+    # Participants and evidence are read by the serializer, one query each per page (PageRowsListSerializer).
     queryset = Event.objects.select_related("event_type", "place", "parent").order_by("date_start", "id")
     serializer_class = serializers.EventSerializer
     detail_serializer_class = serializers.EventDetailSerializer
@@ -273,18 +284,14 @@ class EventViewSet(CurationMixin, FactsViewSet):
                 Prefetch("children", queryset=Event.objects.only("id", "title", "parent_id").order_by("date_start",
                                                                                                      "id")),
             )
-        if self.action == "list":
-            # Only what a list row shows; other actions load whole rows, since writes save what they loaded.
-            queryset = queryset.only(*EVENT_LIST_COLUMNS)
         if isinstance(getattr(self.request, "accepted_renderer", None), GeoJSONRenderer):
-            return queryset.filter(place__latitude__isnull=False, place__longitude__isnull=False)
+            queryset = queryset.filter(place__latitude__isnull=False, place__longitude__isnull=False)
         return queryset
 
-    def point(self, event):
-        place = event.place
-        if place is None or place.latitude is None or place.longitude is None:
+    def point(self, row):
+        if row["place__latitude"] is None or row["place__longitude"] is None:
             return None
-        return [float(place.longitude), float(place.latitude)]
+        return [float(row["place__longitude"]), float(row["place__latitude"])]
 
 
 @extend_schema_view(**curation_schema(serializers.StatementSerializer, ws.StatementWriteSerializer))
@@ -292,12 +299,8 @@ class EventViewSet(CurationMixin, FactsViewSet):
 class StatementViewSet(CurationMixin, FactsViewSet):
     """Statements: who said what (quote, partial quote or paraphrase), through which channel, about what."""
 
-    queryset = Statement.objects.select_related("speaker", "event").prefetch_related(
-        into_list("about_actors", Actor.objects.only(*ACTOR_REF_FIELDS)),
-        into_list("about_places", Place.objects.only(*PLACE_REF_FIELDS)),
-        into_list("about_events", Event.objects.only("id", "title")),
-        evidence_prefetch("statement"),
-    ).order_by("date_start", "id")
+    # What a statement is about, and its evidence, are read by the serializer: one query each per page.
+    queryset = Statement.objects.select_related("speaker", "event").order_by("date_start", "id")
     serializer_class = serializers.StatementSerializer
     filterset_class = filtersets.StatementFilterSet
 
