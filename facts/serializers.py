@@ -597,14 +597,44 @@ class EventSerializer(RelatedRowsMixin, HandBuiltMixin, FactSerializer):
         return {pk: {"participants": participants[pk], "evidence": evidence[pk]} for pk in ids}
 
 
+def _event_statements(serializer, row):
+    statements, actors = list_url(serializer, "statement"), list_url(serializer, "actor")
+    return [{"id": pk, "kind": kind, "text": text,
+             "speaker": {"slug": slug, "name": name, "kind": speaker_kind, "url": f"{actors}{slug}/"},
+             "url": f"{statements}{pk}/"}
+            for pk, kind, text, slug, name, speaker_kind in serializer.rows_of(row, "statements")]
+
+
+def _event_children(serializer, row):
+    url = list_url(serializer, "event")
+    return [{"id": pk, "title": title, "url": f"{url}{pk}/"} for pk, title in serializer.rows_of(row, "children")]
+
+
 class EventDetailSerializer(EventSerializer):
     """An event with the statements made at or about it and the events within it."""
+
+    builders = {**EventSerializer.builders, "statements": _event_statements, "children": _event_children}
 
     statements = StatementRefSerializer(many=True, read_only=True, help_text="Statements made at or about it.")
     children = EventRefSerializer(many=True, read_only=True, help_text="Smaller events that are part of it.")
 
     class Meta(EventSerializer.Meta):
         fields = EventSerializer.Meta.fields + ["statements", "children"]
+
+    def related_rows(self, ids) -> dict:
+        rows = super().related_rows(ids)
+        statements, children = defaultdict(list), defaultdict(list)
+        if ids and "statements" in self.fields:
+            for event_id, *row in Statement.objects.filter(event_id__in=ids).order_by("date_start", "id").values_list(
+                    "event_id", "id", "kind", "text", "speaker__slug", "speaker__name", "speaker__kind"):
+                statements[event_id].append(row)
+        if ids and "children" in self.fields:
+            for parent_id, *row in Event.objects.filter(parent_id__in=ids).order_by("date_start", "id").values_list(
+                    "parent_id", "id", "title"):
+                children[parent_id].append(row)
+        for pk in ids:
+            rows[pk].update(statements=statements[pk], children=children[pk])
+        return rows
 
 
 def _about_rows(ids) -> dict:

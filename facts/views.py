@@ -277,13 +277,6 @@ class EventViewSet(CurationMixin, FactsViewSet):
 
     def get_queryset(self):
         queryset = super().get_queryset()
-        if self.action == "retrieve":
-            return queryset.prefetch_related(
-                Prefetch("statements", queryset=Statement.objects.select_related("speaker").order_by("date_start",
-                                                                                                     "id")),
-                Prefetch("children", queryset=Event.objects.only("id", "title", "parent_id").order_by("date_start",
-                                                                                                     "id")),
-            )
         if isinstance(getattr(self.request, "accepted_renderer", None), GeoJSONRenderer):
             queryset = queryset.filter(place__latitude__isnull=False, place__longitude__isnull=False)
         return queryset
