@@ -440,7 +440,8 @@ class Participant(Timestamped):
     """
 
     event = models.ForeignKey(Event, on_delete=models.CASCADE, related_name="participants")
-    actor = models.ForeignKey(Actor, on_delete=models.PROTECT, related_name="participations")
+    # No index of its own: participant_actor_date starts with the actor.
+    actor = models.ForeignKey(Actor, on_delete=models.PROTECT, related_name="participations", db_index=False)
     role = models.CharField(max_length=20, choices=ParticipantRole.choices, db_index=True)
     event_date_start = models.DateField(null=True, blank=True, editable=False,
                                         help_text="Copy of the event's date_start, for the (actor, date) index.")
