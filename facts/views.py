@@ -45,8 +45,6 @@ from facts.schema import resource_schema
 EXPORT_CHUNK_SIZE = 2000
 # What a slug can be; anything else in the URL is a 404 before it reaches the database (PostgreSQL refuses NUL bytes).
 SLUG_PATTERN = "[-a-zA-Z0-9_]+"
-ACTOR_REF_FIELDS = ("id", "slug", "name", "kind")
-
 PLACE_REF_FIELDS = ("id", "slug", "name", "kind")
 
 
