@@ -44,10 +44,15 @@ def parse_page_size(request) -> int:
 class IdCursorPagination(CursorPagination):
     """Keyset pagination on the primary key: constant cost per page however deep, no total count."""
 
-    # "id", not "pk": list views may page plain values() rows, and DRF reads the position as row["id"] from those.
-    ordering = "id"
+    ordering = "pk"
     page_size_query_param = "page_size"
     max_page_size = MAX_PAGE_SIZE
+
+    def _get_position_from_instance(self, instance, ordering):
+        # Event and statement lists page plain values() rows, which carry the primary key as "id", not "pk".
+        if isinstance(instance, dict):
+            return str(instance["id"])
+        return super()._get_position_from_instance(instance, ordering)
 
     def get_page_size(self, request):
         return parse_page_size(request)
@@ -72,7 +77,7 @@ class IdCursorPagination(CursorPagination):
 
 
 def as_rows(queryset, view):
-    """The view's plain rows for a page (`view.as_rows`), if it serializes from rows; else the queryset itself."""
+    """A cursor page as the view serializes it (`view.as_rows`): plain rows if it builds from rows."""
     convert = getattr(view, "as_rows", None)
     return convert(queryset) if convert is not None else queryset
 
@@ -103,7 +108,8 @@ class FactPagination(BasePagination):
             self._delegate = IdCursorPagination()
             queryset = as_rows(queryset, view)
         else:
-            self._delegate = NumberedPagination(rows=lambda page: as_rows(page, view))
+            page_rows = getattr(view, "page_rows", None)
+            self._delegate = NumberedPagination(rows=page_rows)
         self._delegate.page_size = page_size
         page = self._delegate.paginate_queryset(queryset, request, view)
         self.display_page_controls = getattr(self._delegate, "display_page_controls", False)

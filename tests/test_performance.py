@@ -87,6 +87,23 @@ def test_the_count_reads_no_columns_or_joins_of_the_page(api, url):
     assert len(count) == 1 and "JOIN" not in count[0] and '"title"' not in count[0], count
 
 
+def page_query(queries: list[str]) -> str:
+    return next(sql for sql in queries if sql.startswith('SELECT "facts_event"."id" AS "id"'))
+
+
+@pytest.mark.parametrize("url", ["/api/v1/events/?search=talks", "/api/v1/events/?ordering=-title&page=2"])
+def test_a_page_picks_its_ids_before_joining_places_and_types(api, url):
+    sql = page_query(page_queries(api, url, 2))
+    inner = sql[sql.index("IN (SELECT"):]
+    picking = inner.split("LIMIT 2")[0]
+    assert "LIMIT 2" in inner and "LEFT OUTER JOIN" not in picking and '"place__slug"' not in picking, sql
+
+
+def test_a_page_ordered_through_a_join_is_read_in_one_query(api):
+    sql = page_query(page_queries(api, "/api/v1/events/?actor=armenia", 2))
+    assert '"pk" FROM' not in sql and "LIMIT 2" in sql, sql
+
+
 def test_participant_prefetch_sorts_without_joining_events(api):
     queries = page_queries(api, "/api/v1/events/", 2)
     prefetch = [sql for sql in queries if sql.startswith('SELECT "facts_participant"')]
