@@ -2,7 +2,9 @@
 
 Related objects appear as compact references ({slug or id, name or title, url}); every fact carries its evidence.
 Reference serializers build their dicts by hand, because they run once per related row and DRF's per-field
-machinery would dominate the cost of a page; their declared fields exist for the OpenAPI schema.
+machinery would dominate the cost of a page; their declared fields exist for the OpenAPI schema. Events and
+statements go further (HandBuiltMixin): their JSON, references included, is built from plain rows, so the event,
+event-type, participant and statement references below only describe that JSON in the schema.
 API URLs are joined from a per-request base (one reverse() per resource, not per row).
 """
 
@@ -127,9 +129,6 @@ class EventRefSerializer(serializers.Serializer):
     title = serializers.CharField(help_text="The event's title.")
     url = serializers.URLField(help_text="API URL of the event.")
 
-    def to_representation(self, event):
-        return {"id": event.id, "title": event.title, "url": api_url(self, "event", event.id)}
-
 
 class EventTypeRefSerializer(serializers.Serializer):
     """A compact reference to a CAMEO event type."""
@@ -137,9 +136,6 @@ class EventTypeRefSerializer(serializers.Serializer):
     code = serializers.CharField(help_text="CAMEO code, e.g. 043 (external: from the CAMEO codebook).")
     label = serializers.CharField(help_text='CAMEO label, e.g. "Host a visit".')
     url = serializers.URLField(help_text="API URL of the event type.")
-
-    def to_representation(self, event_type):
-        return {"code": event_type.code, "label": event_type.label, "url": api_url(self, "event-type", event_type.code)}
 
 
 class SourceRefSerializer(serializers.Serializer):
@@ -188,13 +184,6 @@ class ParticipantSerializer(serializers.Serializer):
     )
     url = serializers.URLField(help_text="API URL of the actor.")
 
-    def to_representation(self, participant):
-        actor = participant.actor
-        return {
-            "slug": actor.slug, "name": actor.name, "kind": actor.kind, "role": participant.role,
-            "url": api_url(self, "actor", actor.slug),
-        }
-
 
 class StatementRefSerializer(serializers.Serializer):
     """A compact reference to a statement: who said what."""
@@ -207,13 +196,6 @@ class StatementRefSerializer(serializers.Serializer):
     text = serializers.CharField(help_text="The words, verbatim or paraphrased.")
     speaker = ActorRefSerializer(help_text="Who said it.")
     url = serializers.URLField(help_text="API URL of the statement.")
-
-    def to_representation(self, statement):
-        return {
-            "id": statement.id, "kind": statement.kind, "text": statement.text,
-            "speaker": ActorRefSerializer(context=self.context).to_representation(statement.speaker),
-            "url": api_url(self, "statement", statement.id),
-        }
 
 
 class AliasSerializer(serializers.ModelSerializer):
