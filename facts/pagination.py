@@ -11,6 +11,7 @@ rather than silently clipping them.
 from base64 import b64decode
 
 from django.core.paginator import Paginator
+from django.db.models import Count, Window
 from django.utils.encoding import force_str
 from django.utils.functional import cached_property
 from rest_framework.exceptions import NotFound, ValidationError
@@ -108,8 +109,8 @@ class FactPagination(BasePagination):
             self._delegate = IdCursorPagination()
             queryset = as_rows(queryset, view)
         else:
-            page_rows = getattr(view, "page_rows", None)
-            self._delegate = NumberedPagination(rows=page_rows)
+            self._delegate = NumberedPagination(rows=getattr(view, "page_rows", None),
+                                                rows_by_id=getattr(view, "rows_by_id", None))
         self._delegate.page_size = page_size
         page = self._delegate.paginate_queryset(queryset, request, view)
         self.display_page_controls = getattr(self._delegate, "display_page_controls", False)
@@ -190,6 +191,25 @@ class FactPagination(BasePagination):
         ]
 
 
+def count_with_page(queryset):
+    """Mark a filtered queryset whose page query must read every match anyway (a free-text search's UNION).
+
+    Its numbered pages are then picked with the total in one query (CappedCountPaginator): counting separately
+    would find every match a second time. The mark lives on the query, so it survives further filtering.
+    """
+    queryset.query.count_with_page = True
+    return queryset
+
+
+def count_from(queryset, counted):
+    """Mark a filtered queryset whose rows can be counted more cheaply as `counted`, a queryset of equal size.
+
+    The filterset proves the equality (see EventFilterSet.filter_queryset); the paginator then counts `counted`.
+    """
+    queryset.query.count_queryset = counted
+    return queryset
+
+
 class CappedCountPaginator(Paginator):
     """A Django Paginator whose count stops after `limit` rows: SELECT COUNT(*) FROM (... LIMIT n).
 
@@ -198,15 +218,25 @@ class CappedCountPaginator(Paginator):
     number is still valid and `has_next` still knows whether a further row exists.
     """
 
-    def __init__(self, *args, rows=None, **kwargs):
+    def __init__(self, *args, rows=None, rows_by_id=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.limit = COUNT_CAP + 1
         self.exact = False
         # Turns the page's slice into what the serializer reads (plain rows), after counting: the count then runs
         # without the page's joins and columns.
         self.rows = rows
+        # Reads the rows of ids picked together with the count (see count_with_page), in any order.
+        self.rows_by_id = rows_by_id
+        self.number = None
+        self.picked_ids = None
 
     def page(self, number):
+        number = self.validate_number(number)  # counts first, which may pick the page's ids (pick_with_count)
+        if self.picked_ids is not None and number == self.number:
+            position = {pk: i for i, pk in enumerate(self.picked_ids)}
+            rows = sorted(self.rows_by_id(self.picked_ids),
+                          key=lambda row: position[row["id"] if isinstance(row, dict) else row.pk])
+            return self._get_page(rows, number, self)
         page = super().page(number)
         if self.rows is not None:
             page.object_list = self.rows(page.object_list)
@@ -214,17 +244,43 @@ class CappedCountPaginator(Paginator):
 
     def reach(self, number: int) -> None:
         """Count far enough to tell whether page `number` exists and whether another page follows it."""
+        self.number = number
         self.limit = max(COUNT_CAP, number * self.per_page) + 1
+
+    def pick_with_count(self) -> int | None:
+        """The ids of page `number` and the exact total of matches, in one query; None if the page is empty.
+
+        The window count is taken over every match before LIMIT, which a search's page query reads anyway to sort.
+        """
+        bottom = (self.number - 1) * self.per_page
+        picked = list(self.object_list.annotate(total_matches=Window(Count("*")))
+                      .values_list("pk", "total_matches")[bottom:bottom + self.per_page])
+        if not picked:
+            return None
+        self.picked_ids = [pk for pk, _ in picked]
+        return picked[0][1]
 
     def count_all(self) -> None:
         """Count every row (for `page=last`, which needs the true total)."""
         self.exact = True
 
     @cached_property
+    def counted(self):
+        """What the count reads: the page's queryset, or a cheaper one of equal size (count_from)."""
+        counted = getattr(self.object_list.query, "count_queryset", None)
+        return self.object_list if counted is None else counted
+
+    @cached_property
     def count(self) -> int:
         if self.exact:
-            return super().count
-        counted = self.object_list.order_by()[:self.limit].count()
+            return self.counted.count()
+        if (self.rows_by_id is not None and self.number is not None
+                and getattr(self.object_list.query, "count_with_page", False)):
+            total = self.pick_with_count()
+            if total is not None:
+                self.exact = True
+                return total
+        counted = self.counted.order_by()[:self.limit].count()
         self.exact = counted < self.limit
         return counted
 
@@ -246,11 +302,12 @@ class NumberedPagination(PageNumberPagination):
     page_size_query_param = "page_size"
     max_page_size = MAX_PAGE_SIZE
 
-    def __init__(self, rows=None):
+    def __init__(self, rows=None, rows_by_id=None):
         self.rows = rows
+        self.rows_by_id = rows_by_id
 
     def django_paginator_class(self, queryset, per_page):
-        return CappedCountPaginator(queryset, per_page, rows=self.rows)
+        return CappedCountPaginator(queryset, per_page, rows=self.rows, rows_by_id=self.rows_by_id)
 
     def get_page_size(self, request):
         return self.page_size

@@ -97,10 +97,16 @@ class FactsViewSet(viewsets.ReadOnlyModelViewSet):
         columns = getattr(self.get_serializer_class(), "row_columns", None)
         if not columns:
             return page
+        if not page.query.is_sliced:
+            return page.values(*columns)
         ordering = page.query.order_by or page.model._meta.ordering
         if not all(isinstance(name, str) and "__" not in name for name in ordering):
             return page.values(*columns)
         return page.model._default_manager.filter(pk__in=page.values("pk")).order_by(*ordering).values(*columns)
+
+    def rows_by_id(self, ids):
+        """The rows of a page whose ids were picked with the count (facts.pagination.count_with_page)."""
+        return self.page_rows(self.get_queryset().filter(pk__in=ids))
 
     def filter_queryset(self, queryset):
         # Filters are list parameters (the schema documents them there); building a FilterSet to look up one object

@@ -91,7 +91,7 @@ def page_query(queries: list[str]) -> str:
     return next(sql for sql in queries if sql.startswith('SELECT "facts_event"."id" AS "id"'))
 
 
-@pytest.mark.parametrize("url", ["/api/v1/events/?search=talks", "/api/v1/events/?ordering=-title&page=2"])
+@pytest.mark.parametrize("url", ["/api/v1/events/?type=04", "/api/v1/events/?ordering=-title&page=2"])
 def test_a_page_picks_its_ids_before_joining_places_and_types(api, url):
     sql = page_query(page_queries(api, url, 2))
     inner = sql[sql.index("IN (SELECT"):]
@@ -173,6 +173,37 @@ def test_the_actor_filter_finds_and_orders_events_as_a_plain_exists_would(api, q
     assert found == list(expected.values_list("id", flat=True)) and found
 
 
+def count_query(api, url: str) -> str:
+    [sql] = [sql for sql in page_queries(api, url, 2) if "COUNT(*)" in sql]
+    return sql
+
+
+@pytest.mark.parametrize("query", [
+    "actor=armenia", "actor=azerbaijan&date_after=2023-01-01", "actor=armenia&role=party",
+    "actor=antony-blinken&date_after=2023-04-29&date_before=2023-05-01&ordering=-title",
+])
+def test_one_actors_events_are_counted_from_the_participant_index_alone(api, query):
+    sql = count_query(api, f"/api/v1/events/?{query}")
+    assert '"facts_participant"' in sql and '"facts_event"' not in sql, sql
+    assert get_json(api, f"/api/v1/events/?{query}")["count"] == len(results(api, f"/api/v1/events/?{query}"))
+
+
+@pytest.mark.parametrize("query", ["actor=armenia&type=04", "actor=armenia&actor=azerbaijan", "actor=armenia&search=a",
+                                   "actor=armenia&status=reviewed", "actor=armenia&precision=day"])
+def test_an_actor_with_other_conditions_is_counted_on_the_events(api, query):
+    sql = count_query(api, f"/api/v1/events/?{query}")
+    assert '"facts_event"' in sql or "OVER ()" in sql, sql
+    assert get_json(api, f"/api/v1/events/?{query}")["count"] == len(results(api, f"/api/v1/events/?{query}"))
+
+
+def test_the_participant_count_is_only_used_when_nothing_else_narrows_the_events(article):
+    narrowed = EventFilterSet(data={"actor": ["armenia"]}, queryset=Event.objects.filter(place__isnull=False))
+    plain = EventFilterSet(data={"actor": ["armenia"]}, queryset=Event.objects.all())
+    assert getattr(narrowed.qs.query, "count_queryset", None) is None
+    assert plain.qs.query.count_queryset.count() == plain.qs.count() == Participant.objects.filter(
+        actor__slug="armenia").count()
+
+
 def test_the_actor_filter_keeps_an_ordering_asked_for(api):
     found = [e["title"] for e in results(api, "/api/v1/events/?actor=armenia&ordering=-title&page_size=500")]
     assert found == sorted(found, reverse=True) and len(found) > 2
@@ -243,6 +274,53 @@ def test_the_schema_documents_the_count_cap(api):
 # Search -----------------------------------------------------------------------------------------------------------
 
 
+def pick_with_count(queries: list[str]) -> list[str]:
+    return [sql for sql in queries if "COUNT(*) OVER ()" in sql]
+
+
+@pytest.mark.parametrize("url, model", [("/api/v1/events/?search=a", Event),
+                                        ("/api/v1/statements/?search=a", Statement)])
+def test_a_search_finds_its_matches_once_for_the_count_and_the_page(api, url, model, cap_of_5):
+    with CaptureQueriesContext(connection) as queries:
+        page = get_json(api, f"{url}&page_size=2&page=2")
+    sql = [q["sql"] for q in queries.captured_queries]
+    assert len(pick_with_count(sql)) == 1 and not [q for q in sql if q.startswith("SELECT COUNT(*) FROM")], sql
+    # The page itself is then read by id: the search's conditions run once.
+    assert sum("%a%" in q for q in sql) == 1, sql
+    filterset = (EventFilterSet if model is Event else StatementFilterSet)(
+        data={"search": "a"}, queryset=model.objects.order_by("date_start", "id"))
+    expected = list(filterset.qs.values_list("id", flat=True))
+    # Counting with the page costs nothing more, so the count is exact even past the cap.
+    assert len(expected) > 5 and (page["count"], page["count_is_exact"]) == (len(expected), True)
+    assert [item["id"] for item in page["results"]] == expected[2:4]
+    assert [item["id"] for item in results(api, f"{url}&page_size=3")] == expected
+
+
+def test_a_search_keeps_the_ordering_asked_for_and_the_actors_order(api):
+    by_title = results(api, "/api/v1/events/?search=a&ordering=-title&page_size=3")
+    assert [e["title"] for e in by_title] == sorted((e["title"] for e in by_title), reverse=True)
+    with_actor = [e["id"] for e in results(api, "/api/v1/events/?search=talks&actor=armenia&page_size=2")]
+    assert with_actor == list(Event.objects.filter(pk__in=[e["id"] for e in results(
+        api, "/api/v1/events/?search=talks")], participants__actor__slug="armenia").order_by(
+        "date_start", "id").values_list("id", flat=True)) and with_actor
+
+
+def test_a_search_page_past_the_end_or_with_nothing_found_still_knows_the_total(api):
+    total = get_json(api, "/api/v1/events/?search=talks")["count"]
+    missing = get_json(api, f"/api/v1/events/?search=talks&page_size=1&page={total + 1}", status=404)
+    assert f"{total} page(s)" in str(missing)
+    last = get_json(api, "/api/v1/events/?search=talks&page_size=1&page=last")
+    assert (last["count"], last["next"], len(last["results"])) == (total, None, 1)
+    nothing = get_json(api, "/api/v1/events/?search=zzz-nothing")
+    assert (nothing["count"], nothing["count_is_exact"], nothing["results"]) == (0, True, [])
+
+
+def test_only_a_search_picks_its_page_with_the_count(api):
+    # Elsewhere the page is the first rows of an index; a window count would read every match instead.
+    assert not pick_with_count(page_queries(api, "/api/v1/events/?type=04", 2))
+    assert not pick_with_count(page_queries(api, "/api/v1/events/?actor=armenia", 2))
+
+
 def old_event_search(text: str) -> Q:
     """The search as one OR of icontains conditions: what the indexable UNION form must still mean."""
     alias = ActorAlias.objects.filter(actor=OuterRef("actor"), name__icontains=text)
@@ -269,6 +347,14 @@ def test_statement_search_matches_what_the_plain_or_of_conditions_matches(articl
 
 TRIGRAM_INDEXES = {"event_title_trgm", "event_description_trgm", "statement_text_trgm", "statement_channel_trgm",
                    "actor_name_trgm", "actoralias_name_trgm", "place_name_trgm"}
+
+
+@postgres_only
+def test_api_sessions_run_queries_without_parallel_workers(article):
+    # Starting a worker costs a short page query more than it saves (settings, DATABASE_PG_OPTIONS).
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW max_parallel_workers_per_gather")
+        assert cursor.fetchone()[0] == "0"
 
 
 @postgres_only
