@@ -430,14 +430,32 @@ class HandBuiltMixin:
     def as_row(self, instance) -> dict:
         return instance if isinstance(instance, dict) else row_of(instance, self.row_columns)
 
+    def output_names(self) -> tuple:
+        """The names of the fields to output, in order (computed once per serializer instance).
+
+        When nothing was deselected and every field has a builder, they are Meta.fields, and DRF's fields (a deep
+        copy of the declared fields plus a ModelSerializer introspection of the model, on every request) are never
+        built.
+        """
+        names = self.__dict__.get("_output_names")
+        if names is None:
+            declared = tuple(self.Meta.fields)
+            hand_built = "fields" not in self.__dict__ and all(name in self.builders for name in declared)
+            names = self._output_names = declared if hand_built else tuple(self.fields)
+        return names
+
+    def outputs(self, name: str) -> bool:
+        return name in self.output_names()
+
     def to_representation(self, instance):
         row = self.as_row(instance)
         data = {}
-        for name, field in self.fields.items():
+        for name in self.output_names():
             build = self.builders.get(name)
             if build is not None:
                 data[name] = build(self, row)
             else:
+                field = self.fields[name]
                 attribute = field.get_attribute(instance)
                 data[name] = None if attribute is None else field.to_representation(attribute)
         return data
@@ -486,7 +504,7 @@ class RelatedRowsMixin:
 def evidence_rows(serializer, fact: str, ids) -> dict:
     """{fact id: [(quote, start, end, source id, source title)]} in the model's order (source, then offset)."""
     rows = defaultdict(list)
-    if ids and "evidence" in serializer.fields:
+    if ids and serializer.outputs("evidence"):
         for pk, *row in EvidenceSpan.objects.filter(**{f"{fact}_id__in": ids}).order_by(
                 "source__published", "source_id", "start", "id").values_list(
                 f"{fact}_id", "quote", "start", "end", "source_id", "source__title"):
@@ -571,7 +589,7 @@ class EventSerializer(RelatedRowsMixin, HandBuiltMixin, FactSerializer):
 
     def related_rows(self, ids) -> dict:
         participants = defaultdict(list)
-        if ids and "participants" in self.fields:
+        if ids and self.outputs("participants"):
             for event_id, *row in Participant.objects.filter(event_id__in=ids).order_by("event_id", "id").values_list(
                     "event_id", "role", "actor__slug", "actor__name", "actor__kind"):
                 participants[event_id].append(row)
@@ -606,11 +624,11 @@ class EventDetailSerializer(EventSerializer):
     def related_rows(self, ids) -> dict:
         rows = super().related_rows(ids)
         statements, children = defaultdict(list), defaultdict(list)
-        if ids and "statements" in self.fields:
+        if ids and self.outputs("statements"):
             for event_id, *row in Statement.objects.filter(event_id__in=ids).order_by("date_start", "id").values_list(
                     "event_id", "id", "kind", "text", "speaker__slug", "speaker__name", "speaker__kind"):
                 statements[event_id].append(row)
-        if ids and "children" in self.fields:
+        if ids and self.outputs("children"):
             for parent_id, *row in Event.objects.filter(parent_id__in=ids).order_by("date_start", "id").values_list(
                     "parent_id", "id", "title"):
                 children[parent_id].append(row)
@@ -699,7 +717,7 @@ class StatementSerializer(RelatedRowsMixin, HandBuiltMixin, FactSerializer):
         return api_url(self, "statement", statement.id)
 
     def related_rows(self, ids) -> dict:
-        about_wanted = {"about_actors", "about_places", "about_events"} & set(self.fields)
+        about_wanted = {"about_actors", "about_places", "about_events"} & set(self.output_names())
         about = _about_rows(ids if about_wanted else [])
         evidence = evidence_rows(self, "statement", ids)
         return {pk: {**about.get(pk, {}), "evidence": evidence[pk]} for pk in ids}
