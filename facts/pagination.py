@@ -142,7 +142,9 @@ class FactPagination(BasePagination):
                     "description": f"Number of items matching the filters, over all pages, when `count_is_exact` is "
                                    f"true. Counting stops after {COUNT_CAP:,} items (or at the end of the requested "
                                    f"page, if that is further): when more match, `count` is that cap, the true total "
-                                   f"is larger, and `count_is_exact` is false. Absent in cursor mode.",
+                                   f"is larger, and `count_is_exact` is false. A `search` counts every match (its "
+                                   f"page reads them all anyway), so its count is always exact. Absent in cursor "
+                                   f"mode.",
                     "example": 12,
                 },
                 "count_is_exact": {
