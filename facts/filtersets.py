@@ -8,7 +8,7 @@ and the planner can use the foreign-key indexes.
 import django_filters as df
 from django import forms
 from django.core.validators import RegexValidator
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import Exists, OuterRef, Q, QuerySet
 from django_filters.constants import EMPTY_VALUES
 
 from facts.changes import UpdatedSinceFilterSet
@@ -314,7 +314,9 @@ class EventFilterSet(FactFilterSet):
     def filter_queryset(self, queryset):
         filtered = super().filter_queryset(queryset)
         data = self.form.cleaned_data
-        active = {name for name, value in data.items() if value not in EMPTY_VALUES}
+        # An actor filter left empty cleans to an empty queryset, which EMPTY_VALUES does not recognise.
+        active = {name for name, value in data.items()
+                  if value not in EMPTY_VALUES and not (isinstance(value, QuerySet) and not value)}
         if (len(data.get("actor") or ()) == 1 and active <= {"actor", "role", "date_after", "date_before", "ordering"}
                 and not queryset.query.where):
             # One actor, optionally a role and a date window, and no other condition on the events: each match is
@@ -325,17 +327,36 @@ class EventFilterSet(FactFilterSet):
             counted = Participant.objects.filter(actor=data["actor"][0], **{
                 lookup: value for lookup, value in bounds.items() if value not in EMPTY_VALUES})
             filtered = count_from(filtered, counted)
+        text = (data.get("search") or "").strip()
+        if (text and active <= {"search", "ordering"} and not queryset.query.where
+                and tuple(filtered.query.order_by) == DEFAULT_EVENT_ORDER):
+            # A search alone, in the default order: the UNION's branches can carry each match's start date (the
+            # participant index holds a copy), so the page is sorted and counted from the UNION itself, without
+            # looking every match up in the events table to learn its date.
+            filtered = count_with_page(filtered, matches=self.search_matches(text))
         return filtered
+
+    @staticmethod
+    def search_branches(text):
+        """The ways an event matches a search: its title or description, its place's name, an actor's name."""
+        by_text = Event.objects.filter(Q(title__icontains=text) | Q(description__icontains=text)).order_by()
+        at_place = Event.objects.filter(
+            place__in=Place.objects.filter(name__icontains=text).order_by().values("id")).order_by()
+        with_actor = Participant.objects.filter(actor__in=matching_actor_ids(text)).order_by()
+        return by_text, at_place, with_actor
 
     def search_conditions(self, text):
         # Each way to match is one branch of a UNION of event ids, so that each can use its own index on PostgreSQL
         # (trigram GIN on title and description, the place and actor foreign keys) after the few matching places and
         # actors are found through their trigram indexes. ORed together in one WHERE they force a scan of every event.
-        by_text = Event.objects.filter(Q(title__icontains=text) | Q(description__icontains=text)).order_by()
-        at_place = Event.objects.filter(place__in=Place.objects.filter(name__icontains=text).order_by().values("id"))
-        with_actor = Participant.objects.filter(actor__in=matching_actor_ids(text))
-        return Q(pk__in=by_text.values("id").union(
-            at_place.order_by().values("id"), with_actor.order_by().values("event_id")))
+        by_text, at_place, with_actor = self.search_branches(text)
+        return Q(pk__in=by_text.values("id").union(at_place.values("id"), with_actor.values("event_id")))
+
+    def search_matches(self, text):
+        """The search's matches as (id, date_start) rows, in a UNION of the same branches as search_conditions."""
+        by_text, at_place, with_actor = self.search_branches(text)
+        return by_text.values("id", "date_start").union(
+            at_place.values("id", "date_start"), with_actor.values("event_id", "event_date_start"))
 
     def filter_actor(self, queryset, name, value):
         if not value:

@@ -11,6 +11,7 @@ rather than silently clipping them.
 from base64 import b64decode
 
 from django.core.paginator import Paginator
+from django.db import connections
 from django.db.models import Count, Window
 from django.utils.encoding import force_str
 from django.utils.functional import cached_property
@@ -193,14 +194,35 @@ class FactPagination(BasePagination):
         ]
 
 
-def count_with_page(queryset):
+def count_with_page(queryset, matches=None):
     """Mark a filtered queryset whose page query must read every match anyway (a free-text search's UNION).
 
     Its numbered pages are then picked with the total in one query (CappedCountPaginator): counting separately
     would find every match a second time. The mark lives on the query, so it survives further filtering.
+    `matches`, if given, is a queryset of (id, date_start) rows, one per match of `queryset`, whose default order
+    (date_start, id) is the queryset's own: the page is then picked from those rows alone (pick_from_matches).
+    Unlike the mark, `matches` describes the queryset as it is now, so it is given only once filtering is over.
     """
     queryset.query.count_with_page = True
+    queryset.query.page_matches = matches
     return queryset
+
+
+def pick_from_matches(matches, offset: int, limit: int) -> list[tuple[int, int]]:
+    """(id, total) for the rows offset..offset+limit of `matches` in (date_start, id) order, the total counted over all.
+
+    Raw SQL because the ORM can neither annotate nor count a UNION in the same query; the UNION's own SQL and
+    parameters come from the ORM. Its columns take the names of its first branch's, "id" and "date_start".
+    """
+    sql, params = matches.query.sql_with_params()
+    with connections[matches.db].cursor() as cursor:
+        cursor.execute(pick_sql(sql), [*params, limit, offset])
+        return cursor.fetchall()
+
+
+def pick_sql(matches_sql: str) -> str:
+    """The query of pick_from_matches around the SQL of `matches`; its last two parameters are LIMIT and OFFSET."""
+    return f"SELECT m.id, COUNT(*) OVER () FROM ({matches_sql}) m ORDER BY m.date_start, m.id LIMIT %s OFFSET %s"
 
 
 def count_from(queryset, counted):
@@ -255,8 +277,12 @@ class CappedCountPaginator(Paginator):
         The window count is taken over every match before LIMIT, which a search's page query reads anyway to sort.
         """
         bottom = (self.number - 1) * self.per_page
-        picked = list(self.object_list.annotate(total_matches=Window(Count("*")))
-                      .values_list("pk", "total_matches")[bottom:bottom + self.per_page])
+        matches = getattr(self.object_list.query, "page_matches", None)
+        if matches is not None:
+            picked = pick_from_matches(matches, bottom, self.per_page)
+        else:
+            picked = list(self.object_list.annotate(total_matches=Window(Count("*")))
+                          .values_list("pk", "total_matches")[bottom:bottom + self.per_page])
         if not picked:
             return None
         self.picked_ids = [pk for pk, _ in picked]

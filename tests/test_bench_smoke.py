@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from article_api import article_fixture  # noqa: F401  (pytest fixture)
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -92,3 +93,28 @@ def test_filter_scenarios_use_indexes_on_postgresql(client):
         assert "Index" in plan, (scenario.name, plan)
         assert "Seq Scan on facts_event " not in plan + " ", (scenario.name, plan)
         assert "Seq Scan on facts_participant" not in plan, (scenario.name, plan)
+
+
+@pytest.mark.django_db
+def test_the_probe_times_each_url_and_lists_its_queries(article, monkeypatch, capsys):
+    from bench import probe
+
+    # The probe switches DEBUG off in the environment, as for a server; keep that out of the other tests.
+    monkeypatch.setattr(os, "environ", dict(os.environ))
+    monkeypatch.setattr(sys, "argv", ["probe", "/api/v1/events/?search=talks", "/api/v1/actors/", "--requests", "3"])
+    probe.main()
+    lines = capsys.readouterr().out.splitlines()
+    assert [line.split()[0] for line in lines] == ["/api/v1/events/?search=talks", "/api/v1/actors/"]
+    for line in lines:
+        p50, p95 = (float(line.split(name)[1].split()[0]) for name in (" p50 ", " p95 "))
+        assert 0 < p50 <= p95 and "SQL ms [" in line and "SQL ms []" not in line, line
+
+
+@pytest.mark.django_db
+def test_the_probe_refuses_a_url_that_does_not_answer_200(article, monkeypatch):
+    from bench import probe
+
+    monkeypatch.setattr(os, "environ", dict(os.environ))
+    monkeypatch.setattr(sys, "argv", ["probe", "/api/v1/events/?type=x"])
+    with pytest.raises(SystemExit, match="answered 400"):
+        probe.main()

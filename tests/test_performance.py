@@ -11,6 +11,7 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.db import connection
 from django.db.models import Exists, F, OuterRef, Q
+from django.http import QueryDict
 from django.test.utils import CaptureQueriesContext
 from rest_framework.request import Request
 from rest_framework.test import APIClient
@@ -333,6 +334,31 @@ def test_only_a_search_picks_its_page_with_the_count(api):
     assert not pick_with_count(page_queries(api, "/api/v1/events/?actor=armenia", 2))
 
 
+@pytest.mark.parametrize("text", ["a", "talks", "Mirzoyan", "baku", "zzz-nothing"])
+def test_a_search_alone_picks_its_page_from_the_union_in_the_same_order_and_total(article, text):
+    filterset = EventFilterSet(data={"search": text}, queryset=Event.objects.order_by("date_start", "id"))
+    expected = list(filterset.qs.values_list("id", flat=True))
+    assert filterset.qs.query.page_matches is not None
+    picked = pagination.pick_from_matches(filterset.search_matches(text), 0, 1000)
+    assert [pk for pk, _ in picked] == expected
+    assert {total for _, total in picked} == ({len(expected)} if expected else set())
+    # A later page starts where the one before it ended.
+    assert [pk for pk, _ in pagination.pick_from_matches(filterset.search_matches(text), 2, 3)] == expected[2:5]
+
+
+def test_a_search_alone_reads_match_dates_from_the_participant_copy(api):
+    sql = pick_with_count(page_queries(api, "/api/v1/events/?search=talks", 2))
+    assert len(sql) == 1 and "UNION" in sql[0] and "event_date_start" in sql[0], sql
+
+
+@pytest.mark.parametrize("query", ["search=talks&actor=armenia", "search=talks&ordering=-title",
+                                   "search=talks&type=04"])
+def test_a_search_with_other_filters_or_another_order_picks_from_the_events_table(article, query):
+    filterset = EventFilterSet(data=QueryDict(query), queryset=Event.objects.order_by("date_start", "id"))
+    assert filterset.is_valid(), filterset.errors
+    assert filterset.qs.query.page_matches is None
+
+
 def old_event_search(text: str) -> Q:
     """The search as one OR of icontains conditions: what the indexable UNION form must still mean."""
     alias = ActorAlias.objects.filter(actor=OuterRef("actor"), name__icontains=text)
@@ -446,6 +472,21 @@ def test_event_search_is_served_by_the_trigram_indexes(filler):
     for index in ("event_title_trgm", "event_description_trgm"):
         assert index in plan, plan
     assert "Seq Scan" not in plan and "participant_actor_date" in plan, plan
+
+
+@postgres_only
+def test_a_search_alone_sorts_its_matches_without_looking_each_up_in_the_events_table(filler):
+    sql, params = EventFilterSet().search_matches("colonna").query.sql_with_params()
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL enable_seqscan = off")
+        cursor.execute(f"EXPLAIN {pagination.pick_sql(sql)}", [*params, 50, 0])
+        plan = "\n".join(row[0] for row in cursor.fetchall())
+        cursor.execute("RESET enable_seqscan")
+    for index in ("event_title_trgm", "event_description_trgm"):
+        assert index in plan, plan
+    # The actor branch reads each match's date from its participant row (from the index alone once vacuumed); no
+    # match is looked up by id in the events table.
+    assert "participant_actor_date" in plan and "facts_event_pkey" not in plan, plan
 
 
 @postgres_only
