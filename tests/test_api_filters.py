@@ -341,6 +341,17 @@ def test_a_bad_filter_value_is_a_400_naming_the_parameter(api, url, name):
     assert name in error_names(api, url)
 
 
+@pytest.mark.parametrize("url", [f"{EVENTS}?search=US", f"{STATEMENTS}?search=xq", "/api/v1/relations/?search=%25_"])
+def test_a_fact_search_too_short_for_the_index_is_a_400_that_says_how_long(api, url):
+    body = api.get(url).json()
+    assert body["status"] == 400 and "3 letters or digits in a row" in body["errors"]["search"][0], body
+
+
+def test_short_searches_still_work_on_the_reference_lists(api):
+    assert "united-states" in {actor["slug"] for actor in results(api, "/api/v1/actors/?search=US")}
+    assert {row["code"] for row in results(api, "/api/v1/event-types/?search=04")} >= {"043", "046"}
+
+
 def test_a_huge_id_in_a_filter_is_a_400_not_a_500(api):
     assert "parent" in error_names(api, f"{EVENTS}?parent=99999999999999999999999")
     assert "about" in error_names(api, f"{STATEMENTS}?about=event:99999999999999999999999")

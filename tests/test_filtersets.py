@@ -49,10 +49,28 @@ def test_event_filterset_place_subtree_and_overlap(data):
 
 
 def test_event_filterset_search_returns_each_event_once(data):
-    # Armenia and Azerbaijan both match "a" through names and aliases: EXISTS keeps one row per event.
-    qs = filtered(EventFilterSet, {"search": "a"}, Event.objects.all())
+    # "the" is in titles, descriptions and names ("the United States") alike: each event still comes once.
+    qs = filtered(EventFilterSet, {"search": "the"}, Event.objects.all())
     ids = list(qs.values_list("id", flat=True))
     assert len(ids) == len(set(ids)) == Event.objects.count()
+
+
+@pytest.mark.parametrize("filterset_class", [EventFilterSet, StatementFilterSet, RelationFilterSet])
+@pytest.mark.parametrize("text", ["a", "US", "xq", "%_'\"\\", "a b c", "U.S.", "1-2"])
+def test_a_fact_search_needs_three_letters_or_digits_in_a_row(data, filterset_class, text):
+    filterset = filterset_class({"search": text}, queryset=filterset_class._meta.model.objects.all())
+    assert not filterset.is_valid() and "3 letters or digits in a row" in str(filterset.errors["search"])
+
+
+@pytest.mark.parametrize("text", ["US official", "Lachin", "041", "Ереван", "  baku  "])
+def test_a_fact_search_with_three_letters_or_digits_in_a_row_is_accepted(data, text):
+    for filterset_class in (EventFilterSet, StatementFilterSet, RelationFilterSet):
+        assert filterset_class({"search": text}, queryset=filterset_class._meta.model.objects.all()).is_valid()
+
+
+def test_reference_searches_take_short_texts(data):
+    assert ActorFilterSet({"search": "US"}, queryset=Actor.objects.all()).is_valid()
+    assert EventTypeFilterSet({"search": "04"}, queryset=EventType.objects.all()).is_valid()
 
 
 def test_event_filterset_ordering_breaks_ties_by_id(data):
