@@ -201,8 +201,9 @@ def test_one_actors_events_are_counted_from_the_participant_index_alone(api, que
     assert get_json(api, f"/api/v1/events/?{query}")["count"] == len(results(api, f"/api/v1/events/?{query}"))
 
 
-@pytest.mark.parametrize("query", ["actor=armenia&type=04", "actor=armenia&actor=azerbaijan", "actor=armenia&search=the",
-                                   "actor=armenia&status=reviewed", "actor=armenia&precision=day"])
+@pytest.mark.parametrize("query", ["actor=armenia&type=04", "actor=armenia&actor=azerbaijan",
+                                   "actor=armenia&search=the", "actor=armenia&status=reviewed",
+                                   "actor=armenia&precision=day"])
 def test_an_actor_with_other_conditions_is_counted_on_the_events(api, query):
     sql = count_query(api, f"/api/v1/events/?{query}")
     assert '"facts_event"' in sql or "OVER ()" in sql, sql
