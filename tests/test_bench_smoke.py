@@ -106,8 +106,8 @@ def test_the_probe_times_each_url_and_lists_its_queries(article, monkeypatch, ca
     lines = capsys.readouterr().out.splitlines()
     assert [line.split()[0] for line in lines] == ["/api/v1/events/?search=talks", "/api/v1/actors/"]
     for line in lines:
-        p50, p95 = (float(line.split(name)[1].split()[0]) for name in (" p50 ", " p95 "))
-        assert 0 < p50 <= p95 and "SQL ms [" in line and "SQL ms []" not in line, line
+        p50, p95, cpu = (float(line.split(name)[1].split()[0]) for name in (" p50 ", " p95 ", " CPU "))
+        assert 0 < p50 <= p95 and 0 < cpu and "SQL ms [" in line and "SQL ms []" not in line, line
 
 
 @pytest.mark.django_db
