@@ -144,8 +144,11 @@ class FactPagination(BasePagination):
                                    f"true. Counting stops after {COUNT_CAP:,} items (or at the end of the requested "
                                    f"page, if that is further): when more match, `count` is that cap, the true total "
                                    f"is larger, and `count_is_exact` is false. A `search` counts every match (its "
-                                   f"page reads them all anyway), so its count is always exact. Absent in cursor "
-                                   f"mode.",
+                                   f"page reads them all anyway), so its count is exact, except an event search "
+                                   f"with no other filter, in the default order, for a text the database expects "
+                                   f"in a large share of the events: its page walks the events in date order "
+                                   f"instead, and its count stops at the cap like any other list's. Absent in "
+                                   f"cursor mode.",
                     "example": 12,
                 },
                 "count_is_exact": {
