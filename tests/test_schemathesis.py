@@ -98,8 +98,11 @@ def test_schema_operations_hold_under_generated_input(server, tmp_path):
         "all",
         "--seed",
         "20230501",
+        # One worker: CPython 3.11's parser is not thread-safe when Hypothesis reads a filter lambda's source from
+        # several workers at once (the SystemError TOOL_CRASH below). With 4 workers on two cores it crashed on both
+        # attempts of a run on 2026-11-30; one worker ran the same seed in 121 s against 100 s.
         "--workers",
-        "4",
+        "1",
         "--request-timeout",
         "30",
         "--generation-database",
@@ -120,9 +123,9 @@ def test_schema_operations_hold_under_generated_input(server, tmp_path):
         output = result.stdout + result.stderr
         summary = output[output.rfind("SUMMARY") :] if "SUMMARY" in output else output[-3000:]
         print(summary)
-        # CPython 3.11's parser is not thread-safe when Hypothesis reads a filter lambda's source from several
-        # workers at once; schemathesis then stops a phase with this SystemError before sending anything. That is
-        # the tool crashing, not a finding about the API: run once more (the same seed), and only then judge.
+        # Should the parser crash all the same (schemathesis then stops a phase with that SystemError before sending
+        # anything), that is the tool failing, not a finding about the API: run once more (the same seed), and only
+        # then judge.
         if not (result.returncode != 0 and TOOL_CRASH in output and "Failures:" not in output):
             break
     assert result.returncode == 0, output[-20000:]
