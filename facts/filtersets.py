@@ -388,11 +388,20 @@ class EventFilterSet(FactFilterSet):
         return filtered
 
     @staticmethod
-    def search_branches(text):
+    def search_own_text(text) -> Q:
+        """An event whose title or description contains `text`."""
+        return Q(title__icontains=text) | Q(description__icontains=text)
+
+    @staticmethod
+    def search_places(text) -> Q:
+        """An event at a place whose name contains `text`."""
+        return Q(place__in=Place.objects.filter(name__icontains=text).order_by().values("id"))
+
+    @classmethod
+    def search_branches(cls, text):
         """The ways an event matches a search: its title or description, its place's name, an actor's name."""
-        by_text = Event.objects.filter(Q(title__icontains=text) | Q(description__icontains=text)).order_by()
-        at_place = Event.objects.filter(
-            place__in=Place.objects.filter(name__icontains=text).order_by().values("id")).order_by()
+        by_text = Event.objects.filter(cls.search_own_text(text)).order_by()
+        at_place = Event.objects.filter(cls.search_places(text)).order_by()
         with_actor = Participant.objects.filter(actor__in=matching_actor_ids(text)).order_by()
         return by_text, at_place, with_actor
 
@@ -403,14 +412,13 @@ class EventFilterSet(FactFilterSet):
         by_text, at_place, with_actor = self.search_branches(text)
         return Q(pk__in=by_text.values("id").union(at_place.values("id"), with_actor.values("event_id")))
 
-    @staticmethod
-    def search_walk(text, actor_ids):
+    @classmethod
+    def search_walk(cls, text, actor_ids):
         """The search as one condition on each event, the cheapest tests first, for walking the events in order.
 
         The same matches as the UNION of search_branches, given the ids of the actors whose names contain `text`.
         """
-        walk = (Q(title__icontains=text) | Q(description__icontains=text)
-                | Q(place__in=Place.objects.filter(name__icontains=text).order_by().values("id")))
+        walk = cls.search_own_text(text) | cls.search_places(text)
         if actor_ids:
             walk |= Q(Exists(Participant.objects.filter(event=OuterRef("pk"), actor_id__in=actor_ids)))
         return walk
