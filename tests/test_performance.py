@@ -362,11 +362,15 @@ def test_a_search_with_other_filters_or_another_order_picks_from_the_events_tabl
     assert filterset.qs.query.page_matches is None
 
 
-@pytest.fixture
-def walk_every_search(monkeypatch):
+def walk_every_search_from_now(monkeypatch):
     """Every event search alone walks the date order on PostgreSQL, whatever share of the events the planner expects."""
     monkeypatch.setattr(filtersets, "BROAD_SEARCH_SHARE", 0)
     monkeypatch.setattr(filtersets, "BROAD_SEARCH_MIN_EVENTS", 0)
+
+
+@pytest.fixture
+def walk_every_search(monkeypatch):
+    walk_every_search_from_now(monkeypatch)
 
 
 @pytest.fixture
@@ -396,13 +400,13 @@ def test_the_date_order_walk_matches_what_the_union_matches_in_the_same_order(na
 @pytest.mark.parametrize("text", ["the", "talks", "quiet", "zzz-nothing"])
 def test_a_walked_search_answers_the_page_a_sorted_search_answers(api, named_only_elsewhere, monkeypatch, text):
     url = f"/api/v1/events/?search={text}&page_size=3"
+
     def answers():
         return [(response.status_code, json.loads(body(response)))
                 for response in (api.get(f"{url}&page={n}") for n in (1, 2))]
 
     sorted_pages = answers()
-    monkeypatch.setattr(filtersets, "BROAD_SEARCH_SHARE", 0)
-    monkeypatch.setattr(filtersets, "BROAD_SEARCH_MIN_EVENTS", 0)
+    walk_every_search_from_now(monkeypatch)
     with CaptureQueriesContext(connection) as queries:
         walked_pages = answers()
     assert not pick_with_count([q["sql"] for q in queries.captured_queries])
