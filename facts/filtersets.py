@@ -9,7 +9,8 @@ import django_filters as df
 from django import forms
 from django.core.validators import RegexValidator
 from django.db import connections
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models import DateField, Exists, OuterRef, Q, QuerySet
+from django.db.models.expressions import RawSQL
 from django_filters.constants import EMPTY_VALUES
 
 from facts.changes import UpdatedSinceFilterSet
@@ -133,6 +134,25 @@ def broad_search_actor_ids(text: str, using: str) -> list[int] | None:
         return cursor.fetchone()[0]
 
 
+# Fact tables whose longest date interval PostgreSQL finds in one index probe (migration 0007).
+SPAN_INDEXED_TABLES = {"facts_event", "facts_statement"}
+
+
+def earliest_overlapping_start(model, after, using: str) -> RawSQL | None:
+    """The earliest date_start a `model` fact ending on or after `after` can have, as SQL; None where not known.
+
+    That is `after` minus the longest interval of any such fact, read in the same statement (so it holds for the
+    rows the query sees). As a lower bound on date_start it lets the (date_start, date_end) index seek to the window,
+    where `date_end >= after` alone has it read every fact that started before the window. None on SQLite (no date
+    arithmetic on its text dates) and for tables without a span index, whose MAX would read every row.
+    """
+    table = model._meta.db_table
+    if connections[using].vendor != "postgresql" or table not in SPAN_INDEXED_TABLES:
+        return None
+    return RawSQL(f"%s::date - (SELECT COALESCE(MAX(date_end - date_start), 0) FROM {table})", [after],
+                  output_field=DateField())
+
+
 def actor_name_matches(actor_ref: str, text: str) -> Q:
     """Q for a row whose actor (at path `actor_ref`) has `text` in its name or one of its aliases."""
     alias = ActorAlias.objects.filter(actor=OuterRef(actor_ref), name__icontains=text)
@@ -204,7 +224,7 @@ class FactFilterSet(SearchMixin, UpdatedSinceFilterSet):
 
     status = df.ChoiceFilter(choices=ReviewStatus.choices, help_text="Curation state.")
     date_after = df.DateFilter(
-        field_name="date_end", lookup_expr="gte",
+        field_name="date_end", lookup_expr="gte", method="filter_date_after",
         help_text="ISO date (YYYY-MM-DD). Keeps facts whose date interval ends on or after it (interval overlap).",
     )
     date_before = df.DateFilter(
@@ -217,6 +237,11 @@ class FactFilterSet(SearchMixin, UpdatedSinceFilterSet):
         queryset=Source.objects.only("id"), method="filter_source", field_name="evidence__source",
         help_text="Source id: keeps facts with evidence in that source.",
     )
+
+    def filter_date_after(self, queryset, name, value):
+        ends_after = queryset.filter(date_end__gte=value)
+        start = earliest_overlapping_start(queryset.model, value, queryset.db)
+        return ends_after if start is None else ends_after.filter(date_start__gte=start)
 
     def filter_source(self, queryset, name, value):
         spans = EvidenceSpan.objects.filter(**{self.evidence_fk: OuterRef("pk")}, source=value)
@@ -367,10 +392,9 @@ class EventFilterSet(FactFilterSet):
             # One actor, optionally a role and a date window, and no other condition on the events: each match is
             # one of the actor's participant rows (one per event), which carry the event's dates. Counting those
             # reads the actor's entries in participant_actor_date alone, instead of probing every matching event.
-            bounds = {"event_date_end__gte": data.get("date_after"), "event_date_start__lte": data.get("date_before"),
-                      "role": data.get("role")}
-            counted = Participant.objects.filter(actor=data["actor"][0], **{
-                lookup: value for lookup, value in bounds.items() if value not in EMPTY_VALUES})
+            counted = Participant.objects.filter(actor=data["actor"][0], **self.participant_window(""))
+            if data.get("role"):
+                counted = counted.filter(role=data["role"])
             filtered = count_from(filtered, counted)
         text = (data.get("search") or "").strip()
         if (text and active <= {"search", "ordering"} and not queryset.query.where
@@ -429,6 +453,19 @@ class EventFilterSet(FactFilterSet):
         return by_text.values("id", "date_start").union(
             at_place.values("id", "date_start"), with_actor.values("event_id", "event_date_start"))
 
+    def participant_window(self, prefix: str) -> dict:
+        """The date window as lookups on participant rows' copy of their event's dates, bounded as the events' are."""
+        after, before = self.form.cleaned_data.get("date_after"), self.form.cleaned_data.get("date_before")
+        window = {}
+        if after:
+            window[f"{prefix}event_date_end__gte"] = after
+            start = earliest_overlapping_start(Event, after, self.queryset.db)
+            if start is not None:
+                window[f"{prefix}event_date_start__gte"] = start
+        if before:
+            window[f"{prefix}event_date_start__lte"] = before
+        return window
+
     def filter_actor(self, queryset, name, value):
         if not value:
             return queryset
@@ -442,11 +479,7 @@ class EventFilterSet(FactFilterSet):
         joined = {"participants__actor": first}
         if role:
             joined["participants__role"] = role
-        if data.get("date_after"):
-            joined["participants__event_date_end__gte"] = data["date_after"]
-        if data.get("date_before"):
-            joined["participants__event_date_start__lte"] = data["date_before"]
-        queryset = queryset.filter(**joined)
+        queryset = queryset.filter(**joined, **self.participant_window("participants__"))
         if tuple(queryset.query.order_by) == DEFAULT_EVENT_ORDER:
             # The same order, read from the joined copy: the planner cannot know the two columns are equal.
             queryset = queryset.order_by("participants__event_date_start", "participants__event_id")

@@ -188,6 +188,52 @@ def test_the_actor_filter_finds_and_orders_events_as_a_plain_exists_would(api, q
     assert found == list(expected.values_list("id", flat=True)) and found
 
 
+@pytest.fixture
+def long_intervals(article):
+    """Facts whose intervals are longer than the article's: a decade a curator typed in, and a year."""
+    event_type, speaker = Event.objects.first().event_type, Statement.objects.first().speaker
+    armenia = Actor.objects.get(slug="armenia")
+    decade = Event.objects.create(title="Through the decade", event_type=event_type, date_text="in the 2010s",
+                                  date_start=date(2010, 1, 1), date_end=date(2019, 12, 31), date_precision="year")
+    year = Event.objects.create(title="Through the year", event_type=event_type, date_text="in 2022",
+                                date_start=date(2022, 1, 1), date_end=date(2022, 12, 31), date_precision="year")
+    for event in (decade, year):
+        Participant.objects.create(event=event, actor=armenia, role="party")
+    Statement.objects.create(speaker=speaker, text="Said over the decade", kind="paraphrase", date_text="in the 2010s",
+                             date_start=date(2010, 1, 1), date_end=date(2019, 12, 31), date_precision="year")
+
+
+WINDOWS = [{"date_after": "2019-06-01"}, {"date_after": "2019-12-31", "date_before": "2020-01-01"},
+           {"date_after": "2022-12-01", "date_before": "2023-04-30"}, {"date_after": "2023-05-01"},
+           {"date_after": "2011-01-01", "date_before": "2011-01-01"}, {"date_before": "2010-01-01"}]
+
+
+@pytest.mark.parametrize("window", WINDOWS)
+@pytest.mark.parametrize("model, filterset_class, extra", [
+    (Event, EventFilterSet, {}), (Event, EventFilterSet, {"actor": ["armenia"]}),
+    (Event, EventFilterSet, {"actor": ["armenia"], "type": "04"}), (Statement, StatementFilterSet, {}),
+])
+def test_a_date_window_finds_every_interval_overlapping_it_however_long(long_intervals, window, model,
+                                                                        filterset_class, extra):
+    # The window's lower bound on date_start is `date_after` minus the longest interval in the table: the decade
+    # must still be found by a window at its very end, ten years after it started.
+    filterset = filterset_class(data={**window, **extra}, queryset=model.objects.order_by("date_start", "id"))
+    assert filterset.is_valid(), filterset.errors
+    unfiltered = filterset_class(data=extra, queryset=model.objects.order_by("date_start", "id")).qs
+    expected = [fact.id for fact in unfiltered if fact.date_start is not None
+                and ("date_after" not in window or fact.date_end >= date.fromisoformat(window["date_after"]))
+                and ("date_before" not in window or fact.date_start <= date.fromisoformat(window["date_before"]))]
+    assert list(filterset.qs.values_list("id", flat=True)) == expected
+    assert filterset.qs.count() == len(expected)
+
+
+def test_a_date_window_at_the_end_of_a_decade_finds_it_through_the_api(api, long_intervals):
+    titles = [e["title"] for e in results(api, "/api/v1/events/?date_after=2019-12-31&date_before=2019-12-31")]
+    assert titles == ["Through the decade"]
+    titles = [e["title"] for e in results(api, "/api/v1/events/?actor=armenia&date_after=2019-12-31")]
+    assert titles[0] == "Through the decade" and "Through the year" in titles
+
+
 def count_query(api, url: str) -> str:
     [sql] = [sql for sql in page_queries(api, url, 2) if "COUNT(*)" in sql]
     return sql
@@ -438,7 +484,7 @@ def test_only_a_text_in_much_of_a_large_table_is_walked(filler, monkeypatch):
     assert walked("filler meeting") and walked("Filler") and not walked("colonna") and not walked("number 123")
     filterset = EventFilterSet(data={"search": "filler meeting"}, queryset=Event.objects.order_by("date_start", "id"))
     plan = filterset.qs[:50].explain()
-    assert "event_dates" in plan and "Seq Scan on facts_event" not in plan, plan
+    assert "event_date_order" in plan and "Seq Scan on facts_event" not in plan, plan
 
 
 def old_event_search(text: str) -> Q:
@@ -546,6 +592,30 @@ def test_the_actor_filter_walks_the_actor_date_index(filler, query):
     assert filterset.is_valid(), filterset.errors
     plan = plan_without_seqscan(filterset.qs[:50])
     assert "participant_actor_date" in plan, plan
+
+
+@postgres_only
+@pytest.mark.parametrize("model, filterset_class, index", [(Event, EventFilterSet, "event_date_order"),
+                                                           (Statement, StatementFilterSet, "statement_date_order")])
+def test_a_date_window_seeks_to_the_longest_interval_before_it(filler, model, filterset_class, index):
+    # The filler facts, one a day from 1990 to 2014: a window in 2014 must not read the index from 1990 on.
+    table = model._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute(f"UPDATE {table} SET date_start = DATE '1990-01-01' + mod(id, 9000)::int, "
+                       f"date_end = DATE '1990-01-01' + mod(id, 9000)::int, date_precision = 'day' "
+                       f"WHERE date_start IS NULL")
+        cursor.execute(f"ANALYZE {table}")
+    filterset = filterset_class(data={"date_after": "2014-01-01", "date_before": "2014-01-31"},
+                                queryset=model.objects.order_by("date_start", "id"))
+    assert filterset.is_valid(), filterset.errors
+    assert filterset.qs.count() > 20
+    span = f"Index Scan Backward using {table.removeprefix('facts_')}_span"
+    for plan in (plan_without_seqscan(filterset.qs.values("id")[:50]),
+                 plan_without_seqscan(filterset.qs.values("id")[:10001])):
+        assert span in plan and "(date_start >= ('2014-01-01'::date - $" in plan, plan
+    # A page in the default order is the first entries of the (date_start, id) index: nothing to sort.
+    plan = plan_without_seqscan(model.objects.order_by("date_start", "id").values("id")[:50])
+    assert f"Index Only Scan using {index}" in plan and "Sort" not in plan, plan
 
 
 @postgres_only
