@@ -9,6 +9,7 @@ API URLs are joined from a per-request base (one reverse() per resource, not per
 """
 
 from collections import defaultdict
+from datetime import date
 
 from django.db.models import CharField, F, Value
 from django.db.models.functions import Cast
@@ -623,17 +624,23 @@ class EventDetailSerializer(EventSerializer):
 
     def related_rows(self, ids) -> dict:
         rows = super().related_rows(ids)
-        statements, children = defaultdict(list), defaultdict(list)
-        if ids and self.outputs("statements"):
-            for event_id, *row in Statement.objects.filter(event_id__in=ids).order_by("date_start", "id").values_list(
-                    "event_id", "id", "kind", "text", "speaker__slug", "speaker__name", "speaker__kind"):
-                statements[event_id].append(row)
-        if ids and self.outputs("children"):
-            for parent_id, *row in Event.objects.filter(parent_id__in=ids).order_by("date_start", "id").values_list(
-                    "parent_id", "id", "title"):
-                children[parent_id].append(row)
         for pk in ids:
-            rows[pk].update(statements=statements[pk], children=children[pk])
+            rows[pk].update(statements=[], children=[])
+        said_at = ids if self.outputs("statements") else []
+        within = ids if self.outputs("children") else []
+        if not (said_at or within):
+            return rows
+        # One UNION query for both: a detail reads one event, and each query costs more in Django than in the database.
+        blank = Value("", output_field=CharField())
+        statements = Statement.objects.filter(event_id__in=said_at).order_by().values_list(
+            "event_id", Value("statements"), "date_start", "id", "kind", "text", "speaker__slug", "speaker__name",
+            "speaker__kind")
+        children = Event.objects.filter(parent_id__in=within).order_by().values_list(
+            "parent_id", Value("children"), "date_start", "id", blank, "title", blank, blank, blank)
+        # Each list in date order, undated last (as the database's ascending order puts NULLs), then by id.
+        for event_id, name, start, *row in sorted(statements.union(children, all=True),
+                                                  key=lambda r: (r[0], r[1], r[2] is None, r[2] or date.min, r[3])):
+            rows[event_id][name].append(row if name == "statements" else (row[0], row[2]))
         return rows
 
 

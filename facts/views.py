@@ -18,6 +18,7 @@ from drf_spectacular.utils import extend_schema, extend_schema_view
 from drf_spectacular.views import SpectacularAPIView
 from rest_framework import viewsets
 from rest_framework.exceptions import ValidationError
+from rest_framework.generics import get_object_or_404
 from rest_framework.renderers import BrowsableAPIRenderer, JSONRenderer, TemplateHTMLRenderer
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -103,6 +104,17 @@ class FactsViewSet(viewsets.ReadOnlyModelViewSet):
         if not all(isinstance(name, str) and "__" not in name for name in ordering):
             return page.values(*columns)
         return page.model._default_manager.filter(pk__in=page.values("pk")).order_by(*ordering).values(*columns)
+
+    def retrieve(self, request, *args, **kwargs):
+        columns = getattr(self.get_serializer_class(), "row_columns", None)
+        if not columns or isinstance(request.accepted_renderer, BrowsableAPIRenderer):
+            # The browsable API fills its edit forms from the serialized instance.
+            return super().retrieve(request, *args, **kwargs)
+        # One fact is built from a plain row, as a list page is: no model instances for it and its joins.
+        lookup = self.lookup_url_kwarg or self.lookup_field
+        row = get_object_or_404(self.get_queryset().values(*columns), **{self.lookup_field: self.kwargs[lookup]})
+        self.check_object_permissions(request, row)
+        return Response(self.get_serializer(row).data)
 
     def rows_by_id(self, ids):
         """The rows of a page whose ids were picked with the count (facts.pagination.count_with_page)."""

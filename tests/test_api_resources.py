@@ -1,6 +1,9 @@
 """What each resource returns: compact references, evidence, dates, detail extras, `fields=`, and 404s."""
 
 import pytest
+from django.db.models import F
+
+from facts.models import Actor, Event, Statement
 
 from article_api import body, error_names, get_json, results
 from article_api import api_fixture, article_fixture  # noqa: F401  (pytest fixtures)
@@ -52,6 +55,23 @@ def test_event_detail_adds_its_statements_and_parts(api):
     speakers = sorted(s["speaker"]["slug"] for s in talks["statements"])
     assert speakers == ["us-official-anonymous"] * 5 + ["vedant-patel"] * 2
     assert all(get_json(api, s["url"])["text"] == s["text"] for s in talks["statements"])
+
+
+def test_event_detail_lists_statements_and_parts_in_date_order_undated_last(api):
+    talks = Event.objects.get(title=TALKS)
+    Event.objects.create(title="An undated part", event_type=talks.event_type, parent=talks)
+    Statement.objects.create(speaker=Actor.objects.get(slug="vedant-patel"), text="Undated remark", kind="quote",
+                             event=talks)
+    detail = get_json(api, f"/api/v1/events/{talks.id}/")
+
+    def in_date_order(related, column):
+        return list(related.order_by(F("date_start").asc(nulls_last=True), "id").values_list(column, flat=True))
+
+    assert [child["title"] for child in detail["children"]] == in_date_order(talks.children, "title")
+    assert [statement["text"] for statement in detail["statements"]] == in_date_order(talks.statements, "text")
+    part, remark = detail["children"][-1], detail["statements"][-1]
+    assert part == {"id": part["id"], "title": "An undated part", "url": f"http://testserver/api/v1/events/{part['id']}/"}
+    assert (remark["text"], remark["kind"], remark["speaker"]["slug"]) == ("Undated remark", "quote", "vedant-patel")
 
 
 def test_statement_shows_speaker_and_what_it_is_about(api):
