@@ -402,8 +402,9 @@ class Event(Reviewed, DateInterval, Timestamped):
             # Date windows are counted in this one: events share their dates, so its entries deduplicate to few pages.
             models.Index(fields=["date_start", "date_end"], name="event_dates"),
             # Pages in the default order read the first 50 entries of this one and stop, even where thousands of
-            # events share a start date ("in 2012"); date_end is included so that a date window is checked in it.
-            models.Index(fields=["date_start", "id"], include=["date_end"], name="event_date_order"),
+            # events share a start date ("in 2012"). date_end is in it so that a date window is checked in the index:
+            # a key column rather than INCLUDE, which SQLite lacks (it then read each event's row: 7x slower).
+            models.Index(fields=["date_start", "id", "date_end"], name="event_date_order"),
         ]
 
     def __str__(self):
@@ -508,7 +509,7 @@ class Statement(Reviewed, DateInterval, Timestamped):
         constraints = [*DateInterval.date_constraints("statement")]
         indexes = [
             models.Index(fields=["date_start", "date_end"], name="statement_dates"),
-            models.Index(fields=["date_start", "id"], include=["date_end"], name="statement_date_order"),
+            models.Index(fields=["date_start", "id", "date_end"], name="statement_date_order"),
         ]
 
     def __str__(self):
