@@ -623,6 +623,15 @@ def test_a_date_window_seeks_to_the_longest_interval_before_it(filler, model, fi
         assert span in plan and "(date_start >= ('2014-01-01'::date - $" in plan, plan
 
 
+@pytest.mark.parametrize("model, index", [(Event, "event_date_order"), (Statement, "statement_date_order")])
+def test_the_date_order_index_holds_the_end_date_on_every_database(model, index):
+    # Not as INCLUDE, which SQLite lacks: without date_end there, SQLite walked this index for a date window and read
+    # every fact's row to test its end (383 ms against 57 ms over 10^6 events).
+    with connection.cursor() as cursor:
+        constraints = connection.introspection.get_constraints(cursor, model._meta.db_table)
+    assert constraints[index]["columns"] == ["date_start", "id", "date_end"]
+
+
 @postgres_only
 @pytest.mark.parametrize("model, index", [(Event, "event_date_order"), (Statement, "statement_date_order")])
 def test_a_page_in_date_order_sorts_nothing_when_thousands_share_a_start_date(filler, model, index):
