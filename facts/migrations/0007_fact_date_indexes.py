@@ -1,19 +1,17 @@
-"""Date indexes for events and statements: one in the default order (date_start, id), and the intervals' lengths.
+"""Date indexes for events and statements: one in the default order, and one on the length of each interval.
 
 (date_start, id, date_end): a page in the default order is its first entries, where (date_start, date_end) made
 PostgreSQL read and sort every fact sharing a start date (about 1,900 events start on 1 January of each year at 10^6
 events), and the date window is checked in the index without visiting the table. date_end is a key column, not an
 INCLUDE one: SQLite has no INCLUDE, and without date_end it walked this index reading every event's row.
 
-The length of each interval (date_end - date_start), on PostgreSQL only:
-
-A date window asks for intervals that overlap it: `date_end >= after AND date_start <= before`. The (date_start,
-date_end) indexes can seek to `before` but not to `after`, so every fact that started before the window was read to
-test its end: half the table for a window in the middle of the record. No fact that started earlier than `after` minus
-the longest interval can reach the window, so the date filters add that lower bound on date_start
-(`facts.filtersets.earliest_overlapping_start`), and these indexes find the longest interval in one probe (PostgreSQL
-answers MAX over an indexed expression from the end of the index). SQLite has no date arithmetic on its text dates and
-keeps the one-sided scan.
+(date_end - date_start), on PostgreSQL only. A date window asks for intervals that overlap it: `date_end >= after
+AND date_start <= before`. The (date_start, date_end) indexes can seek to `before` but not to `after`, so every fact
+that started before the window was read to test its end: half the table for a window in the middle of the record. No
+fact that started earlier than `after` minus the longest interval can reach the window, so the date filters add that
+lower bound on date_start (`facts.filtersets.earliest_overlapping_start`), and these indexes find the longest interval
+in one probe (PostgreSQL answers MAX over an indexed expression from the end of the index). SQLite has no date
+arithmetic on its text dates and keeps the one-sided scan.
 """
 
 from django.db import migrations, models
