@@ -387,12 +387,15 @@ class EventFilterSet(FactFilterSet):
         # An actor filter left empty cleans to an empty queryset, which EMPTY_VALUES does not recognise.
         active = {name for name, value in data.items()
                   if value not in EMPTY_VALUES and not (isinstance(value, QuerySet) and not value)}
-        if (len(data.get("actor") or ()) == 1 and active <= {"actor", "role", "date_after", "date_before", "ordering"}
+        if (len(data.get("actor") or ()) == 1
+                and active <= {"actor", "role", "type", "date_after", "date_before", "ordering"}
                 and not queryset.query.where):
-            # One actor, optionally a role and a date window, and no other condition on the events: each match is
-            # one of the actor's participant rows (one per event), which carry the event's dates. Counting those
-            # reads the actor's entries in participant_actor_date alone, instead of probing every matching event.
-            counted = Participant.objects.filter(actor=data["actor"][0], **self.participant_window(""))
+            # One actor, optionally a role, a type and a date window, and no other condition on the events: each
+            # match is one of the actor's participant rows (one per event), which carry the event's dates and type.
+            # Counting those reads the actor's entries in participant_actor_date alone, instead of probing every
+            # matching event.
+            counted = Participant.objects.filter(actor=data["actor"][0], **self.participant_window(""),
+                                                 **self.participant_type(""))
             if data.get("role"):
                 counted = counted.filter(role=data["role"])
             filtered = count_from(filtered, counted)
@@ -466,6 +469,11 @@ class EventFilterSet(FactFilterSet):
             window[f"{prefix}event_date_start__lte"] = before
         return window
 
+    def participant_type(self, prefix: str) -> dict:
+        """The type prefix as a lookup on participant rows' copy of their event's CAMEO code."""
+        code = self.form.cleaned_data.get("type")
+        return {f"{prefix}event_type_code__startswith": code} if code else {}
+
     def filter_actor(self, queryset, name, value):
         if not value:
             return queryset
@@ -473,13 +481,14 @@ class EventFilterSet(FactFilterSet):
         role = data.get("role")
         first, *others = value
         # The first actor is a join, not EXISTS (an actor has one role per event, so no row repeats), and the date
-        # window is repeated on the participant's copy of the event's dates. The (actor, date) index then finds,
-        # checks and orders the page by itself, however many events the actor has: EXISTS leaves PostgreSQL to
-        # walk the whole date index probing each event for the actor, or to sort all of the actor's events.
+        # window and type are repeated on the participant's copy of the event's dates and code. The (actor, date)
+        # index then finds, checks and orders the page by itself, however many events the actor has: EXISTS leaves
+        # PostgreSQL to walk the whole date index probing each event for the actor, or to sort all of its events.
         joined = {"participants__actor": first}
         if role:
             joined["participants__role"] = role
-        queryset = queryset.filter(**joined, **self.participant_window("participants__"))
+        queryset = queryset.filter(**joined, **self.participant_window("participants__"),
+                                   **self.participant_type("participants__"))
         if tuple(queryset.query.order_by) == DEFAULT_EVENT_ORDER:
             # The same order, read from the joined copy: the planner cannot know the two columns are equal.
             queryset = queryset.order_by("participants__event_date_start", "participants__event_id")
@@ -575,6 +584,11 @@ class RelationFilterSet(FactFilterSet):
 
     def search_conditions(self, text):
         return Q(description__icontains=text) | actor_name_matches("subject", text) | actor_name_matches("object", text)
+
+    def participant_type(self, prefix: str) -> dict:
+        """The type prefix as a lookup on participant rows' copy of their event's CAMEO code."""
+        code = self.form.cleaned_data.get("type")
+        return {f"{prefix}event_type_code__startswith": code} if code else {}
 
     def filter_actor(self, queryset, name, value):
         return queryset.filter(Q(subject=value) | Q(object=value))

@@ -413,9 +413,11 @@ class Event(Reviewed, DateInterval, Timestamped):
 
     def save(self, *args, **kwargs):
         super().save(*args, **kwargs)
-        # Participants keep a copy of the dates (see Participant); one UPDATE keeps them equal whatever changed.
-        self.participants.exclude(event_date_start=self.date_start, event_date_end=self.date_end).update(
-            event_date_start=self.date_start, event_date_end=self.date_end)
+        # Participants keep a copy of the dates and type (see Participant); one UPDATE keeps them equal whatever
+        # changed.
+        copy = {"event_date_start": self.date_start, "event_date_end": self.date_end,
+                "event_type_code": self.event_type_id or ""}
+        self.participants.exclude(**copy).update(**copy)
 
     def clean(self):
         super().clean()
@@ -444,6 +446,8 @@ class Participant(Timestamped):
     `event_date_start` and `event_date_end` copy the event's dates (Event.save and Participant.save keep them equal)
     so that one index, (actor, date), walks an actor's events in date order: without it, `?actor=` at a million
     events either scans the date index checking every event for the actor, or sorts all of the actor's events.
+    `event_type_code` copies the event's CAMEO code for the same index, so that `?actor=&type=` is checked and
+    counted there too, instead of in each of the actor's events.
     """
 
     event = models.ForeignKey(Event, on_delete=models.CASCADE, related_name="participants")
@@ -454,13 +458,17 @@ class Participant(Timestamped):
                                         help_text="Copy of the event's date_start, for the (actor, date) index.")
     event_date_end = models.DateField(null=True, blank=True, editable=False,
                                       help_text="Copy of the event's date_end, for the (actor, date) index.")
-    history = HistoricalRecords(excluded_fields=["event_date_start", "event_date_end"])
+    event_type_code = models.CharField(max_length=4, blank=True, default="", editable=False,
+                                       help_text="Copy of the event's CAMEO code, for the (actor, date) index.")
+    history = HistoricalRecords(excluded_fields=["event_date_start", "event_date_end", "event_type_code"])
 
     class Meta:
         ordering = ["event", "id"]
         indexes = [
-            # event_date_end is a key column (not INCLUDE, which SQLite lacks) so a date window is checked in the index.
-            models.Index(fields=["actor", "event_date_start", "event", "event_date_end"], name="participant_actor_date"),
+            # event_date_end and event_type_code are key columns (not INCLUDE, which SQLite lacks) so that a date
+            # window and a type prefix are checked in the index.
+            models.Index(fields=["actor", "event_date_start", "event", "event_date_end", "event_type_code"],
+                         name="participant_actor_date"),
         ]
         constraints = [
             models.UniqueConstraint(
@@ -473,6 +481,7 @@ class Participant(Timestamped):
     def save(self, *args, **kwargs):
         if self.event_id is not None:
             self.event_date_start, self.event_date_end = self.event.date_start, self.event.date_end
+            self.event_type_code = self.event.event_type_id or ""
         super().save(*args, **kwargs)
 
     def __str__(self):

@@ -174,8 +174,8 @@ SPEC = {
                                   "date_precision", "created_at", "updated_at"]),
     "event": (Event, ["id", "title", "description", "event_type", "place", "parent", "status", "date_text",
                       "date_start", "date_end", "date_precision", "created_at", "updated_at"]),
-    "participant": (Participant, ["id", "event", "actor", "role", "event_date_start", "event_date_end", "created_at",
-                                  "updated_at"]),
+    "participant": (Participant, ["id", "event", "actor", "role", "event_date_start", "event_date_end",
+                                  "event_type_code", "created_at", "updated_at"]),
     "statement": (Statement, ["id", "speaker", "text", "kind", "channel", "event", "status", "date_text", "date_start",
                               "date_end", "date_precision", "created_at", "updated_at"]),
     "relation": (Relation, ["id", "subject", "object", "type", "description", "status", "date_text", "date_start",
@@ -549,7 +549,7 @@ class Generator:
             for i, actor in enumerate(actors):
                 role = first if i == 0 else second if i == 1 else ("mediator" if i == 2 and rng.random() < 0.3
                                                                     else "attendee")
-                batch.add("participant", (self._id("participant"), pk, actor[0], role, start, end, ts, ts))
+                batch.add("participant", (self._id("participant"), pk, actor[0], role, start, end, code, ts, ts))
             sentence(text, "event", pk)
             last_event = pk
             if rng.random() < STATEMENT_RATE:

@@ -305,6 +305,18 @@ class TestParticipant:
         participant.refresh_from_db()
         assert (participant.event_date_start, participant.event_date_end) == (date(2023, 4, 30), date(2023, 4, 30))
 
+    def test_a_participant_copies_its_events_type(self, event, armenia):
+        participant = Participant.objects.create(event=event, actor=armenia, role=ParticipantRole.PARTY)
+        participant.refresh_from_db()
+        assert participant.event_type_code == event.event_type_id == "043"
+
+    def test_a_new_event_type_reaches_the_participants_copies(self, event, armenia, azerbaijan):
+        for actor in (armenia, azerbaijan):
+            Participant.objects.create(event=event, actor=actor, role=ParticipantRole.PARTY)
+        event.event_type = make_event_type("046", "Engage in negotiation")
+        event.save()
+        assert set(event.participants.values_list("event_type_code", flat=True)) == {"046"}
+
     def test_new_event_dates_reach_the_participants_copies(self, event, armenia, azerbaijan):
         for actor in (armenia, azerbaijan):
             Participant.objects.create(event=event, actor=actor, role=ParticipantRole.PARTY)

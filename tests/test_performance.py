@@ -158,10 +158,21 @@ def test_fields_selection_skips_the_queries_of_unselected_relations(api):
 # The (actor, date) index: participants carry a copy of their event's dates -----------------------------------------
 
 
-def test_every_loaded_participant_carries_its_events_dates(article):
-    rows = Participant.objects.values_list("event_date_start", "event_date_end", "event__date_start",
-                                           "event__date_end")
-    assert rows and all((start, end) == (event_start, event_end) for start, end, event_start, event_end in rows)
+def test_every_loaded_participant_carries_its_events_dates_and_type(article):
+    rows = Participant.objects.values_list("event_date_start", "event_date_end", "event_type_code",
+                                           "event__date_start", "event__date_end", "event__event_type_id")
+    assert rows and all(row[:3] == row[3:] for row in rows)
+
+
+def test_an_api_type_change_reaches_the_participants_copies(article, db):
+    curator = APIClient()
+    curator.force_authenticate(get_user_model().objects.create_superuser("curator", password="not-used"))
+    event = Event.objects.filter(participants__isnull=False).exclude(event_type="191").order_by("id").first()
+    response = curator.patch(f"/api/v1/events/{event.id}/", {"event_type": "191"}, format="json")
+    assert response.status_code == 200, response.json()
+    assert set(event.participants.values_list("event_type_code", flat=True)) == {"191"}
+    found = results(curator, f"/api/v1/events/?actor={event.participants.first().actor.slug}&type=191&page_size=500")
+    assert event.id in [e["id"] for e in found]
 
 
 def test_an_api_date_change_reaches_the_participants_copies(article, db):
@@ -179,6 +190,8 @@ def test_an_api_date_change_reaches_the_participants_copies(article, db):
     {"actor": "armenia"}, {"actor": "azerbaijan", "date_after": "2023-01-01"},
     {"actor": "antony-blinken", "date_after": "2023-04-29", "date_before": "2023-05-01"},
     {"actor": "armenia", "role": "party"}, {"actor": ["armenia", "azerbaijan"]}, {"actor": "armenia", "type": "04"},
+    {"actor": "armenia", "type": "04", "role": "party", "date_after": "2023-02-15", "date_before": "2023-05-31"},
+    {"actor": ["armenia", "azerbaijan"], "type": "04"},
 ])
 def test_the_actor_filter_finds_and_orders_events_as_a_plain_exists_would(api, query):
     actors = query["actor"] if isinstance(query["actor"], list) else [query["actor"]]
@@ -249,7 +262,8 @@ def count_query(api, url: str) -> str:
 
 
 @pytest.mark.parametrize("query", [
-    "actor=armenia", "actor=azerbaijan&date_after=2023-01-01", "actor=armenia&role=party",
+    "actor=armenia", "actor=azerbaijan&date_after=2023-01-01", "actor=armenia&role=party", "actor=armenia&type=04",
+    "actor=armenia&type=04&date_after=2023-02-15&date_before=2023-05-31&role=party",
     "actor=antony-blinken&date_after=2023-04-29&date_before=2023-05-01&ordering=-title",
 ])
 def test_one_actors_events_are_counted_from_the_participant_index_alone(api, query):
@@ -258,7 +272,7 @@ def test_one_actors_events_are_counted_from_the_participant_index_alone(api, que
     assert get_json(api, f"/api/v1/events/?{query}")["count"] == len(results(api, f"/api/v1/events/?{query}"))
 
 
-@pytest.mark.parametrize("query", ["actor=armenia&type=04", "actor=armenia&actor=azerbaijan",
+@pytest.mark.parametrize("query", ["actor=armenia&place=south-caucasus", "actor=armenia&actor=azerbaijan",
                                    "actor=armenia&search=the", "actor=armenia&status=reviewed",
                                    "actor=armenia&precision=day"])
 def test_an_actor_with_other_conditions_is_counted_on_the_events(api, query):
@@ -593,7 +607,7 @@ def test_the_actor_filter_walks_the_actor_date_index(filler, query):
             date_text=f"in {year}", date_start=date(year, 1, 1), date_end=date(year, 12, 31), date_precision="year")
     Participant.objects.bulk_create(
         Participant(event=event, actor=armenia, role="party", event_date_start=event.date_start,
-                    event_date_end=event.date_end)
+                    event_date_end=event.date_end, event_type_code=event.event_type_id)
         for event in Event.objects.filter(title__startswith="Filler"))
     with connection.cursor() as cursor:
         cursor.execute("ANALYZE facts_event, facts_participant")
@@ -601,6 +615,19 @@ def test_the_actor_filter_walks_the_actor_date_index(filler, query):
     assert filterset.is_valid(), filterset.errors
     plan = plan_without_seqscan(filterset.qs[:50])
     assert "participant_actor_date" in plan, plan
+    # The count reads the actor's entries in the index alone: the dates and the type are copies held there.
+    with CaptureQueriesContext(connection) as queries:
+        assert pagination.CappedCountPaginator(filterset.qs, 50).count > 0
+    [count_sql] = [q["sql"] for q in queries.captured_queries if "COUNT(*)" in q["sql"]]
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL enable_seqscan = off")
+        cursor.execute(f"EXPLAIN {count_sql}")
+        count_plan = "\n".join(row[0] for row in cursor.fetchall())
+        cursor.execute("RESET enable_seqscan")
+    assert "Index Only Scan" in count_plan and "on facts_participant" in count_plan, count_plan
+    if "type" in query:
+        assert "Index Only Scan using participant_actor_date" in count_plan, count_plan
+    assert "on facts_event " not in count_plan.replace("using event_span on facts_event ", ""), count_plan
 
 
 @postgres_only

@@ -347,8 +347,8 @@ class _SourceContext:
             self.choice(lambda m: self.fail(where, m), participant["role"], ParticipantRole, "role")
             self.b.rows["04_events.json"].append(_row("participant", item["id"] * PARTICIPANT_STRIDE + index, {
                 "event": item["id"], "actor": actor_pk, "role": participant["role"],
-                # loaddata bypasses Participant.save(), so the fixture carries the copy of the event's dates.
-                "event_date_start": dates["date_start"], "event_date_end": dates["date_end"],
+                # loaddata bypasses Participant.save(), so the fixture carries the copy of the event's dates and type.
+                "event_date_start": dates["date_start"], "event_date_end": dates["date_end"], "event_type_code": code,
             }))
         self.spans(where, "event", item["id"], item.get("evidence"))
 
