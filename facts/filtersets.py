@@ -45,12 +45,17 @@ CAMEO_ROOTS = (
 
 
 class StableOrderingFilter(df.OrderingFilter):
-    """An OrderingFilter that appends the primary key, so that equal sort keys still page deterministically."""
+    """An OrderingFilter that appends the primary key, so that equal sort keys still page deterministically.
+
+    The key runs in the direction of the first sort key, so that one (field, id) index serves a sort either way:
+    `-updated_at` then `id` ascending would sort every row sharing a timestamp (all of a bulk load's) for each page.
+    """
 
     def filter(self, qs, value):
         qs = super().filter(qs, value)
         if value:
-            qs = qs.order_by(*qs.query.order_by, "pk")
+            first = str(qs.query.order_by[0]) if qs.query.order_by else ""
+            qs = qs.order_by(*qs.query.order_by, "-pk" if first.startswith("-") else "pk")
         return qs
 
 
@@ -59,7 +64,8 @@ def ordering(fields: dict[str, str], default: str) -> StableOrderingFilter:
         fields=fields,
         help_text=(
             f"Sort order: one or more of {', '.join(f'`{name}`' for name in fields.values())}, comma-separated; "
-            f"prefix a name with `-` for descending. Default: {default}. Ties are broken by id."
+            f"prefix a name with `-` for descending. Default: {default}. Ties are broken by id, in the "
+            "direction of the first name."
         ),
     )
 

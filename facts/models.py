@@ -184,6 +184,8 @@ class Actor(ExternalData, Timestamped):
                 violation_error_message="The country code must be two capital letters (ISO 3166-1 alpha-2).",
             ),
         ]
+        # The default order; statements sorted by speaker walk it and each speaker's statements in turn.
+        indexes = [models.Index(fields=["name", "id"], name="actor_name_order")]
 
     def __str__(self):
         return self.name
@@ -405,6 +407,10 @@ class Event(Reviewed, DateInterval, Timestamped):
             # events share a start date ("in 2012"). date_end is in it so that a date window is checked in the index:
             # a key column rather than INCLUDE, which SQLite lacks (it then read each event's row: 7x slower).
             models.Index(fields=["date_start", "id", "date_end"], name="event_date_order"),
+            # The other sort orders a client may ask for (`ordering=`): each page reads its first entries.
+            models.Index(fields=["date_end", "id"], name="event_end_order"),
+            models.Index(fields=["title", "id"], name="event_title_order"),
+            models.Index(fields=["updated_at", "id"], name="event_updated_order"),
         ]
 
     def __str__(self):
@@ -519,6 +525,10 @@ class Statement(Reviewed, DateInterval, Timestamped):
         indexes = [
             models.Index(fields=["date_start", "date_end"], name="statement_dates"),
             models.Index(fields=["date_start", "id", "date_end"], name="statement_date_order"),
+            # The other sort orders a client may ask for (`ordering=`), as for events.
+            models.Index(fields=["date_end", "id"], name="statement_end_order"),
+            models.Index(fields=["kind", "id"], name="statement_kind_order"),
+            models.Index(fields=["updated_at", "id"], name="statement_updated_order"),
         ]
 
     def __str__(self):

@@ -73,11 +73,14 @@ def test_reference_searches_take_short_texts(data):
     assert EventTypeFilterSet({"search": "04"}, queryset=EventType.objects.all()).is_valid()
 
 
-def test_event_filterset_ordering_breaks_ties_by_id(data):
+def test_event_filterset_ordering_breaks_ties_by_id_in_the_direction_of_the_first_key(data):
     qs = filtered(EventFilterSet, {"ordering": "-type"}, Event.objects.all())
     rows = list(qs.values_list("event_type_id", "id"))
+    assert len(rows) > 1 and any(code == next_code for (code, _), (next_code, _) in zip(rows, rows[1:]))
     for (code, pk), (next_code, next_pk) in zip(rows, rows[1:]):
-        assert code > next_code or (code == next_code and pk < next_pk), rows
+        assert code > next_code or (code == next_code and pk > next_pk), rows
+    rows = list(filtered(EventFilterSet, {"ordering": "type"}, Event.objects.all()).values_list("event_type_id", "id"))
+    assert rows == sorted(rows)
 
 
 @pytest.mark.parametrize("filterset_class, params, name", [

@@ -5,6 +5,7 @@ shapes that make them possible, on the article fixtures.
 """
 
 import json
+import re
 from datetime import date
 from urllib.parse import urlencode
 
@@ -580,6 +581,48 @@ def plan_without_seqscan(queryset) -> str:
     finally:
         with connection.cursor() as cursor:
             cursor.execute("RESET enable_seqscan")
+
+
+def full_sorts(plan: str) -> list[str]:
+    """The plan's Sort nodes that sort every row they are given (an Incremental Sort only sorts runs of equal keys)."""
+    return [line for line in plan.splitlines() if re.search(r"(^|->  )Sort  \(", line.strip())]
+
+
+@postgres_only
+@pytest.mark.parametrize("filterset_class, ordering", [
+    (filterset_class, f"{sign}{name}")
+    for filterset_class in (EventFilterSet, StatementFilterSet)
+    for name in filterset_class.base_filters["ordering"].param_map
+    for sign in ("", "-")
+])
+def test_every_sort_order_offered_reads_a_page_from_an_index_without_sorting_the_table(filler, filterset_class,
+                                                                                         ordering):
+    filterset = filterset_class(data={"ordering": ordering},
+                                queryset=filterset_class.Meta.model.objects.order_by("date_start", "id"))
+    assert filterset.is_valid(), filterset.errors
+    plan = plan_without_seqscan(filterset.qs[:50])
+    assert not full_sorts(plan), plan
+
+
+@postgres_only
+def test_event_type_counts_read_the_type_index_alone(filler):
+    from facts.views import EventTypeViewSet
+
+    plan = plan_without_seqscan(EventTypeViewSet.queryset[:50])
+    assert "Index Only Scan using facts_event_event_type_id" in plan, plan
+
+
+def test_ties_are_broken_by_id_in_the_direction_of_the_first_sort_key(article):
+    for ordering, tie in [("-date_end", "-pk"), ("title", "pk"), ("-kind,date_start", "-pk")]:
+        filterset = StatementFilterSet(data={"ordering": ordering}, queryset=Statement.objects.all())
+        if "title" in ordering:
+            filterset = EventFilterSet(data={"ordering": ordering}, queryset=Event.objects.all())
+        assert filterset.is_valid(), filterset.errors
+        assert filterset.qs.query.order_by[-1] == tie
+    found = [(e["date_end"] or "", e["id"]) for e in
+             results(APIClient(), "/api/v1/events/?ordering=-date_end&page_size=500")]
+    with_date = [row for row in found if row[0]]
+    assert with_date == sorted(with_date, reverse=True) and len(with_date) > 10
 
 
 @postgres_only
