@@ -111,20 +111,21 @@ def matching_actor_ids(text: str):
     return by_name.union(ActorAlias.objects.filter(name__icontains=text).order_by().values("actor_id"))
 
 
-# A search alone walks the events in date order, testing each, instead of sorting every match, when the planner
-# expects its text in at least this share of the events: the first page then reads about 50 / share events and the
+# A search alone walks the facts in date order, testing each, instead of sorting every match, when the planner
+# expects its text in at least this share of the table: the first page then reads about 50 / share facts and the
 # capped count about COUNT_CAP / share, where sorting reads every match (0.9 s for "and", in all of 10^6 events).
-# Below it, walking would read too many events that do not match. Small tables are sorted whatever the text.
+# Below it, walking would read too many facts that do not match. Small tables are sorted whatever the text.
 BROAD_SEARCH_SHARE = 0.3
-BROAD_SEARCH_MIN_EVENTS = 50_000
+BROAD_SEARCH_MIN_ROWS = 50_000
 
 
-def broad_search_actor_ids(text: str, using: str) -> list[int] | None:
-    """For a text the planner expects in BROAD_SEARCH_SHARE of the events or more, the ids of the actors it names.
+def broad_search_actor_ids(model, columns: tuple[str, ...], text: str, using: str) -> list[int] | None:
+    """For a text the planner expects in BROAD_SEARCH_SHARE of `model`'s rows or more (in one of its text
+    `columns`), the ids of the actors it names.
 
-    None otherwise, and always on databases other than PostgreSQL (the estimate is migration 0006's function). The
-    ids come back with the estimate, in the same query, so that the walk can test each event's participants against
-    a list: as a subquery, PostgreSQL joins it with the participants again for every event it tests.
+    None otherwise, and always on databases other than PostgreSQL (the estimate is migration 0010's function). The
+    ids come back with the estimate, in the same query, so that the walk can test each fact's actors against a list:
+    as a subquery, PostgreSQL joins it with the participants again for every event it tests.
     """
     connection = connections[using]
     if connection.vendor != "postgresql":
@@ -132,9 +133,9 @@ def broad_search_actor_ids(text: str, using: str) -> list[int] | None:
     actors_sql, actors_params = matching_actor_ids(text).query.sql_with_params()
     with connection.cursor() as cursor:
         cursor.execute(
-            f"SELECT CASE WHEN e.events >= %s AND e.matches >= %s * e.events THEN ARRAY({actors_sql}) END "
-            f"FROM facts_event_text_estimate(%s) e",
-            [BROAD_SEARCH_MIN_EVENTS, BROAD_SEARCH_SHARE, *actors_params,
+            f"SELECT CASE WHEN e.total >= %s AND e.matches >= %s * e.total THEN ARRAY({actors_sql}) END "
+            f"FROM facts_text_estimate(%s::regclass, %s, %s) e",
+            [BROAD_SEARCH_MIN_ROWS, BROAD_SEARCH_SHARE, *actors_params, model._meta.db_table, list(columns),
              f"%{connection.ops.prep_for_like_query(text)}%"],
         )
         return cursor.fetchone()[0]
@@ -244,6 +245,23 @@ class FactFilterSet(SearchMixin, UpdatedSinceFilterSet):
         help_text="Source id: keeps facts with evidence in that source.",
     )
 
+    # The default order of the list (the viewset's queryset), which a search alone may walk instead of sorting.
+    default_order = ("date_start", "id")
+
+    def active_filters(self) -> set[str]:
+        """The names of the filters given a value."""
+        # A multiple-choice filter left empty cleans to an empty queryset, which EMPTY_VALUES does not recognise.
+        return {name for name, value in self.form.cleaned_data.items()
+                if value not in EMPTY_VALUES and not (isinstance(value, QuerySet) and not value)}
+
+    def search_alone(self, queryset, filtered) -> str:
+        """The search text if it is the only condition and the order is the default one, else ""."""
+        text = (self.form.cleaned_data.get("search") or "").strip()
+        if (text and self.active_filters() <= {"search", "ordering"} and not queryset.query.where
+                and tuple(filtered.query.order_by) == self.default_order):
+            return text
+        return ""
+
     def filter_date_after(self, queryset, name, value):
         ends_after = queryset.filter(date_end__gte=value)
         start = earliest_overlapping_start(queryset.model, value, queryset.db)
@@ -344,9 +362,6 @@ class EventTypeFilterSet(SearchMixin, df.FilterSet):
         return queryset.filter(event_count__gt=0) if value == "true" else queryset.filter(event_count=0)
 
 
-# The events list's default order (EventViewSet.queryset).
-DEFAULT_EVENT_ORDER = ("date_start", "id")
-
 
 class EventFilterSet(FactFilterSet):
     """Filters for events."""
@@ -390,9 +405,7 @@ class EventFilterSet(FactFilterSet):
     def filter_queryset(self, queryset):
         filtered = super().filter_queryset(queryset)
         data = self.form.cleaned_data
-        # An actor filter left empty cleans to an empty queryset, which EMPTY_VALUES does not recognise.
-        active = {name for name, value in data.items()
-                  if value not in EMPTY_VALUES and not (isinstance(value, QuerySet) and not value)}
+        active = self.active_filters()
         if (len(data.get("actor") or ()) == 1
                 and active <= {"actor", "role", "type", "date_after", "date_before", "ordering"}
                 and not queryset.query.where):
@@ -405,10 +418,9 @@ class EventFilterSet(FactFilterSet):
             if data.get("role"):
                 counted = counted.filter(role=data["role"])
             filtered = count_from(filtered, counted)
-        text = (data.get("search") or "").strip()
-        if (text and active <= {"search", "ordering"} and not queryset.query.where
-                and tuple(filtered.query.order_by) == DEFAULT_EVENT_ORDER):
-            actor_ids = broad_search_actor_ids(text, using=queryset.db)
+        text = self.search_alone(queryset, filtered)
+        if text:
+            actor_ids = broad_search_actor_ids(Event, ("title", "description"), text, using=queryset.db)
             if actor_ids is None:
                 # A search alone, in the default order: the UNION's branches can carry each match's start date (the
                 # participant index holds a copy), so the page is sorted and counted from the UNION itself, without
@@ -495,7 +507,7 @@ class EventFilterSet(FactFilterSet):
             joined["participants__role"] = role
         queryset = queryset.filter(**joined, **self.participant_window("participants__"),
                                    **self.participant_type("participants__"))
-        if tuple(queryset.query.order_by) == DEFAULT_EVENT_ORDER:
+        if tuple(queryset.query.order_by) == self.default_order:
             # The same order, read from the joined copy: the planner cannot know the two columns are equal.
             queryset = queryset.order_by("participants__event_date_start", "participants__event_id")
         for actor in others:
@@ -548,11 +560,35 @@ class StatementFilterSet(FactFilterSet):
         fields = []
         form = DateWindowForm
 
+    def filter_queryset(self, queryset):
+        filtered = super().filter_queryset(queryset)
+        text = self.search_alone(queryset, filtered)
+        if text:
+            actor_ids = broad_search_actor_ids(Statement, ("text", "channel"), text, using=queryset.db)
+            if actor_ids is not None:
+                # A text in much of the table: walk the date index, as EventFilterSet does.
+                filtered = queryset.filter(self.search_walk(text, actor_ids)).order_by(*filtered.query.order_by)
+        return filtered
+
+    @staticmethod
+    def search_own_text(text) -> Q:
+        """A statement whose words or channel contain `text`."""
+        return Q(text__icontains=text) | Q(channel__icontains=text)
+
     def search_conditions(self, text):
         # A UNION of statement ids, one indexable branch per way to match (see EventFilterSet.search_conditions).
-        by_text = Statement.objects.filter(Q(text__icontains=text) | Q(channel__icontains=text)).order_by()
+        by_text = Statement.objects.filter(self.search_own_text(text)).order_by()
         by_speaker = Statement.objects.filter(speaker__in=matching_actor_ids(text)).order_by()
         return Q(pk__in=by_text.values("id").union(by_speaker.values("id")))
+
+    @classmethod
+    def search_walk(cls, text, actor_ids):
+        """The search as one condition on each statement, for walking the statements in date order.
+
+        The same matches as search_conditions, given the ids of the actors whose names contain `text`.
+        """
+        walk = cls.search_own_text(text)
+        return walk | Q(speaker_id__in=actor_ids) if actor_ids else walk
 
     def filter_speaker(self, queryset, name, value):
         return queryset.filter(speaker__in=list(value)) if value else queryset

@@ -43,7 +43,8 @@ LIST_URLS = [
     ("/api/v1/events/?actor=antony-blinken&date_after=2022-01-01", 5),
     ("/api/v1/statements/", 4),
     ("/api/v1/statements/?about=place:azerbaijan", 5),
-    ("/api/v1/statements/?search=lachin", 4),
+    # As for events, the planner's estimate first (broad_search_actor_ids).
+    ("/api/v1/statements/?search=lachin", 5),
     ("/api/v1/relations/", 3),
     ("/api/v1/relations/?search=armenia", 3),
     ("/api/v1/actors/", 3),
@@ -372,7 +373,7 @@ def test_a_search_finds_its_matches_once_for_the_count_and_the_page(api, url, mo
     sql = [q["sql"] for q in queries.captured_queries]
     assert len(pick_with_count(sql)) == 1 and not [q for q in sql if q.startswith("SELECT COUNT(*) FROM")], sql
     # The page itself is then read by id: the search's conditions run once (an estimate only plans them).
-    assert sum("%the%" in q.lower() for q in sql if "facts_event_text_estimate" not in q) == 1, sql
+    assert sum("%the%" in q.lower() for q in sql if "facts_text_estimate" not in q) == 1, sql
     filterset = (EventFilterSet if model is Event else StatementFilterSet)(
         data={"search": "the"}, queryset=model.objects.order_by("date_start", "id"))
     expected = list(filterset.qs.values_list("id", flat=True))
@@ -433,9 +434,9 @@ def test_a_search_with_other_filters_or_another_order_picks_from_the_events_tabl
 
 
 def walk_every_search_from_now(monkeypatch):
-    """Every event search alone walks the date order on PostgreSQL, whatever share of the events the planner expects."""
+    """Every search alone walks the date order on PostgreSQL, whatever share of the table the planner expects."""
     monkeypatch.setattr(filtersets, "BROAD_SEARCH_SHARE", 0)
-    monkeypatch.setattr(filtersets, "BROAD_SEARCH_MIN_EVENTS", 0)
+    monkeypatch.setattr(filtersets, "BROAD_SEARCH_MIN_ROWS", 0)
 
 
 @pytest.fixture
@@ -483,6 +484,31 @@ def test_a_walked_search_answers_the_page_a_sorted_search_answers(api, named_onl
     assert walked_pages == sorted_pages
 
 
+@pytest.mark.parametrize("text", ["the", "lachin", "State Department", "Blinken", "Mirzoyan", "zzz-nothing"])
+def test_a_statement_walk_matches_what_the_union_matches_in_the_same_order(article, text):
+    actor_ids = [row["id"] for row in matching_actor_ids(text)]
+    walked = Statement.objects.filter(StatementFilterSet.search_walk(text, actor_ids)).order_by("date_start", "id")
+    unioned = StatementFilterSet(data={"search": text}, queryset=Statement.objects.order_by("date_start", "id")).qs
+    assert list(walked.values_list("id", flat=True)) == list(unioned.values_list("id", flat=True))
+
+
+@postgres_only
+@pytest.mark.parametrize("text", ["the", "Blinken", "zzz-nothing"])
+def test_a_walked_statement_search_answers_the_page_a_sorted_search_answers(api, monkeypatch, text):
+    url = f"/api/v1/statements/?search={text}&page_size=3"
+
+    def answers():
+        return [(response.status_code, json.loads(body(response)))
+                for response in (api.get(f"{url}&page={n}") for n in (1, 2))]
+
+    sorted_pages = answers()
+    walk_every_search_from_now(monkeypatch)
+    with CaptureQueriesContext(connection) as queries:
+        walked_pages = answers()
+    assert not pick_with_count([q["sql"] for q in queries.captured_queries])
+    assert walked_pages == sorted_pages
+
+
 @postgres_only
 def test_a_walked_search_counts_up_to_the_cap_like_any_list(api, walk_every_search, cap_of_5):
     expected = list(Event.objects.filter(old_event_search("the")).order_by("date_start", "id")
@@ -504,11 +530,28 @@ def test_only_a_text_in_much_of_a_large_table_is_walked(filler, monkeypatch):
 
     # 10,000 filler events: below the size at which any text is walked, then, that size lowered, above it.
     assert not walked("filler meeting")
-    monkeypatch.setattr(filtersets, "BROAD_SEARCH_MIN_EVENTS", 5000)
+    monkeypatch.setattr(filtersets, "BROAD_SEARCH_MIN_ROWS", 5000)
     assert walked("filler meeting") and walked("Filler") and not walked("colonna") and not walked("number 123")
     filterset = EventFilterSet(data={"search": "filler meeting"}, queryset=Event.objects.order_by("date_start", "id"))
     plan = filterset.qs[:50].explain()
     assert "event_date_order" in plan and "Seq Scan on facts_event" not in plan, plan
+
+
+@postgres_only
+def test_only_a_text_in_much_of_a_large_statement_table_is_walked(filler, monkeypatch):
+    def walked(text: str) -> bool:
+        filterset = StatementFilterSet(data={"search": text},
+                                       queryset=Statement.objects.order_by("date_start", "id"))
+        return not getattr(filterset.qs.query, "count_with_page", False)
+
+    # 10,000 filler statements, all "Filler remark <n>": walked only once the size threshold is below that.
+    assert not walked("filler remark")
+    monkeypatch.setattr(filtersets, "BROAD_SEARCH_MIN_ROWS", 5000)
+    assert walked("filler remark") and walked("Remark") and not walked("lachin") and not walked("remark 123")
+    filterset = StatementFilterSet(data={"search": "filler remark"},
+                                   queryset=Statement.objects.order_by("date_start", "id"))
+    plan = filterset.qs[:50].explain()
+    assert "statement_date_order" in plan and "Seq Scan on facts_statement" not in plan, plan
 
 
 def old_event_search(text: str) -> Q:
