@@ -362,7 +362,6 @@ class EventTypeFilterSet(SearchMixin, df.FilterSet):
         return queryset.filter(event_count__gt=0) if value == "true" else queryset.filter(event_count=0)
 
 
-
 class EventFilterSet(FactFilterSet):
     """Filters for events."""
 
@@ -626,11 +625,6 @@ class RelationFilterSet(FactFilterSet):
 
     def search_conditions(self, text):
         return Q(description__icontains=text) | actor_name_matches("subject", text) | actor_name_matches("object", text)
-
-    def participant_type(self, prefix: str) -> dict:
-        """The type prefix as a lookup on participant rows' copy of their event's CAMEO code."""
-        code = self.form.cleaned_data.get("type")
-        return {f"{prefix}event_type_code__startswith": code} if code else {}
 
     def filter_actor(self, queryset, name, value):
         return queryset.filter(Q(subject=value) | Q(object=value))
