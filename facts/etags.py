@@ -72,12 +72,12 @@ class ETagMixin:
         finally:
             self.action = previous
 
-    def read_serializer(self, instance):
-        """The serializer GET uses for this object, whatever action is running."""
+    def read_serializer(self, instance, **kwargs):
+        """The serializer GET uses for this object, whatever action is running (kwargs go to get_serializer)."""
         with self.acting_as("retrieve"):
             self._reading = True
             try:
-                return self.get_serializer(instance)
+                return self.get_serializer(instance, **kwargs)
             finally:
                 self._reading = False
 
@@ -91,11 +91,21 @@ class ETagMixin:
                 raise NotFound("The object was deleted by another request.")
 
     def etag_for(self, instance) -> str:
-        return etag_of(self.read_serializer(instance).data)
+        """The object's ETag: that of its full read representation, what GET returns without a `fields=` selection.
+
+        It is the only ETag the API hands out and the only one If-Match is compared with. A tag of a selection
+        would not do: that of `fields=id` never changes, so a write based on a stale read would pass.
+        """
+        # Viewsets that take a `fields=` selection (facts.views.FactsViewSet) read "no selection" as fields=None.
+        full = {"fields": None} if hasattr(self, "selected_fields") else {}
+        return etag_of(self.read_serializer(instance, **full).data)
 
     def retrieve(self, request, *args, **kwargs):
         response = super().retrieve(request, *args, **kwargs)
-        etag = etag_of(response.data)
+        if getattr(self, "selected_fields", lambda: None)() is None:
+            etag = etag_of(response.data)  # the answer is the full representation: no need to build it again
+        else:
+            etag = self.etag_for(self.get_object())
         wanted = {tag.removeprefix("W/") for tag in _tags(request.headers.get("If-None-Match", ""))}
         if etag in wanted or "*" in wanted:
             return Response(status=status.HTTP_304_NOT_MODIFIED, headers={"ETag": etag})
@@ -125,7 +135,8 @@ class ETagMixin:
         # Re-read through the view's queryset so the answer has the same shape (and prefetches) as a GET.
         fresh = self.read_object(instance.pk)
         data = self.read_serializer(fresh).data
-        headers = {"ETag": etag_of(data)}
+        selected = getattr(self, "selected_fields", lambda: None)() is not None
+        headers = {"ETag": self.etag_for(fresh) if selected else etag_of(data)}
         if location:
             try:
                 lookup = self.lookup_url_kwarg or self.lookup_field
