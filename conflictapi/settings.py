@@ -54,6 +54,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # A chunked body (no Content-Length) would reach views as an empty one: such writes are refused with 411.
+    "facts.middleware.LengthRequiredMiddleware",
     # Static files are answered before sessions or the database are touched, so they survive a database outage.
     "whitenoise.middleware.WhiteNoiseMiddleware",
     # Outermost of the app's own layers: turns database outages into 503 JSON and unknown /api/ URLs into JSON 404s.

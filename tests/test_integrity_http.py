@@ -1,17 +1,34 @@
-"""Integrity of writes over HTTP: an ETag always stands for the whole object.
+"""Integrity of writes over HTTP: an ETag always stands for the whole object, and a body is never silently lost.
 
 - ETags: a `fields=` selection changes what GET returns, not the object's ETag. If-Match (PUT/PATCH/DELETE) and
   If-None-Match are compared with the ETag of the full representation, so a read of `?fields=id` cannot carry a
   stale write past the lost-update check.
+- Chunked bodies: Django reads CONTENT_LENGTH bytes of a body, none without it, so a `Transfer-Encoding: chunked`
+  write would parse as empty and answer 200 having changed nothing. It is refused with 411 instead, checked here
+  through the test client and through the real gunicorn server over a raw socket.
 """
+
+import http.client
+import json
+import socket
+import tempfile
 
 import pytest
 from django.contrib.auth import get_user_model
+from django.test.client import FakePayload
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from facts.models import Actor, Event
 from tests.conftest import make_actor, make_event
+from tests.livegunicorn import (
+    Gunicorn,
+    fetch,
+    manage,
+    prepare,
+    production_env,
+    scratch_database,
+)
 
 API = "/api/v1"
 DINNER = "US Secretary of State Antony Blinken held a dinner"
@@ -159,3 +176,104 @@ def test_an_actor_patch_with_a_stale_slug_selection_etag_is_refused(source):
     refused = alice.patch(url + "?fields=slug", {"name": "Atlantis (legend)"}, format="json", HTTP_IF_MATCH=stale)
     assert refused.status_code == 412
     assert Actor.objects.get(slug="atlantis").name == "Atlantis (myth)"
+
+
+# --- Chunked bodies ----------------------------------------------------------------------------------------------
+
+
+def chunked(body: bytes) -> bytes:
+    """`body` in HTTP/1.1 chunked encoding, in two chunks and the last (empty) one."""
+    half = len(body) // 2
+    return b"".join(f"{len(part):x}\r\n".encode() + part + b"\r\n" for part in (body[:half], body[half:])) + b"0\r\n\r\n"
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("method", ["POST", "PUT", "PATCH", "DELETE"])
+def test_a_write_with_transfer_encoding_and_no_content_length_is_411_json_and_changes_nothing(event, method):
+    url = f"{API}/events/{event.pk}/" if method != "POST" else f"{API}/events/"
+    client = superuser_client("alice")
+    body = json.dumps({"title": "Sent in chunks"}).encode()
+    response = client.generic(
+        method, url, content_type="application/json", HTTP_TRANSFER_ENCODING="chunked",
+        **{"wsgi.input": FakePayload(chunked(body))},  # what a server hands on: no CONTENT_LENGTH
+    )
+    assert response.status_code == 411
+    assert response["Content-Type"] == "application/json"
+    answer = response.json()
+    assert answer["status"] == 411 and answer["code"] == "length_required"
+    assert "Content-Length" in answer["detail"] and answer["errors"]["Content-Length"]
+    assert list(Event.objects.values_list("pk", "title")) == [(event.pk, "Blinken hosts a dinner")]
+
+
+@pytest.mark.django_db
+def test_a_chunked_admin_post_is_a_plain_411():
+    response = APIClient().generic("POST", "/admin/login/", content_type="application/x-www-form-urlencoded",
+                                   HTTP_TRANSFER_ENCODING="chunked",
+                                   **{"wsgi.input": FakePayload(chunked(b"username=a&password=b"))})
+    assert response.status_code == 411
+    assert response["Content-Type"].startswith("text/plain")
+
+
+@pytest.mark.django_db
+def test_a_write_with_content_length_and_a_chunked_read_are_not_refused(event):
+    client = superuser_client("alice")
+    url = f"{API}/events/{event.pk}/"
+    assert client.get(url, HTTP_TRANSFER_ENCODING="chunked").status_code == 200
+    assert client.patch(url, {"title": "With a length"}, format="json").status_code == 200
+    assert Event.objects.get(pk=event.pk).title == "With a length"
+
+
+@pytest.fixture(scope="module")
+def served():
+    """gunicorn with production settings on its own loaded database, and a superuser's token."""
+    with scratch_database(prefix="conflictapi_integrity") as database_url, tempfile.TemporaryDirectory() as static:
+        env = production_env(database_url, static, THROTTLE_USER_RATE="100000000/minute")
+        prepare(env, collectstatic=False)
+        manage(env, "shell", "-c", "from django.contrib.auth.models import User; "
+                                   "User.objects.create_superuser('writer', password='not-used-for-login-0192')")
+        token = manage(env, "issue_token", "writer").stdout.strip().splitlines()[-1]
+        with Gunicorn(env) as server:
+            server.token = token
+            yield server
+
+
+def raw_request(server, method: str, path: str, headers: dict[str, str], body: bytes = b""):
+    """(status, headers, body) of one HTTP/1.1 request written byte for byte on a socket."""
+    head = [f"{method} {path} HTTP/1.1", f"Host: 127.0.0.1:{server.port}", "Connection: close"]
+    head += [f"{name}: {value}" for name, value in headers.items()]
+    with socket.create_connection(("127.0.0.1", server.port), timeout=10) as sock:
+        sock.sendall("\r\n".join(head).encode("latin-1") + b"\r\n\r\n" + body)
+        response = http.client.HTTPResponse(sock)
+        response.begin()
+        return response.status, response.headers, response.read()
+
+
+def test_a_chunked_patch_to_the_served_api_is_411_json_and_changes_nothing(served):
+    auth = {"X-Forwarded-Proto": "https", "Authorization": f"Token {served.token}"}
+    status, _, page = fetch(served.url + f"{API}/events/?page_size=1", auth)
+    assert status == 200
+    event = json.loads(page)["results"][0]
+    path = f"{API}/events/{event['id']}/"
+    _, _, before = fetch(served.url + path, auth)
+
+    body = json.dumps({"title": "Sent in chunks"}).encode()
+    status, headers, answer = raw_request(
+        served, "PATCH", path,
+        {**auth, "Content-Type": "application/json", "Transfer-Encoding": "chunked"}, chunked(body),
+    )
+    assert status == 411, answer
+    assert headers["Content-Type"] == "application/json"
+    error = json.loads(answer)
+    assert error["status"] == 411 and error["code"] == "length_required"
+    assert error["errors"]["Content-Length"]
+    _, _, after = fetch(served.url + path, auth)
+    assert json.loads(after) == json.loads(before)
+    assert json.loads(after)["title"] != "Sent in chunks"
+
+    # The same write with a Content-Length goes through: the 411 was for the encoding, not the request.
+    status, _, answer = raw_request(
+        served, "PATCH", path,
+        {**auth, "Content-Type": "application/json", "Content-Length": str(len(body))}, body,
+    )
+    assert status == 200, answer
+    assert json.loads(fetch(served.url + path, auth)[2])["title"] == "Sent in chunks"
