@@ -5,12 +5,19 @@ curator can revert to an earlier version. Facts (events, statements, relations) 
 """
 
 from django.contrib import admin, messages
+from django.contrib.admin.utils import quote, unquote
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import models
 from django.db.models import Count
+from django.forms.models import BaseInlineFormSet
+from django.http import Http404, HttpResponseRedirect
+from django.urls import reverse
 from django.utils.text import Truncator
 from simple_history.admin import SimpleHistoryAdmin
 
+from facts import services
 from facts.forms import DateIntervalForm, EvidenceSpanForm, SourceForm
+from facts.history import version_restore
 from facts.models import (
     Actor,
     ActorAlias,
@@ -50,15 +57,48 @@ class EvidenceInline(admin.TabularInline):
     verbose_name_plural = "evidence (paste the passage; offsets are found for you)"
 
 
-class EventEvidenceInline(EvidenceInline):
+class FactEvidenceFormSet(BaseInlineFormSet):
+    """Evidence rows of a fact: new passages are saved before removed ones are deleted, so that replacing the only
+    span (one row deleted, one added) never passes through a moment without evidence (EvidenceSpan.delete)."""
+
+    def save(self, commit=True):
+        return self.save_new_objects(commit) + self.save_existing_objects(commit)
+
+
+class FactEvidenceInline(EvidenceInline):
+    """Evidence of an event, statement or relation: at least one span must remain (Django's validate_min)."""
+
+    formset = FactEvidenceFormSet
+    min_num = 1
+
+    def get_formset(self, request, obj=None, **kwargs):
+        # InlineModelAdmin has min_num but no validate_min: without it, deleting every row would pass the form.
+        return super().get_formset(request, obj, validate_min=True, **kwargs)
+
+
+class EventEvidenceInline(FactEvidenceInline):
     fk_name = "event"
 
 
-class StatementEvidenceInline(EvidenceInline):
+class StatementEvidenceFormSet(FactEvidenceFormSet):
+    """A statement's evidence as the form posts it, checked against the statement's words (Statement.quote_refused)."""
+
+    def clean(self):
+        super().clean()
+        if any(self.errors):
+            return
+        quotes = [form.instance.quote for form in self.forms
+                  if form.cleaned_data and not self._should_delete_form(form)]
+        if refused := self.instance.quote_refused(quotes):
+            raise ValidationError(refused)
+
+
+class StatementEvidenceInline(FactEvidenceInline):
     fk_name = "statement"
+    formset = StatementEvidenceFormSet
 
 
-class RelationEvidenceInline(EvidenceInline):
+class RelationEvidenceInline(FactEvidenceInline):
     fk_name = "relation"
 
 
@@ -97,8 +137,22 @@ class ParticipantInline(admin.TabularInline):
 # --- Shared behaviour ------------------------------------------------------------------------------------------
 
 
+def _problems(exc: Exception) -> str:
+    if isinstance(exc, ValidationError) and hasattr(exc, "error_dict"):
+        return "; ".join(f"{field}: {' '.join(messages_)}" for field, messages_ in exc.message_dict.items())
+    if isinstance(exc, ValidationError):
+        return " ".join(exc.messages)
+    return str(exc)
+
+
 class HistoryAdmin(SimpleHistoryAdmin):
-    """Admin with history and revert; lists show the last change time."""
+    """Admin with history and whole-fact revert; deletions refused as the API refuses them.
+
+    Deleting (one object or "delete selected") goes through facts.services.instance_delete, and what it would refuse
+    (dependents, a fact left without evidence) is listed as protected on the confirmation page, so nothing is
+    deleted. Saving a version on the history page restores the whole object as of that version
+    (facts.history.version_restore), validated like a new write.
+    """
 
     readonly_fields = ("created_at", "updated_at")
 
@@ -108,9 +162,53 @@ class HistoryAdmin(SimpleHistoryAdmin):
             obj._change_reason = reason
         super().save_model(request, obj, form, change)
 
+    # Deletion -----------------------------------------------------------------------------------------------------
+
+    def get_deleted_objects(self, objs, request):
+        deleted, counts, perms_needed, protected = super().get_deleted_objects(objs, request)
+        return deleted, counts, perms_needed, [*protected, *services.deletion_refusals(list(objs))]
+
+    def delete_model(self, request, obj):
+        services.instance_delete(instance=obj, user=request.user, reason="Deleted in the admin")
+
+    def delete_queryset(self, request, queryset):
+        for obj in queryset:
+            services.instance_delete(instance=obj, user=request.user, reason="Deleted in the admin (bulk)")
+
+    # Revert -------------------------------------------------------------------------------------------------------
+
+    def history_form_view(self, request, object_id, version_id, extra_context=None):
+        if request.method != "POST":
+            return super().history_form_view(request, object_id, version_id, extra_context)
+        try:
+            pk, version = self.model._meta.pk.to_python(unquote(object_id)), int(version_id)
+        except (ValidationError, ValueError, OverflowError):
+            raise Http404("No such version.")
+        record = self.model.history.model.objects.filter(id=pk, history_id=version).first()
+        if record is None:
+            raise Http404("No such version.")
+        if self.revert_disabled(request, record.instance) or not self.has_change_history_permission(
+                request, record.instance):
+            raise PermissionDenied
+        reason = (request.POST.get("change_reason") or "").strip()[:services.REASON_MAX_LENGTH]
+        try:
+            restored = version_restore(model=self.model, object_id=pk, version_id=version, user=request.user,
+                                       reason=reason)
+        except (ValidationError, PermissionDenied) as exc:
+            self.message_user(request, f"Nothing was reverted: {_problems(exc)}", messages.ERROR)
+            return HttpResponseRedirect(request.get_full_path())
+        self.message_user(request, f"“{restored}” is restored as of version {version}, with its parts as they "
+                                   "were then.", messages.SUCCESS)
+        opts = self.model._meta
+        return HttpResponseRedirect(reverse(f"admin:{opts.app_label}_{opts.model_name}_change",
+                                            args=[quote(restored.pk)]))
+
 
 def _set_status(modeladmin, request, queryset, status):
     # Saved one by one (not queryset.update) so that every status change is recorded in the object's history.
+    if refused := modeladmin.model(status=status).review_refused(request.user, None):
+        modeladmin.message_user(request, f"Nothing was changed: {refused}", messages.ERROR)
+        return
     changed = 0
     for obj in queryset.exclude(status=status):
         obj.status = status
@@ -128,12 +226,12 @@ def mark_draft(modeladmin, request, queryset):
     _set_status(modeladmin, request, queryset, ReviewStatus.DRAFT)
 
 
-@admin.action(description="Mark selected as reviewed", permissions=["change"])
+@admin.action(description="Mark selected as reviewed", permissions=["review"])
 def mark_reviewed(modeladmin, request, queryset):
     _set_status(modeladmin, request, queryset, ReviewStatus.REVIEWED)
 
 
-@admin.action(description="Mark selected as verified", permissions=["change"])
+@admin.action(description="Mark selected as verified", permissions=["review"])
 def mark_verified(modeladmin, request, queryset):
     _set_status(modeladmin, request, queryset, ReviewStatus.VERIFIED)
 
@@ -143,6 +241,14 @@ class FactAdmin(HistoryAdmin):
 
     form = DateIntervalForm
     actions = [mark_draft, mark_reviewed, mark_verified]
+
+    def has_review_permission(self, request):
+        return self.has_change_permission(request) and request.user.has_perm(self.model.review_permission())
+
+    def get_form(self, request, obj=None, **kwargs):
+        form = super().get_form(request, obj, **kwargs)
+        form.review_user = request.user  # a class made for this request (modelform_factory)
+        return form
 
     def get_queryset(self, request):
         return super().get_queryset(request).annotate(evidence_count=Count("evidence", distinct=True))

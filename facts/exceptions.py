@@ -144,7 +144,11 @@ def api_exception_handler(exc, context):
     elif isinstance(exc, Http404):
         exc = exceptions.NotFound(*exc.args)
     elif isinstance(exc, DjangoPermissionDenied):
+        # A refusal from the model layer may name the field at fault (facts.services.ReviewRefused: `status`).
+        errors = getattr(exc, "errors", None)
         exc = exceptions.PermissionDenied(*exc.args)
+        if errors:
+            exc.errors = errors
     response = drf_exception_handler(exc, context)
     if response is None:
         # Not an expected error: let Django's handler500 answer (logged there, no internals in the body).

@@ -10,7 +10,7 @@ from django import forms
 from django.db import models
 
 from facts.dates import UnresolvableDate, resolve_date
-from facts.models import EvidenceSpan, Source
+from facts.models import EvidenceSpan, Reviewed, Source
 
 
 class ChangeReasonForm(forms.ModelForm):
@@ -36,6 +36,13 @@ class SourceForm(ChangeReasonForm):
         fields = "__all__"
         formfield_callback = https_url_formfield
         widgets = {"text": forms.Textarea(attrs={"rows": 30, "cols": 100})}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if "text" in self.fields:
+            # Stored byte for byte: Django would strip the trailing newline. Line ends are made canonical by
+            # Source itself (browsers post CRLF), so every path stores, and checksums, the same form.
+            self.fields["text"].strip = False
 
 
 def latest_source_id():
@@ -89,6 +96,8 @@ class DateIntervalForm(ChangeReasonForm):
     """
 
     evidence_prefix = "evidence"
+    # Set by the admin (FactAdmin.get_form) to the user making the change: the review permission is theirs.
+    review_user = None
 
     def _reference_source(self):
         pattern = re.compile(rf"^{re.escape(self.evidence_prefix)}-(\d+)-source$")
@@ -109,8 +118,17 @@ class DateIntervalForm(ChangeReasonForm):
                 return span.source
         return None
 
+    def _check_review(self, cleaned) -> None:
+        model = self._meta.model
+        if "status" not in cleaned or not issubclass(model, Reviewed):
+            return
+        previous = None if self.instance._state.adding else self.instance.status
+        if refused := model(status=cleaned["status"]).review_refused(self.review_user, previous):
+            self.add_error("status", refused)
+
     def clean(self):
         cleaned = super().clean()
+        self._check_review(cleaned)
         expression = (cleaned.get("date_text") or "").strip()
         if not expression or cleaned.get("date_start") or cleaned.get("date_end"):
             return cleaned

@@ -6,11 +6,15 @@ date given as metadata) is named in the object's `external` map, so a reader can
 """
 
 import hashlib
+from collections.abc import Iterable
 
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import F, Q
 from django.db.models.expressions import RawSQL
+from django.db.models.signals import pre_save
+from django.dispatch import receiver
+from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
 from facts.dates import Precision
@@ -95,8 +99,15 @@ class ReviewStatus(models.TextChoices):
     VERIFIED = "verified", "Verified"
 
 
+REVIEWED_STATES = (ReviewStatus.REVIEWED, ReviewStatus.VERIFIED)
+
+
 class Reviewed(models.Model):
-    """Adds the curation state of a fact: new facts are drafts until a curator reviews them."""
+    """Adds the curation state of a fact: new facts are drafts until a curator reviews them.
+
+    Moving a fact to reviewed or verified needs the model's own `review_<model>` permission (each fact model
+    declares it in Meta.permissions), whichever path the change takes: API, admin form, bulk action or revert.
+    """
 
     status = models.CharField(
         max_length=10,
@@ -108,6 +119,23 @@ class Reviewed(models.Model):
 
     class Meta:
         abstract = True
+
+    @classmethod
+    def review_permission(cls) -> str:
+        return f"{cls._meta.app_label}.review_{cls._meta.model_name}"
+
+    def review_refused(self, user, previous_status: str | None) -> str | None:
+        """Why `user` may not give this fact its status, or None.
+
+        `previous_status` is the stored status (None for a new fact). Commands and fixture loads act without a
+        user (None) and are trusted; any user, anonymous included, needs the review permission.
+        """
+        if self.status not in REVIEWED_STATES or self.status == previous_status or user is None:
+            return None
+        if user.has_perm(self.review_permission()):
+            return None
+        return (f"Moving this {self._meta.verbose_name} to “{self.status}” needs the review permission "
+                f"({self.review_permission()}); leave it as a draft for a reviewer.")
 
 
 class Source(ExternalData, Timestamped):
@@ -137,12 +165,39 @@ class Source(ExternalData, Timestamped):
         return f"{self.title} ({self.published:%Y-%m-%d})"
 
     @staticmethod
-    def checksum_of(text: str) -> str:
-        return hashlib.sha256(text.encode("utf-8")).hexdigest()
+    def canonical_text(text: str) -> str:
+        """The one stored form of a text: every line end as "\\n" (browsers post CRLF), nothing else changed."""
+        return text.replace("\r\n", "\n").replace("\r", "\n")
+
+    @classmethod
+    def checksum_of(cls, text: str) -> str:
+        """SHA-256 of the canonical form, so that one article gets one checksum whichever path it arrives by."""
+        return hashlib.sha256(cls.canonical_text(text).encode("utf-8")).hexdigest()
+
+    def _canonicalize(self) -> None:
+        self.text = self.canonical_text(self.text or "")
+        self.checksum = self.checksum_of(self.text)
+
+    def text_change_refused(self) -> str | None:
+        """Why the stored text of this source may not become `self.text`, or None.
+
+        Evidence offsets index the stored text, so once any span cites it the text is frozen. The same rule is a
+        database trigger (migration 0011), for raw SQL, QuerySet.update() and fixture loads.
+        """
+        if self.pk is None:
+            return None
+        stored = Source.objects.filter(pk=self.pk).exclude(checksum=self.checksum)
+        spans = EvidenceSpan.objects.filter(source_id=self.pk).count() if stored.exists() else 0
+        if not spans:
+            return None
+        return (f"{spans} evidence span(s) point into this text by offset, so it cannot change. "
+                "Store the corrected text as a new source instead.")
 
     def clean(self):
-        self.checksum = self.checksum_of(self.text)
+        self._canonicalize()
         super().clean()
+        if refused := self.text_change_refused():
+            raise ValidationError({"text": refused})
         # The unique constraint would report this as a non-field error; the curator needs it on the text.
         duplicate = Source.objects.filter(checksum=self.checksum).exclude(pk=self.pk).first()
         if duplicate is not None:
@@ -151,7 +206,9 @@ class Source(ExternalData, Timestamped):
             )
 
     def save(self, *args, **kwargs):
-        self.checksum = self.checksum_of(self.text)
+        self._canonicalize()
+        if refused := self.text_change_refused():
+            raise ValidationError({"text": refused})
         super().save(*args, **kwargs)
 
 
@@ -392,6 +449,7 @@ class Event(Reviewed, DateInterval, Timestamped):
 
     class Meta:
         ordering = ["date_start", "id"]
+        permissions = [("review_event", "Can mark events reviewed or verified")]
         constraints = [
             *DateInterval.date_constraints("event"),
             models.CheckConstraint(
@@ -494,6 +552,15 @@ class Participant(Timestamped):
         return f"{self.actor} as {self.get_role_display().split(' (')[0].lower()}"
 
 
+QUOTATION_MARKS = "\"“”„‟«»‘’‚‛‹›'`"
+_QUOTATION_MARKS = str.maketrans("", "", QUOTATION_MARKS)
+
+
+def comparable_words(text: str) -> str:
+    """A text with its quotation marks dropped and its white space collapsed, for the quote-in-evidence rule."""
+    return " ".join(text.translate(_QUOTATION_MARKS).split())
+
+
 class StatementKind(models.TextChoices):
     QUOTE = "quote", "Direct quote"
     PARTIAL = "partial", "Partial quote"
@@ -521,6 +588,7 @@ class Statement(Reviewed, DateInterval, Timestamped):
 
     class Meta:
         ordering = ["date_start", "id"]
+        permissions = [("review_statement", "Can mark statements reviewed or verified")]
         constraints = [*DateInterval.date_constraints("statement")]
         indexes = [
             models.Index(fields=["date_start", "date_end"], name="statement_dates"),
@@ -539,6 +607,23 @@ class Statement(Reviewed, DateInterval, Timestamped):
         super().clean()
         if not self.text.strip():
             raise ValidationError({"text": "A statement needs its words."})
+
+    def quote_refused(self, quotes: Iterable[str]) -> str | None:
+        """Why this statement's text cannot stand with evidence passages `quotes`, or None.
+
+        A quote or partial quote reports words, so they must be inside one of its passages; only the quotation
+        marks, white space and a closing comma or full stop may differ. A paraphrase is exempt. Checked by the
+        services (API, commands, fixtures builder, revert) and by the admin's evidence formset.
+        """
+        if self.kind == StatementKind.PARAPHRASE or not (self.text or "").strip():
+            return None
+        words = comparable_words(self.text).rstrip(",.").rstrip()
+        if any(words in comparable_words(quote) for quote in quotes):
+            return None
+        shown = self.text if len(self.text) <= 80 else self.text[:77] + "…"
+        return (f"A {self.get_kind_display().lower()} must be words of its evidence, but “{shown}” occurs in none of "
+                "its passages (only quotation marks, white space and a closing comma or full stop may differ). "
+                "Quote the source exactly, or record it as a paraphrase.")
 
 
 class RelationType(models.TextChoices):
@@ -568,6 +653,7 @@ class Relation(Reviewed, DateInterval, Timestamped):
 
     class Meta:
         ordering = ["id"]
+        permissions = [("review_relation", "Can mark relations reviewed or verified")]
         constraints = [
             models.CheckConstraint(
                 condition=~Q(subject=F("object")),
@@ -634,8 +720,28 @@ class EvidenceSpan(Timestamped):
         quote = self.quote if len(self.quote) <= 60 else self.quote[:57] + "…"
         return f"“{quote}” [{self.start}:{self.end}]"
 
+    def fact_key(self) -> tuple[str, int] | None:
+        """(fact field, fact id) of the one fact this span supports."""
+        return next(((name, getattr(self, f"{name}_id")) for name in self.FACT_FIELDS
+                     if getattr(self, f"{name}_id") is not None), None)
+
+    def delete(self, *args, with_fact: bool = False, **kwargs):
+        """Delete the span, refusing to leave its fact without evidence unless the fact goes too (`with_fact`).
+
+        On PostgreSQL a deferred constraint trigger (migration 0011) holds the same rule at commit for every path,
+        QuerySet.delete() and raw SQL included.
+        """
+        if not with_fact and (bare := facts_left_unevidenced([self])):
+            raise ValidationError(unevidenced_message(bare))
+        return super().delete(*args, **kwargs)
+
     def clean(self):
         super().clean()
+        if self.pk is not None:
+            stored = EvidenceSpan.objects.filter(pk=self.pk).first()
+            # Re-pointing a span to another fact takes it from the first one, which must keep some evidence.
+            if stored and stored.fact_key() != self.fact_key() and (bare := facts_left_unevidenced([stored])):
+                raise ValidationError(unevidenced_message(bare))
         if not self.source_id:
             return
         text = self.source.text
@@ -647,3 +753,41 @@ class EvidenceSpan(Timestamped):
                 {"quote": f"The quote does not match the source text at {self.start}:{self.end}; "
                           f"the source has “{text[self.start:self.end][:80]}” there."}
             )
+
+
+def facts_left_unevidenced(spans: Iterable[EvidenceSpan]) -> list[models.Model]:
+    """The facts that deleting all of `spans` would leave without any evidence (facts that still exist)."""
+    spans = list(spans)
+    doomed = {span.pk for span in spans}
+    by_field: dict[str, set[int]] = {}
+    for span in spans:
+        if key := span.fact_key():
+            by_field.setdefault(key[0], set()).add(key[1])
+    bare = []
+    for field, ids in by_field.items():
+        kept = set(EvidenceSpan.objects.filter(**{f"{field}_id__in": ids}).exclude(pk__in=doomed)
+                   .values_list(f"{field}_id", flat=True))
+        fact_model = EvidenceSpan._meta.get_field(field).related_model
+        bare.extend(fact_model._default_manager.filter(pk__in=ids - kept).order_by("pk"))
+    return bare
+
+
+def unevidenced_message(facts: list[models.Model]) -> str:
+    named = "; ".join(f"{fact._meta.verbose_name} {fact.pk} “{fact}”" for fact in facts[:10])
+    return (f"Every fact needs at least one evidence span; deleting this would leave without any: {named}. "
+            "Add another passage first, or delete the fact itself.")
+
+
+@receiver(pre_save)
+def keep_rules_on_raw_save(sender, instance, raw, **kwargs):
+    """Fixture loads save raw, skipping save() and auto_now: keep the rules that those would apply.
+
+    A reloaded row would otherwise keep the fixture's `updated_at` (2023), so `updated_since` would miss a row
+    the changes feed reports as changed; and a fixture's text would skip the canonical form and its checksum.
+    """
+    if not raw:
+        return
+    if isinstance(instance, Timestamped):
+        instance.updated_at = timezone.now()
+    if isinstance(instance, Source):
+        instance._canonicalize()

@@ -14,7 +14,7 @@ from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from contextvars import ContextVar
 from typing import Any
 
-from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
+from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied, ValidationError
 from django.db import IntegrityError, models, transaction
 
 from facts.dates import UnresolvableDate, resolve_date
@@ -26,7 +26,10 @@ from facts.models import (
     EvidenceSpan,
     Participant,
     Relation,
+    Reviewed,
     Statement,
+    facts_left_unevidenced,
+    unevidenced_message,
 )
 
 # simple-history stores reasons in a CharField(max_length=100) by default; a longer reason would fail on PostgreSQL.
@@ -87,16 +90,31 @@ def write_problems(service: Callable[..., Any], *, invalid: Collection[str] = ()
     return {}
 
 
+class ReviewRefused(PermissionDenied):
+    """The user may not move a fact to reviewed or verified; `errors` names the field, as a 400 would."""
+
+    def __init__(self, message: str):
+        super().__init__(message)
+        self.errors = {"status": [message]}
+
+
+def check_review(fact: models.Model, *, user, previous_status: str | None) -> None:
+    """Raise ReviewRefused when `user` may not give `fact` its (new) status; see Reviewed.review_refused."""
+    if isinstance(fact, Reviewed) and (refused := fact.review_refused(user, previous_status)):
+        raise ReviewRefused(refused)
+
+
 class DependentsExist(Exception):
     """A delete was refused because other records depend on the object; `dependents` says which."""
 
-    def __init__(self, instance: models.Model, dependents: list[dict]):
+    def __init__(self, instance: models.Model, dependents: list[dict], *, message: str = ""):
         self.instance = instance
         self.dependents = dependents
         self.summary = ", ".join(
             f"{d['count']} {d['model']}(s)" + (f" through “{d['field']}”" if d["field"] else "") for d in dependents
         )
-        super().__init__(f"{instance._meta.verbose_name} “{instance}” is still referred to by {self.summary}.")
+        self.message = message or f"{instance._meta.verbose_name} “{instance}” is still referred to by {self.summary}."
+        super().__init__(self.message)
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -241,11 +259,13 @@ def _write_fact(
     extra_writes=None,
 ) -> models.Model:
     """Validate the fact and all its parts, raise every problem at once, else write everything in one transaction."""
-    creating = fact.pk is None
+    creating = fact._state.adding
+    previous_status = None if creating else getattr(fact, "status", None)
     skipped = _skipped()
     errors: ErrorDetail = {}
     _check_reason(reason, errors)
     _assign(fact, fields)
+    check_review(fact, user=user, previous_status=previous_status)
     if "evidence" in skipped:
         spans, evidence_errors = [], None
     else:
@@ -256,7 +276,7 @@ def _write_fact(
     if evidence_errors:
         errors["evidence"] = evidence_errors
     if extra_checks:
-        extra_checks(errors)
+        extra_checks(errors, spans if evidence is not None else None)
     if errors:
         raise FactValidationError(errors)
     if _CHECKING.get() is not None:
@@ -309,7 +329,7 @@ def _replace_participants(event: Event, plan: list[Participant], *, user, reason
 def _event_write(event: Event, *, fields, participants, evidence, user, reason) -> Event:
     holder: dict[str, list[Participant]] = {}
 
-    def checks(errors):
+    def checks(errors, spans):
         holder["plan"] = _participant_plan(None if "participants" in _skipped() else participants, errors)
 
     def writes(saved):
@@ -360,6 +380,16 @@ ABOUT_FIELDS = ("about_actors", "about_places", "about_events")
 
 
 def _statement_write(statement: Statement, *, fields, about, evidence, user, reason) -> Statement:
+    def checks(errors, spans):
+        if "text" in errors or "evidence" in errors or {"text", "kind", "evidence"} & _skipped():
+            return
+        if spans is None:
+            quotes = list(statement.evidence.values_list("quote", flat=True)) if statement.pk else []
+        else:
+            quotes = [span.quote for span in spans]
+        if refused := statement.quote_refused(quotes):
+            errors["text"] = [refused]
+
     def writes(saved):
         for name, targets in about.items():
             if targets is not None:
@@ -369,7 +399,7 @@ def _statement_write(statement: Statement, *, fields, about, evidence, user, rea
 
     return _write_fact(
         fact=statement, fact_field="statement", fields=fields, evidence=evidence, user=user, reason=reason,
-        extra_writes=writes,
+        extra_checks=checks, extra_writes=writes,
     )
 
 
@@ -533,6 +563,24 @@ def dependents_of(instance: models.Model, *, limit: int = 20) -> list[dict]:
     return found
 
 
+def deletion_refusals(instances: Sequence[models.Model]) -> list[str]:
+    """Why deleting all of `instances` together would be refused, one sentence per reason (empty: it may go).
+
+    What instance_delete() refuses, worded for a confirmation page (the admin lists them as protected): records
+    that depend on an instance, and facts that deleting these evidence spans would leave without any.
+    """
+    refusals = []
+    for instance in instances:
+        for d in dependents_of(instance):
+            through = f" through “{d['field']}”" if d["field"] else ""
+            refusals.append(f"{instance._meta.verbose_name} “{instance}”: {d['count']} {d['model']}(s){through} "
+                            f"depend on it (ids {', '.join(map(str, d['ids']))})")
+    spans = [instance for instance in instances if isinstance(instance, EvidenceSpan)]
+    if spans and (bare := facts_left_unevidenced(spans)):
+        refusals.append(unevidenced_message(bare))
+    return refusals
+
+
 def instance_delete(*, instance: models.Model, user=None, reason: str = "") -> None:
     """Delete `instance` and the parts it owns, or raise DependentsExist (nothing deleted) when others refer to it."""
     if reason and len(reason) > REASON_MAX_LENGTH:
@@ -541,10 +589,13 @@ def instance_delete(*, instance: models.Model, user=None, reason: str = "") -> N
         dependents = dependents_of(instance)
         if dependents:
             raise DependentsExist(instance, dependents)
+        if isinstance(instance, EvidenceSpan) and (bare := facts_left_unevidenced([instance])):
+            raise DependentsExist(instance, [], message=unevidenced_message(bare))
         # Deleting parts one by one (instead of by cascade) gives each history record the user and the reason.
         for name in OWNED_PARTS.get(type(instance), ()):
             for part in getattr(instance, name).all():
-                stamp(part, user=user, reason=reason).delete()
+                stamp(part, user=user, reason=reason)
+                part.delete(with_fact=True) if isinstance(part, EvidenceSpan) else part.delete()
         try:
             with transaction.atomic():
                 stamp(instance, user=user, reason=reason).delete()

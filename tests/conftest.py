@@ -9,6 +9,7 @@ from itertools import count
 from pathlib import Path
 
 import pytest
+from django.db import transaction
 
 from facts.models import (
     Actor,
@@ -34,6 +35,15 @@ _serial = count(1)
 def article_text() -> str:
     """The seed article exactly as stored in seeds/."""
     return SEED_PATH.read_text(encoding="utf-8")
+
+
+def grant_review(user):
+    """Give `user` the review permission of every fact model (reviewed/verified status); returns it fresh."""
+    from django.contrib.auth.models import Permission
+
+    user.user_permissions.add(*Permission.objects.filter(content_type__app_label="facts",
+                                                         codename__startswith="review_"))
+    return type(user).objects.get(pk=user.pk)  # has_perm caches permissions per instance
 
 
 def make_source(text: str, **fields) -> Source:
@@ -69,22 +79,25 @@ def cite(source: Source, passage: str, occurrence: int | None = None, **fact) ->
 
 def make_event(source: Source, passage: str, title: str = "Talks", **fields) -> Event:
     fields.setdefault("event_type", make_event_type())
-    event = Event.objects.create(title=title, **fields)
-    cite(source, passage, event=event)
+    with transaction.atomic():  # a fact and its evidence are one write, as through the API: one version
+        event = Event.objects.create(title=title, **fields)
+        cite(source, passage, event=event)
     return event
 
 
 def make_statement(source: Source, passage: str, speaker: Actor, **fields) -> Statement:
     fields.setdefault("kind", StatementKind.QUOTE)
-    statement = Statement.objects.create(speaker=speaker, text=fields.pop("text", passage), **fields)
-    cite(source, passage, statement=statement)
+    with transaction.atomic():
+        statement = Statement.objects.create(speaker=speaker, text=fields.pop("text", passage), **fields)
+        cite(source, passage, statement=statement)
     return statement
 
 
 def make_relation(source: Source, passage: str, subject: Actor, obj: Actor, **fields) -> Relation:
     fields.setdefault("type", RelationType.AT_WAR_WITH)
-    relation = Relation.objects.create(subject=subject, object=obj, **fields)
-    cite(source, passage, relation=relation)
+    with transaction.atomic():
+        relation = Relation.objects.create(subject=subject, object=obj, **fields)
+        cite(source, passage, relation=relation)
     return relation
 
 

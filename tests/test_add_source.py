@@ -31,16 +31,17 @@ def test_stores_the_text_byte_exact_with_checksum_and_metadata():
     assert f"id {source.pk}" in output and source.checksum in output
 
 
-def test_keeps_windows_line_endings_and_odd_characters(tmp_path):
+def test_stores_line_ends_as_newlines_and_keeps_every_other_character(tmp_path):
     raw = "Line one\r\nCafé “quoted” — dash\r\n\ttabbed  double  spaces\n".encode("utf-8")
     path = tmp_path / "article.txt"
     path.write_bytes(raw)
     add(path, title="Odd text")
     source = Source.objects.get()
-    assert source.text.encode("utf-8") == raw
+    canonical = "Line one\nCafé “quoted” — dash\n\ttabbed  double  spaces\n"
+    assert source.text == canonical
     assert source.slug == "odd-text"
     source.refresh_from_db()
-    assert source.text.encode("utf-8") == raw
+    assert source.text == canonical and source.checksum == Source.checksum_of(canonical)
 
 
 def test_duplicate_text_is_refused_and_nothing_added():

@@ -17,7 +17,7 @@ from facts.changes import FEED_MODELS, UpdatedSinceFilterSet, decode_cursor, enc
 from facts.management.commands.backfill_history import CHANGED_REASON, CREATED_REASON
 from facts.models import Actor, Event, Place, Relation, RelationType, Statement
 from tests.article_api import FIXTURE_FILES
-from tests.conftest import make_actor, make_place
+from tests.conftest import grant_review, make_actor, make_place
 
 T0 = datetime(2026, 1, 5, 9, 0, tzinfo=timezone.utc)
 
@@ -254,7 +254,7 @@ def test_a_fixture_fact_deleted_by_a_curator_and_reloaded_reappears_in_the_feed(
 
 def test_a_curators_change_undone_by_a_reload_is_recorded_and_kept_in_the_history():
     load_article()
-    curator = get_user_model().objects.create_user("curator")
+    curator = grant_review(get_user_model().objects.create_user("curator"))
     event = Event.objects.order_by("pk").first()
     article_title = event.title
     services.event_update(event=event, title="Renamed by a curator", status="verified", user=curator,

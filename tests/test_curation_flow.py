@@ -32,7 +32,7 @@ DINNER = "US Secretary of State Antony Blinken held a dinner"
 def curator():
     user = get_user_model().objects.create_user("curator", password="pw", is_staff=True)
     user.user_permissions.add(*Permission.objects.filter(
-        content_type__app_label="facts", codename__regex=r"^(add|change|view)_"))
+        content_type__app_label="facts", codename__regex=r"^(add|change|view|review)_"))
     return user
 
 

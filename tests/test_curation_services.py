@@ -24,6 +24,7 @@ from tests.conftest import make_actor, make_event, make_event_type, make_place, 
 DINNER = "US Secretary of State Antony Blinken held a dinner"
 HOSTED = "The United States hosted negotiations between Armenia and Azerbaijan on Monday"
 PATEL = "said State Department spokesman Vedant Patel"
+PATEL_WORDS = "The US is pleased to be hosting Foreign Minister Mirzoya of Armenia"
 
 
 @pytest.fixture
@@ -171,7 +172,7 @@ def test_statement_create_with_about_links_and_history_reason(source, cast):
     statement = services.statement_create(
         speaker=cast["patel"], text="The US is pleased to be hosting", kind=StatementKind.QUOTE,
         channel="", event=talks, about_actors=[cast["armenia"], cast["azerbaijan"]], about_places=[place],
-        about_events=[talks], evidence=[{"source": source, "quote": PATEL}], reason="Spokesman's quote",
+        about_events=[talks], evidence=[{"source": source, "quote": PATEL_WORDS}], reason="Spokesman's quote",
     )
     assert set(statement.about_actors.values_list("slug", flat=True)) == {"armenia", "azerbaijan"}
     assert list(statement.about_places.all()) == [place]

@@ -22,7 +22,8 @@ from itertools import islice
 
 from django.core.management.base import BaseCommand
 from django.db import transaction
-from django.db.models import Exists, OuterRef, Subquery, Value
+from django.utils.timezone import now as django_now
+from django.db.models import Exists, Min, OuterRef, Subquery, Value
 from django.db.models.functions import Coalesce
 
 from facts.changes import FEED_MODELS
@@ -61,14 +62,25 @@ def rows_without_creation(model):
     )
 
 
-def record_creations(model) -> int:
-    """Record a "created" history entry for every row of `model` that needs one (see above); return how many."""
+def creation_time(models) -> datetime:
+    """One time for every creation a backfill records, so that the loaded data forms one version.
+
+    A version is a write (facts.history): an event's participants and evidence recorded a moment after the event
+    would make "the event as first loaded" a fact without parts. The time is just before the earliest change
+    already recorded for any of these rows (a statement's about-links, set by loaddata), so that the feed reads
+    "created" before "updated"; else now.
+    """
+    earliest = [found for model in models
+                if (found := rows_without_creation(model).aggregate(first=Min("first_recorded"))["first"])]
+    return min(earliest) - timedelta(microseconds=1) if earliest else django_now()
+
+
+def record_creations(model, when: datetime) -> int:
+    """Record a "created" history entry at `when` for every row of `model` that needs one; return how many."""
     recorded = 0
     for batch in batches(rows_without_creation(model)):
         for row in batch:
-            if row.first_recorded is not None:
-                # Just before the row's first recorded change, so the feed reads "created" before "updated".
-                row._history_date = row.first_recorded - timedelta(microseconds=1)
+            row._history_date = when
         model.history.bulk_history_create(batch, default_change_reason=CREATED_REASON)
         recorded += len(batch)
     return recorded
@@ -88,10 +100,12 @@ def drifted_rows(model):
         ]
 
 
-def record_changes(model) -> int:
-    """Record an "updated" history entry for every row changed behind the history's back; return how many."""
+def record_changes(model, when: datetime) -> int:
+    """Record an "updated" history entry at `when` for every row changed behind the history's back."""
     recorded = 0
     for batch in drifted_rows(model):
+        for row in batch:
+            row._history_date = when
         if batch:
             model.history.bulk_history_create(batch, update=True, default_change_reason=CHANGED_REASON)
             recorded += len(batch)
@@ -109,8 +123,9 @@ class Command(BaseCommand):
         created = changed = 0
         # One transaction: the feed never shows half a backfill.
         with transaction.atomic():
+            created_at, changed_at = creation_time(FEED_MODELS.values()), django_now()
             for name, model in FEED_MODELS.items():
-                new, updated = record_creations(model), record_changes(model)
+                new, updated = record_creations(model, created_at), record_changes(model, changed_at)
                 created, changed = created + new, changed + updated
                 if (new or updated) and options["verbosity"] >= 2:
                     self.stdout.write(f"{name}: {new} created, {updated} updated")
