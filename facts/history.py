@@ -173,8 +173,9 @@ def _restore_relation(relation, version, when, **stamp):
 
 
 def _restore_affiliation(affiliation, version, when, **stamp):
+    # Affiliations may stand without evidence (the admin's actor page adds them so); such a version keeps the spans.
     return services.affiliation_update(affiliation=affiliation,
-                                       evidence=_evidence_input("affiliation", version.id, when),
+                                       evidence=_evidence_input("affiliation", version.id, when) or None,
                                        **_field_values(Affiliation, version), **stamp)
 
 

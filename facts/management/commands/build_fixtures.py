@@ -34,11 +34,12 @@ from facts.models import (
     PlaceKind,
     RelationType,
     ReviewStatus,
+    Statement,
     StatementKind,
 )
 
 # Fixture rows need created_at: without it a reload updates the row with NULL. A constant keeps the output
-# byte-stable; updated_at is overwritten with the load time by auto_now anyway.
+# byte-stable; load_article then sets updated_at to the time of the row's last recorded change.
 FIXTURE_TIMESTAMP = "2023-05-01T00:00:00Z"
 
 OUTPUT_FILES = (
@@ -373,6 +374,10 @@ class _SourceContext:
             **self.dates(where, item),
         }))
         spans = self.spans(where, "statement", item["id"], item.get("evidence"))
+        # The rule every path applies (the API, the admin, reverts) ...
+        if refused := Statement(kind=kind, text=text).quote_refused(span["fields"]["quote"] for span in spans):
+            self.fail(where, refused)
+        # ... and the seed's stricter one: a quote is a whole curly-quoted passage.
         if kind in (StatementKind.QUOTE, StatementKind.PARTIAL):
             # A quoted statement must be exactly a curly-quoted passage of its own evidence.
             quoted = {normalize_quoted(m.group(1)) for span in spans for m in CURLY_QUOTED.finditer(span["fields"]["quote"])}
