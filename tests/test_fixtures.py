@@ -326,8 +326,9 @@ def test_verify_evidence_fails_naming_a_corrupted_span(loaded, capsys):
 def test_verify_evidence_fails_on_offsets_out_of_range_and_on_a_fact_without_evidence(loaded, capsys):
     span = EvidenceSpan.objects.filter(event__isnull=False).order_by("pk").first()
     EvidenceSpan.objects.filter(pk=span.pk).update(end=len(span.source.text) + 5)
-    relation = Relation.objects.order_by("pk").first()
-    relation.evidence.all().delete()
+    # A fact written without evidence by raw ORM (taking a fact's last span is refused, by a trigger on PostgreSQL).
+    first = Relation.objects.order_by("pk").first()
+    relation = Relation.objects.create(subject=first.subject, object=first.object, type=first.type)
     with pytest.raises(CommandError, match="2 problem"):
         call_command("verify_evidence")
     out = capsys.readouterr().out
