@@ -14,7 +14,7 @@ import json
 from contextlib import contextmanager
 
 from django.core.exceptions import ObjectDoesNotExist
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.urls import NoReverseMatch
 from django.utils.http import parse_etags
 from drf_spectacular.types import OpenApiTypes
@@ -24,7 +24,9 @@ from rest_framework.exceptions import APIException, NotFound
 from rest_framework.response import Response
 from rest_framework.utils.encoders import JSONEncoder
 
-from facts.permissions import CHANGE_REASON_HEADER, ProtectedDestroyMixin
+from facts.exceptions import lost_race_error
+from facts.permissions import CHANGE_REASON_HEADER, Conflict, ProtectedDestroyMixin
+from facts.services import DependentsExist, dependents_of
 from facts.write_serializers import WriteSerializerMixin
 
 
@@ -147,21 +149,37 @@ class ETagMixin:
                 pass
         return Response(data, status=status_code, headers=headers)
 
+    # Writes and races. Unique values taken by a concurrent write are named where the row is saved
+    # (facts.integrity.save). Foreign keys are DEFERRABLE INITIALLY DEFERRED on both databases, so a reference
+    # another request deleted meanwhile (an event's participant, an evidence source) is refused only at COMMIT:
+    # when the outermost transaction.atomic() below exits (ATOMIC_REQUESTS is off). That exit is where it is
+    # caught, rather than forcing the check earlier with SET CONSTRAINTS ALL IMMEDIATE: catching at the commit
+    # covers both databases (SQLite cannot make deferred keys immediate; PRAGMA foreign_key_check reads whole
+    # tables) and every deferred rule, with one code path. What went missing is then found by re-reading after the
+    # rollback, which sees the other request's committed delete (facts.exceptions.lost_race_error).
+
     def create(self, request, *args, **kwargs):
         serializer = self.get_serializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        with transaction.atomic():
-            self.perform_create(serializer)
+        try:
+            with transaction.atomic():
+                self.perform_create(serializer)
+        except IntegrityError as exc:
+            raise lost_race_error(exc, serializer.validated_data) from exc
         return self.read_response(serializer.instance, status.HTTP_201_CREATED, location=True)
 
     def update(self, request, *args, **kwargs):
         partial = kwargs.pop("partial", False)
-        with transaction.atomic():
-            instance = self.get_locked_object()
-            self.check_if_match(instance)
-            serializer = self.get_serializer(instance, data=request.data, partial=partial)
-            serializer.is_valid(raise_exception=True)
-            self.perform_update(serializer)
+        serializer = None
+        try:
+            with transaction.atomic():
+                instance = self.get_locked_object()
+                self.check_if_match(instance)
+                serializer = self.get_serializer(instance, data=request.data, partial=partial)
+                serializer.is_valid(raise_exception=True)
+                self.perform_update(serializer)
+        except IntegrityError as exc:
+            raise lost_race_error(exc, serializer.validated_data if serializer is not None else None) from exc
         return self.read_response(serializer.instance)
 
     def partial_update(self, request, *args, **kwargs):
@@ -169,10 +187,24 @@ class ETagMixin:
         return self.update(request, *args, **kwargs)
 
     def destroy(self, request, *args, **kwargs):
-        with transaction.atomic():
-            instance = self.get_locked_object()
-            self.check_if_match(instance)
-            self.perform_destroy(instance)
+        instance = None
+        try:
+            with transaction.atomic():
+                instance = self.get_locked_object()
+                self.check_if_match(instance)
+                self.perform_destroy(instance)
+        except IntegrityError as exc:
+            # A reference to the object committed after the dependents check (a deferred key refuses the delete at
+            # COMMIT): re-read after the rollback, it is a dependent like any other, refused with 409 listing it.
+            dependents = dependents_of(instance) if instance is not None else []
+            if not dependents:
+                raise lost_race_error(exc, None) from exc
+            refused = DependentsExist(instance, dependents)
+            raise Conflict(
+                f"Cannot delete {instance._meta.verbose_name} “{instance}”: {refused.summary} refer to it. "
+                "Delete or re-point them first; nothing was deleted.",
+                dependents,
+            ) from exc
         return Response(status=status.HTTP_204_NO_CONTENT)
 
     def perform_create(self, serializer):

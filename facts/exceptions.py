@@ -10,8 +10,10 @@ The shape comes from three places, because errors arise in three places:
 - Django itself (unknown URLs, uncaught exceptions): `handler400/403/404/500` below, wired in conflictapi/urls.py.
 - Middleware and non-DRF views hitting a dead database: facts.middleware.ApiErrorMiddleware.
 
-A database outage (OperationalError / InterfaceError) becomes 503 with Retry-After, never a 500. Nothing here ever
-puts a traceback, SQL or a driver message in a response: those go to the log only.
+A database outage (OperationalError / InterfaceError) becomes 503 with Retry-After, never a 500; a write that lost
+a race becomes 400 naming the field or, when no field explains it (or a lock could not be had), 409 `conflict`
+(see facts.integrity). Nothing here ever puts a traceback, SQL or a driver message in a response: those go to the
+log only.
 """
 
 import logging
@@ -19,13 +21,15 @@ import sys
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
-from django.db import InterfaceError, OperationalError
+from django.db import IntegrityError, InterfaceError, OperationalError
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.views import defaults
 from rest_framework import exceptions, status
 from rest_framework.negotiation import DefaultContentNegotiation
 from rest_framework.renderers import BrowsableAPIRenderer, JSONRenderer
 from rest_framework.settings import api_settings
+
+from facts import integrity
 
 logger = logging.getLogger("facts.errors")
 
@@ -74,6 +78,37 @@ class DatabaseUnavailable(exceptions.APIException):
     status_code = status.HTTP_503_SERVICE_UNAVAILABLE
     default_detail = "The database is temporarily unavailable. Retry later."
     default_code = "database_unavailable"
+
+
+class WriteConflict(exceptions.APIException):
+    """409: a concurrent write conflicted with this one in a way no single field explains; nothing was written."""
+
+    status_code = status.HTTP_409_CONFLICT
+    default_detail = ("Another request changed the same data at the same time, so nothing was written. Read the "
+                      "current state and try again.")
+    default_code = "conflict"
+
+    def __init__(self, detail=None, errors=None):
+        super().__init__(detail)
+        self.errors = errors or {}
+
+
+LOCK_CONFLICT_DETAIL = ("Another request was writing the same data and held it locked for too long, so nothing "
+                        "was written. Try again in a moment.")
+
+
+def lost_race_error(exc: IntegrityError, data) -> exceptions.APIException:
+    """The answer to a write the database refused (at COMMIT, for a deferred foreign key): 400 naming each input
+    field whose referenced object another request deleted meanwhile, else a 409 naming nothing.
+
+    `data` is what the write referred to (a serializer's validated data); it is checked after the rollback,
+    against the data as it is now. The driver's message goes to the log only.
+    """
+    logger.warning("A write lost a race: %s", exc)
+    missing = integrity.missing_references(data)
+    if missing:
+        return exceptions.ValidationError(missing)
+    return WriteConflict()
 
 
 class UnknownFormat(exceptions.NotAcceptable):
@@ -137,10 +172,19 @@ def api_exception_handler(exc, context):
     from rest_framework.views import exception_handler as drf_exception_handler
 
     request = context.get("request")
-    if isinstance(exc, DATABASE_ERRORS):
+    writing = request is not None and request.method not in ("GET", "HEAD", "OPTIONS")
+    if isinstance(exc, DATABASE_ERRORS) and writing and integrity.is_lock_conflict(exc):
+        # A lock another write held (SQLite's "database is locked" after its busy timeout, a PostgreSQL deadlock
+        # or lock timeout): the database is up and a retry may well succeed, so 409 rather than 503.
+        logger.warning("Lock conflict during %s %s: %s", request.method, request.path, exc)
+        exc = WriteConflict(LOCK_CONFLICT_DETAIL)
+    elif isinstance(exc, DATABASE_ERRORS):
         if request is not None:
             log_database_error(request, exc)
         exc = DatabaseUnavailable()
+    elif isinstance(exc, IntegrityError):
+        # A refusal no view explained (they map the races they know): a conflict, without the driver's message.
+        exc = lost_race_error(exc, None)
     elif isinstance(exc, Http404):
         exc = exceptions.NotFound(*exc.args)
     elif isinstance(exc, DjangoPermissionDenied):
@@ -245,6 +289,7 @@ WRITE_ERRORS = {
     "401": "No or invalid credentials: writing needs an authenticated user.",
     "403": "The user lacks the model permission this write needs.",
     "415": "The body's Content-Type is not one this endpoint parses (use application/json).",
+    "409": "A concurrent write conflicted with this one (or held the data locked); nothing was written. Retry.",
 }
 
 

@@ -15,8 +15,9 @@ from contextvars import ContextVar
 from typing import Any
 
 from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied, ValidationError
-from django.db import IntegrityError, models, transaction
+from django.db import models, transaction
 
+from facts import integrity
 from facts.dates import UnresolvableDate, resolve_date
 from facts.models import (
     Actor,
@@ -240,11 +241,12 @@ def _replace_evidence(fact: models.Model, fact_field: str, spans: list[EvidenceS
 
 def _save_fact(fact: models.Model, *, user, reason) -> None:
     try:
-        with transaction.atomic():
-            stamp(fact, user=user, reason=reason).save()
-    except IntegrityError as exc:
-        # Only a concurrent write can get here: full_clean() has checked every constraint just before.
-        raise FactValidationError({NON_FIELD_ERRORS: [f"A concurrent change conflicts with this one: {exc}"]})
+        integrity.save(stamp(fact, user=user, reason=reason))
+    except integrity.LostRace as exc:
+        # Only a concurrent write gets here (full_clean() checked every constraint just before): it took a unique
+        # value (a slug, an affiliation). The model's checks, re-run, name the field as a later request is told.
+        # A refusal they cannot explain propagates as IntegrityError, for the view to answer 409.
+        raise FactValidationError(exc.errors)
 
 
 def _write_fact(

@@ -21,7 +21,7 @@ from rest_framework import serializers
 from rest_framework.fields import SkipField
 from rest_framework.settings import api_settings
 
-from facts import services
+from facts import integrity, services
 from facts.models import (
     Actor,
     ActorAlias,
@@ -307,15 +307,22 @@ class ValidatedModelSerializer(StrictInputMixin, serializers.ModelSerializer):
             raise serializers.ValidationError(drf_detail(services.errors_of(exc)))
         return attrs
 
-    def _save(self, instance, validated_data):
+    def _save(self, instance, validated_data, *, creating=False):
         reason = validated_data.pop("reason", "")
         for name, value in validated_data.items():
             setattr(instance, name, value)
-        services.stamp(instance, user=_request_user(self), reason=reason).save()
+        services.stamp(instance, user=_request_user(self), reason=reason)
+        try:
+            # A create is an INSERT, never an UPDATE: save() of a model keyed by its own value (an event type's
+            # code) would otherwise update the row another request created a moment ago, replacing its label.
+            integrity.save(instance, force_insert=creating)
+        except integrity.LostRace as exc:
+            # A concurrent write took the slug (or code) after validate() checked it: named as validate() would.
+            raise serializers.ValidationError(drf_detail(exc.errors))
         return instance
 
     def create(self, validated_data):
-        return self._save(self.Meta.model(), validated_data)
+        return self._save(self.Meta.model(), validated_data, creating=True)
 
     def update(self, instance, validated_data):
         return self._save(instance, validated_data)
