@@ -625,6 +625,10 @@ class Walk:
             return self.rng.choice(mine)
         return self.rng.choice(live)
 
+    def violating(self, name: str, pk: int) -> bool:
+        """Whether the object already breaks an evidence rule (reported on its own, with the op that broke it)."""
+        return any(key[1:] == (name, pk) for key in self.violations_now)
+
     def detail_url(self, name: str, pk: int) -> str | None:
         if name in SLUGGED:
             slug = MODELS[name]._base_manager.filter(pk=pk).values_list("slug", flat=True).first()
@@ -1106,6 +1110,9 @@ class Walk:
             return
         self.current.targets.append((name, pk))
         body, expect, what = self.patch_body(name, current)
+        if self.violating(name, pk):
+            # The rules may refuse any write to an object that already breaks them.
+            expect, what = expect | {400}, what + " (the object already breaks a rule)"
         self.current.detail = f"PATCH {name} {pk}: {what} ({mode} If-Match)"
         if mode == "fresh":
             self.write("api", "PATCH", url, body, expect=expect, headers={"If-Match": etag}, why=what)
@@ -1118,8 +1125,8 @@ class Walk:
             n = self.n()
             first = {"source": {"publisher": f"Walk Press {n}"}, "statement": {"channel": f"op {n}"}}.get(
                 name, {"description": f"First of two writes, op {self.current.index}"})
-            r1 = self.write("api", "PATCH", url, first, expect={200}, headers={"If-Match": etag},
-                            why="the first of two writes from the same read")
+            r1 = self.write("api", "PATCH", url, first, expect={200, 400} if self.violating(name, pk) else {200},
+                            headers={"If-Match": etag}, why="the first of two writes from the same read")
             if r1.status != 200:
                 return
             url = self.detail_url(name, pk)
@@ -1317,6 +1324,9 @@ class Walk:
             else:
                 expect = expect | {200}
                 notes.append("(the quote was outside its evidence before)")
+        if self.violating(name, pk) and expect == {302}:
+            expect = {302, 200}
+            notes.append("(the fact already breaks a rule)")
         form.set("change_reason", f"walk op {self.current.index}")
         form.set("_save", "Save")
         self.current.detail = f"admin change {name} {pk}: {', '.join(notes)}"
