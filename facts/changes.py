@@ -15,16 +15,20 @@ import binascii
 import heapq
 import json
 from datetime import datetime
+from datetime import timezone as dt_timezone
 
 import django_filters
+from django import forms
 from django.db.models import Q
 from django.urls import NoReverseMatch, reverse
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import serializers
 from rest_framework.response import Response
+from rest_framework.settings import api_settings
 from rest_framework.utils.urls import replace_query_param
 from rest_framework.views import APIView
 
+from facts.query_params import refuse_unknown_params
 from facts.models import (
     Actor,
     ActorAlias,
@@ -60,6 +64,35 @@ DEFAULT_PAGE_SIZE = 100
 MAX_PAGE_SIZE = 1000
 
 
+def as_utc(value: datetime) -> datetime:
+    """An aware date-time in UTC, the one zone the databases store; ValueError when UTC cannot hold it.
+
+    PostgreSQL refuses UTC offsets beyond ±15:59 ("time zone displacement out of range"), which ISO 8601 and
+    Python allow, and a date-time near year 1 or 9999 can fall outside the calendar once moved to UTC.
+    """
+    try:
+        return value.astimezone(dt_timezone.utc)
+    except (OverflowError, ValueError):
+        raise ValueError("outside the range of dates the database holds (years 1 to 9999 in UTC)")
+
+
+class UTCIsoDateTimeField(django_filters.fields.IsoDateTimeField):
+    """An ISO 8601 date-time query parameter, moved to UTC before it reaches the database."""
+
+    def to_python(self, value):
+        value = super().to_python(value)
+        if value is None:
+            return None
+        try:
+            return as_utc(value)
+        except ValueError as exc:
+            raise forms.ValidationError(f"Give a date-time {exc}.")
+
+
+class UTCIsoDateTimeFilter(django_filters.IsoDateTimeFilter):
+    field_class = UTCIsoDateTimeField
+
+
 class UpdatedSinceFilterSet(django_filters.FilterSet):
     """Mixin FilterSet: `updated_since` keeps objects created or changed at or after an ISO 8601 date-time.
 
@@ -67,7 +100,7 @@ class UpdatedSinceFilterSet(django_filters.FilterSet):
     `updated_at` field every Timestamped model has.
     """
 
-    updated_since = django_filters.IsoDateTimeFilter(
+    updated_since = UTCIsoDateTimeFilter(
         field_name="updated_at", lookup_expr="gte",
         help_text="Only objects created or changed at or after this ISO 8601 date-time, e.g. "
                   "2023-05-01T00:00:00Z. Deletions are in /api/v1/changes/.",
@@ -86,14 +119,15 @@ def encode_cursor(position: tuple[datetime, str, int]) -> str:
 def decode_cursor(token: str) -> tuple[datetime, str, int]:
     """The position a cursor token encodes; ValueError for anything not made by encode_cursor()."""
     try:
-        raw = base64.urlsafe_b64decode(token + "=" * (-len(token) % 4))
+        raw = base64.urlsafe_b64decode(token.encode("ascii") + b"=" * (-len(token) % 4))
         when, model, history_id = json.loads(raw)
-        position = (datetime.fromisoformat(when), str(model), int(history_id))
-    except (binascii.Error, ValueError, TypeError, UnicodeDecodeError):
+        when = datetime.fromisoformat(when)
+    except (binascii.Error, ValueError, TypeError, UnicodeError, RecursionError):
         raise ValueError("malformed cursor")
-    if position[0].tzinfo is None or position[1] not in FEED_MODELS:
+    # json.loads takes Infinity and NaN, and history ids are 64-bit: only a plain int in range is a position.
+    if type(history_id) is not int or not 0 < history_id < 2**63 or when.tzinfo is None or model not in FEED_MODELS:
         raise ValueError("malformed cursor")
-    return position
+    return as_utc(when), model, history_id
 
 
 class ChangesQuerySerializer(serializers.Serializer):
@@ -108,7 +142,8 @@ class ChangesQuerySerializer(serializers.Serializer):
         choices=sorted(FEED_MODELS), required=False, help_text="Only changes of this model."
     )
     cursor = serializers.CharField(
-        required=False, help_text="Position token from the `next` link of the previous page; never build it."
+        required=False, allow_blank=True,
+        help_text="Position token from the `next` link of the previous page; never build it. Empty means the start.",
     )
     page_size = serializers.IntegerField(
         required=False, min_value=1, max_value=MAX_PAGE_SIZE, default=DEFAULT_PAGE_SIZE,
@@ -116,6 +151,8 @@ class ChangesQuerySerializer(serializers.Serializer):
     )
 
     def validate_cursor(self, token):
+        if not token:
+            return None
         try:
             return decode_cursor(token)
         except ValueError:
@@ -236,6 +273,7 @@ class ChangesView(APIView):
                                                                                "`since` is not an ISO date-time).")},
     )
     def get(self, request):
+        refuse_unknown_params(request, set(ChangesQuerySerializer().fields) | {api_settings.URL_FORMAT_OVERRIDE})
         query = ChangesQuerySerializer(data=request.query_params)
         query.is_valid(raise_exception=True)
         params = query.validated_data

@@ -287,7 +287,9 @@ COMMON_ERRORS = {
 }
 WRITE_ERRORS = {
     "401": "No or invalid credentials: writing needs an authenticated user.",
-    "403": "The user lacks the model permission this write needs.",
+    "403": "The user lacks the model permission this write needs (or, to set `status` to reviewed or verified, "
+           "the review permission; `errors.status` says so).",
+    "411": "The body came with Transfer-Encoding and no Content-Length; send a Content-Length. Nothing was changed.",
     "415": "The body's Content-Type is not one this endpoint parses (use application/json).",
     "409": "A concurrent write conflicted with this one (or held the data locked); nothing was written. Retry.",
 }

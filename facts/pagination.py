@@ -19,6 +19,8 @@ from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.pagination import BasePagination, CursorPagination, PageNumberPagination
 from rest_framework.response import Response
 
+from facts.query_params import ascii_int
+
 DEFAULT_PAGE_SIZE = 50
 MAX_PAGE_SIZE = 500
 MODES = ("page", "cursor")
@@ -34,10 +36,10 @@ def parse_page_size(request) -> int:
     raw = request.query_params.get("page_size")
     if raw is None or raw == "":
         return DEFAULT_PAGE_SIZE
-    try:
-        size = int(raw)
-    except ValueError:
-        raise ValidationError({"page_size": [f"Must be a whole number from 1 to {MAX_PAGE_SIZE}; got “{raw[:40]}”."]})
+    size = ascii_int(raw)
+    if size is None:
+        raise ValidationError({"page_size": [f"Must be a whole number (ASCII digits) from 1 to {MAX_PAGE_SIZE}; "
+                                             f"got “{raw[:40]}”."]})
     if not 1 <= size <= MAX_PAGE_SIZE:
         raise ValidationError({"page_size": [f"Must be from 1 to {MAX_PAGE_SIZE}; got {size}."]})
     return size
@@ -62,17 +64,20 @@ class IdCursorPagination(CursorPagination):
     def decode_cursor(self, request):
         invalid = ValidationError({"cursor": ["Invalid cursor: use the `next` or `previous` link of a cursor page."]})
         encoded = request.query_params.get(self.cursor_query_param)
-        if encoded:
-            try:
-                # DRF's decoder skips characters outside base64, so garbage would silently mean "first page".
-                b64decode(encoded.encode("ascii"), validate=True)
-            except (ValueError, UnicodeEncodeError):
-                raise invalid
+        if not encoded:
+            return None  # an empty `cursor=` is the first page, as if it were absent
         try:
-            return super().decode_cursor(request)
-        except NotFound:
+            # DRF's decoder skips characters outside base64, so garbage would silently mean "first page".
+            b64decode(encoded.encode("ascii"), validate=True)
+            cursor = super().decode_cursor(request)
+        except (ValueError, UnicodeEncodeError, NotFound):
             # A mangled cursor is a bad parameter value, not a missing resource.
             raise invalid
+        # Pages are ordered by id: any other position ("abc", a NUL, a number past 64 bits) would reach the
+        # database as a bad id and fail there.
+        if cursor.position is not None and (ascii_int(cursor.position) is None or int(cursor.position) >= 2**63):
+            raise invalid
+        return cursor
 
     def get_paginated_response_schema(self, schema):
         return schema
@@ -88,6 +93,8 @@ class FactPagination(BasePagination):
     """Numbered pages (default) or, with `mode=cursor` or a `cursor` token, keyset pages ordered by id."""
 
     page_query_param = "page"
+    # Every query parameter this pagination reads (the view refuses any other it does not know).
+    query_params = ("page", "page_size", "mode", "cursor")
     template = PageNumberPagination.template
 
     def __init__(self):
@@ -98,7 +105,7 @@ class FactPagination(BasePagination):
         mode = request.query_params.get("mode", "")
         if mode not in ("", *MODES):
             raise ValidationError({"mode": [f"Must be one of: {', '.join(MODES)}; got “{mode[:40]}”."]})
-        return mode == "cursor" or "cursor" in request.query_params
+        return mode == "cursor" or bool(request.query_params.get("cursor"))
 
     def paginate_queryset(self, queryset, request, view=None):
         page_size = parse_page_size(request)
@@ -348,10 +355,10 @@ class NumberedPagination(PageNumberPagination):
         if raw in self.last_page_strings:
             paginator.count_all()
             return paginator.num_pages
-        try:
-            number = int(raw)
-        except ValueError:
-            raise ValidationError({"page": [f"Must be a whole number from 1, or “last”; got “{raw[:40]}”."]})
+        number = ascii_int(raw)
+        if number is None:
+            raise ValidationError({"page": [f"Must be a whole number (ASCII digits) from 1, or “last”; "
+                                            f"got “{raw[:40]}”."]})
         if not 1 <= number <= MAX_PAGE_NUMBER:
             raise ValidationError({"page": [f"Must be from 1 to {MAX_PAGE_NUMBER}; got {number}."]})
         paginator.reach(number)
@@ -362,14 +369,16 @@ class NumberedPagination(PageNumberPagination):
             return super().paginate_queryset(queryset, request, view)
         except NotFound:
             # The page is past the end, so the capped count reached the end too: it is the exact total.
-            raise NotFound(force_str(f"Page {request.query_params.get('page')} does not exist: "
-                                     f"there are {self._num_pages(queryset)} page(s) at this page size."))
+            missing = NotFound(force_str(f"Page {request.query_params.get('page')} does not exist: "
+                                         f"there are {self._num_pages(queryset)} page(s) at this page size."))
+            missing.errors = {"page": [str(missing.detail)]}
+            raise missing
 
     def _num_pages(self, queryset):
         paginator = self.django_paginator_class(queryset, self.page_size)
-        raw = self.request.query_params.get(self.page_query_param, "")
-        if raw.isdigit():
-            paginator.reach(int(raw))
+        number = ascii_int(self.request.query_params.get(self.page_query_param, ""))
+        if number is not None:
+            paginator.reach(number)
         return paginator.num_pages
 
     def get_paginated_response(self, data):

@@ -21,6 +21,7 @@ from rest_framework.exceptions import ValidationError
 from rest_framework.generics import get_object_or_404
 from rest_framework.renderers import BrowsableAPIRenderer, JSONRenderer, TemplateHTMLRenderer
 from rest_framework.response import Response
+from rest_framework.settings import api_settings
 from rest_framework.views import APIView
 
 from facts import filtersets, serializers
@@ -39,6 +40,7 @@ from facts.models import (
     Statement,
 )
 from facts.pagination import FactPagination
+from facts.query_params import filter_param_names, refuse_unknown_params
 from facts.renderers import CSVRenderer, ExportRenderer, GeoJSONRenderer
 from facts.serializers import PREFETCHED_SUFFIX
 from facts.schema import resource_schema
@@ -140,7 +142,15 @@ class FactsViewSet(viewsets.ReadOnlyModelViewSet):
 
     def initial(self, request, *args, **kwargs):
         super().initial(request, *args, **kwargs)
+        refuse_unknown_params(request, self.accepted_params())
         self.selected_fields()  # a bad `fields` is refused before any query runs
+
+    def accepted_params(self) -> set[str]:
+        """Every query parameter this request may carry: a list's filters and pages, and `fields`/`format`."""
+        accepted = {"fields", api_settings.URL_FORMAT_OVERRIDE}
+        if self.action == "list":
+            accepted |= filter_param_names(self.filterset_class) | set(self.pagination_class.query_params)
+        return accepted
 
     def selected_fields(self) -> list[str] | None:
         """The names given in `fields=` (validated against the serializer), or None for all fields."""
