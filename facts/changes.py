@@ -20,6 +20,8 @@ from datetime import timezone as dt_timezone
 import django_filters
 from django import forms
 from django.db.models import Q
+from django.utils.cache import patch_vary_headers
+from django.utils.crypto import salted_hmac
 from django.urls import NoReverseMatch, reverse
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import serializers
@@ -167,8 +169,10 @@ class ChangeSerializer(serializers.Serializer):
     slug = serializers.CharField(allow_null=True, help_text="The object's slug at the time, for models with slugs.")
     change = serializers.ChoiceField(choices=list(CHANGE_TYPES.values()), help_text="created, updated or deleted.")
     time = serializers.DateTimeField(help_text="When the change was made.")
-    user = serializers.CharField(allow_null=True, help_text="Username of who made it; null for commands and "
-                                                            "fixtures.")
+    user = serializers.CharField(allow_null=True, help_text="Who made it: the username for staff clients; for "
+                                                            "everyone else a stable pseudonym (`curator-` and 10 "
+                                                            "hex digits, the same for every change by one "
+                                                            "user). Null for commands and fixtures.")
     reason = serializers.CharField(allow_null=True, help_text="Why, when the curator gave a reason.")
     deleted_at = serializers.DateTimeField(allow_null=True, help_text="Set on tombstones: when it was deleted.")
     url = serializers.URLField(allow_null=True, help_text="API URL of the object as it is now; null for "
@@ -242,16 +246,25 @@ def _detail_url(request, name: str, key) -> str | None:
         return None
 
 
-def change_item(request, name: str, row, current: dict) -> dict:
+def curator_pseudonym(user_id: int) -> str:
+    """The name the public feed gives a user: stable, unlinkable to the account without SECRET_KEY."""
+    return "curator-" + salted_hmac("facts.changes.curator", str(user_id), algorithm="sha256").hexdigest()[:10]
+
+
+def change_item(request, name: str, row, current: dict, *, show_names: bool = False) -> dict:
+    """One feed item; `user` is the username only when show_names (staff clients), else a pseudonym."""
     change = CHANGE_TYPES[row.history_type]
     key = current.get(name, {}).get(row.id)
+    user = None
+    if row.history_user_id:
+        user = row.history_user.get_username() if show_names else curator_pseudonym(row.history_user_id)
     return {
         "model": name,
         "id": row.id,
         "slug": getattr(row, "slug", None),
         "change": change,
         "time": row.history_date,
-        "user": row.history_user.get_username() if row.history_user_id else None,
+        "user": user,
         "reason": row.history_change_reason or None,
         "deleted_at": row.history_date if change == "deleted" else None,
         "url": _detail_url(request, name, key) if key is not None and change != "deleted" else None,
@@ -282,8 +295,13 @@ class ChangesView(APIView):
             page_size=params["page_size"],
         )
         current = _current_keys(page)
-        items = [change_item(request, name, row, current) for (_, name, _), row in page]
+        # Usernames (superusers' among them) are for staff only; anonymous and other clients see pseudonyms.
+        show_names = bool(request.user and request.user.is_staff)
+        items = [change_item(request, name, row, current, show_names=show_names) for (_, name, _), row in page]
         next_url = None
         if position is not None:
             next_url = replace_query_param(request.build_absolute_uri(), "cursor", encode_cursor(position))
-        return Response({"next": next_url, "results": ChangeSerializer(items, many=True).data})
+        response = Response({"next": next_url, "results": ChangeSerializer(items, many=True).data})
+        # The body depends on who asks (session cookie or token): shared caches must not mix the two.
+        patch_vary_headers(response, ["Authorization"])
+        return response

@@ -104,6 +104,8 @@ def production_env(database_url: str, static_root: str, **overrides: str) -> dic
         GUNICORN_ACCESSLOG="",
         LOG_LEVEL="WARNING",
         PYTHONUNBUFFERED="1",
+        # With REDIS_URL set (CI), each server keeps its throttle counters under keys of its own.
+        CACHE_KEY_PREFIX=f"live-{secrets.token_hex(4)}",
     )
     env.update(overrides)
     return env
