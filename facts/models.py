@@ -731,8 +731,8 @@ class EvidenceSpan(Timestamped):
         On PostgreSQL a deferred constraint trigger (migration 0011) holds the same rule at commit for every path,
         QuerySet.delete() and raw SQL included.
         """
-        if not with_fact and (bare := facts_left_unevidenced([self])):
-            raise ValidationError(unevidenced_message(bare))
+        if not with_fact and (refused := span_removal_refused([self])):
+            raise ValidationError(refused)
         return super().delete(*args, **kwargs)
 
     def clean(self):
@@ -740,8 +740,8 @@ class EvidenceSpan(Timestamped):
         if self.pk is not None:
             stored = EvidenceSpan.objects.filter(pk=self.pk).first()
             # Re-pointing a span to another fact takes it from the first one, which must keep some evidence.
-            if stored and stored.fact_key() != self.fact_key() and (bare := facts_left_unevidenced([stored])):
-                raise ValidationError(unevidenced_message(bare))
+            if stored and stored.fact_key() != self.fact_key() and (refused := span_removal_refused([stored])):
+                raise ValidationError(refused)
         if not self.source_id:
             return
         text = self.source.text
@@ -753,6 +753,11 @@ class EvidenceSpan(Timestamped):
                 {"quote": f"The quote does not match the source text at {self.start}:{self.end}; "
                           f"the source has “{text[self.start:self.end][:80]}” there."}
             )
+        if self.pk is not None and self.statement_id is not None:
+            # An edited passage of a quoted statement must still leave its words in one of its passages.
+            others = self.statement.evidence.exclude(pk=self.pk).values_list("quote", flat=True)
+            if refused := self.statement.quote_refused([*others, self.quote]):
+                raise ValidationError({"quote": refused})
 
 
 def facts_left_unevidenced(spans: Iterable[EvidenceSpan]) -> list[models.Model]:
@@ -770,6 +775,25 @@ def facts_left_unevidenced(spans: Iterable[EvidenceSpan]) -> list[models.Model]:
         fact_model = EvidenceSpan._meta.get_field(field).related_model
         bare.extend(fact_model._default_manager.filter(pk__in=ids - kept).order_by("pk"))
     return bare
+
+
+def span_removal_refused(spans: Iterable[EvidenceSpan]) -> str | None:
+    """Why `spans` may not all be removed from the facts they support, or None.
+
+    Removing them must leave every fact some evidence, and every quoted statement a passage holding its words
+    (Statement.quote_refused). Checked by EvidenceSpan.delete() and clean() (re-pointing a span), by
+    facts.services.instance_delete and by the admin's delete confirmation.
+    """
+    spans = list(spans)
+    if bare := facts_left_unevidenced(spans):
+        return unevidenced_message(bare)
+    doomed = {span.pk for span in spans}
+    statement_ids = {span.statement_id for span in spans if span.statement_id is not None}
+    for statement in Statement.objects.filter(pk__in=statement_ids).exclude(kind=StatementKind.PARAPHRASE):
+        kept = statement.evidence.exclude(pk__in=doomed).values_list("quote", flat=True)
+        if refused := statement.quote_refused(kept):
+            return f"Statement {statement.pk} would lose the passage that holds its words. {refused}"
+    return None
 
 
 def unevidenced_message(facts: list[models.Model]) -> str:

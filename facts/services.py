@@ -29,8 +29,7 @@ from facts.models import (
     Relation,
     Reviewed,
     Statement,
-    facts_left_unevidenced,
-    unevidenced_message,
+    span_removal_refused,
 )
 
 # simple-history stores reasons in a CharField(max_length=100) by default; a longer reason would fail on PostgreSQL.
@@ -578,8 +577,8 @@ def deletion_refusals(instances: Sequence[models.Model]) -> list[str]:
             refusals.append(f"{instance._meta.verbose_name} “{instance}”: {d['count']} {d['model']}(s){through} "
                             f"depend on it (ids {', '.join(map(str, d['ids']))})")
     spans = [instance for instance in instances if isinstance(instance, EvidenceSpan)]
-    if spans and (bare := facts_left_unevidenced(spans)):
-        refusals.append(unevidenced_message(bare))
+    if spans and (refused := span_removal_refused(spans)):
+        refusals.append(refused)
     return refusals
 
 
@@ -591,8 +590,8 @@ def instance_delete(*, instance: models.Model, user=None, reason: str = "") -> N
         dependents = dependents_of(instance)
         if dependents:
             raise DependentsExist(instance, dependents)
-        if isinstance(instance, EvidenceSpan) and (bare := facts_left_unevidenced([instance])):
-            raise DependentsExist(instance, [], message=unevidenced_message(bare))
+        if isinstance(instance, EvidenceSpan) and (refused := span_removal_refused([instance])):
+            raise DependentsExist(instance, [], message=refused)
         # Deleting parts one by one (instead of by cascade) gives each history record the user and the reason.
         for name in OWNED_PARTS.get(type(instance), ()):
             for part in getattr(instance, name).all():

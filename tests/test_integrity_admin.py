@@ -292,3 +292,18 @@ def test_participants_of_a_restored_event_keep_the_copy_of_its_dates(admin_clien
     restored = Event.objects.get(pk=pk)
     participant = Participant.objects.get(event=restored)
     assert (participant.event_date_start, participant.event_type_code) == (restored.date_start, "043")
+
+
+def test_reverting_a_statement_to_its_version_as_loaded_keeps_its_about_links(admin_client):
+    from django.core.management import call_command
+
+    call_command("load_article", verbosity=0)
+    statement = Statement.objects.filter(about_actors__isnull=False).distinct().order_by("pk").first()
+    about = set(statement.about_actors.values_list("pk", flat=True))
+    loaded = statement.history.get(history_type="+")
+    services.statement_update(statement=statement, channel="Changed by a curator")
+    response = revert(admin_client, Statement, statement.pk, loaded.history_id)
+    assert any("restored" in m for m in messages_of(response)), messages_of(response)
+    statement.refresh_from_db()
+    assert statement.channel != "Changed by a curator"
+    assert set(statement.about_actors.values_list("pk", flat=True)) == about

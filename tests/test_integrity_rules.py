@@ -358,3 +358,60 @@ def test_every_history_record_of_one_write_carries_the_same_time(api, source, co
     times = {event.history.get().history_date, event.evidence.get().history.get().history_date,
              event.participants.get().history.get().history_date}
     assert len(times) == 1
+
+
+# --- Found by the integrity walk ---------------------------------------------------------------------------------
+
+
+def test_deleting_the_span_that_holds_a_quotes_words_is_refused_while_another_span_remains(source, colonna):
+    statement = services.statement_create(speaker=colonna, text=COLONNA_QUOTE, kind="quote", evidence=[
+        {"source": source, "quote": COLONNA_PASSAGE}, {"source": source, "quote": HOSTED}])
+    holder = statement.evidence.get(quote__contains="resolutely")
+    with pytest.raises(ValidationError, match="words"):
+        holder.delete()
+    with pytest.raises(services.DependentsExist, match="words"):
+        services.instance_delete(instance=holder)
+    assert services.deletion_refusals([holder])
+    statement.evidence.exclude(pk=holder.pk).get().delete()  # the other passage may go
+    assert list(statement.evidence.values_list("pk", flat=True)) == [holder.pk]
+
+
+def test_editing_a_quoted_statements_only_passage_away_from_its_words_is_refused(source, colonna):
+    statement = services.statement_create(speaker=colonna, text=COLONNA_QUOTE, kind="quote",
+                                          evidence=[{"source": source, "quote": COLONNA_PASSAGE}])
+    span = statement.evidence.get()
+    span.quote, span.start, span.end = HOSTED, None, None
+    with pytest.raises(ValidationError) as refused:
+        span.full_clean()
+    assert "quote" in refused.value.message_dict
+
+
+def test_a_reload_replaces_a_curators_duplicate_of_a_fixture_participant_instead_of_failing(api):
+    call_command("load_article", verbosity=0)
+    fixture_row = Event.objects.get(pk=5).participants.order_by("pk").first()
+    actor, role = fixture_row.actor, fixture_row.role
+    others = [{"actor": p.actor.slug, "role": p.role} for p in Event.objects.get(pk=5).participants.all()
+              if p.pk != fixture_row.pk]
+    assert api.patch("/api/v1/events/5/", {"participants": others}, format="json").status_code == 200
+    assert api.patch("/api/v1/events/5/", {"participants": [*others, {"actor": actor.slug, "role": role}]},
+                     format="json").status_code == 200
+    call_command("load_article", "--force", verbosity=0)
+    assert Event.objects.get(pk=5).participants.filter(actor=actor).get().pk == fixture_row.pk
+
+
+def test_ids_of_deleted_objects_are_never_handed_out_again_after_a_reload(api, codebook):
+    call_command("load_article", verbosity=0)
+    source = Source.objects.get()
+    created = api.post("/api/v1/events/", event_body(source), format="json").json()["id"]
+    assert api.delete(f"/api/v1/events/{created}/").status_code == 204
+    call_command("load_article", "--force", verbosity=0)
+    again = api.post("/api/v1/events/", event_body(source), format="json")
+    assert again.status_code == 201 and again.json()["id"] > created
+
+
+def test_the_loaded_version_of_a_statement_remembers_what_it_is_about(db):
+    call_command("load_article", verbosity=0)
+    statement = Statement.objects.filter(about_actors__isnull=False).distinct().order_by("pk").first()
+    created = statement.history.get(history_type="+")
+    assert set(created.about_actors.values_list("actor_id", flat=True)) == set(
+        statement.about_actors.values_list("pk", flat=True))

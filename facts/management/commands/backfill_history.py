@@ -75,13 +75,37 @@ def creation_time(models) -> datetime:
     return min(earliest) - timedelta(microseconds=1) if earliest else django_now()
 
 
+def snapshot_links(model, records) -> None:
+    """Copy the current many-to-many links into the snapshot tables of `records`, as a save's record gets them.
+
+    bulk_history_create writes none, so "the statement as loaded" would be about nothing, and a revert to that
+    version would drop its about-links.
+    """
+    history_model = model.history.model
+    prefix = history_model.__name__ + "_"
+    for rel in history_model._meta.related_objects:
+        snapshot = rel.related_model
+        if not snapshot.__name__.startswith(prefix):
+            continue
+        through = model._meta.get_field(snapshot.__name__[len(prefix):]).remote_field.through
+        owner = next(f for f in through._meta.fields if f.related_model is model)
+        links: dict[int, list] = {}
+        for link in through.objects.filter(**{f"{owner.attname}__in": [r.id for r in records]}):
+            links.setdefault(getattr(link, owner.attname), []).append(link)
+        snapshot.objects.bulk_create([
+            snapshot(history=record, **{f.attname: getattr(link, f.attname) for f in through._meta.fields})
+            for record in records for link in links.get(record.id, [])
+        ])
+
+
 def record_creations(model, when: datetime) -> int:
     """Record a "created" history entry at `when` for every row of `model` that needs one; return how many."""
     recorded = 0
     for batch in batches(rows_without_creation(model)):
         for row in batch:
             row._history_date = when
-        model.history.bulk_history_create(batch, default_change_reason=CREATED_REASON)
+        records = model.history.bulk_history_create(batch, default_change_reason=CREATED_REASON)
+        snapshot_links(model, records)
         recorded += len(batch)
     return recorded
 
@@ -107,7 +131,8 @@ def record_changes(model, when: datetime) -> int:
         for row in batch:
             row._history_date = when
         if batch:
-            model.history.bulk_history_create(batch, update=True, default_change_reason=CHANGED_REASON)
+            records = model.history.bulk_history_create(batch, update=True, default_change_reason=CHANGED_REASON)
+            snapshot_links(model, records)
             recorded += len(batch)
     return recorded
 

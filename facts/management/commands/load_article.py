@@ -8,13 +8,15 @@ whatever curators changed in those rows since. This loads the fixtures only when
 import json
 from pathlib import Path
 
+from django.apps import apps
 from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import OuterRef, Subquery
 
+from facts import services
 from facts.changes import FEED_MODELS
 from facts.models import Source
 
@@ -40,9 +42,64 @@ class Command(BaseCommand):
                               "Use --force to reload them over any edits.")
             return
         with transaction.atomic():
+            rows = [row for path in fixtures for row in json.loads(path.read_text(encoding="utf-8"))]
+            clear_collisions(rows)
             call_command("loaddata", *map(str, fixtures), verbosity=options["verbosity"])
             call_command("backfill_history", verbosity=options["verbosity"])
             align_updated_at(fixtures)
+            never_reuse_ids()
+
+
+REPLACED_REASON = "Replaced on reload by the article's own row with the same unique values"
+
+
+def clear_collisions(rows: list[dict]) -> None:
+    """Delete the rows that hold a fixture row's unique values under another id, so the reload can write it.
+
+    A curator who removed the article's participant and added the same actor again made a second row with the
+    fixture's (event, actor); loaddata would then fail on the unique constraint and roll everything back. The
+    deletions go through the service, so they are refused like any other (dependents) and recorded in the
+    history and the changes feed.
+    """
+    for row in rows:
+        model = apps.get_model(row["model"])
+        fields = {**row["fields"], model._meta.pk.name: row["pk"]}
+        for names in unique_field_sets(model):
+            if not all(name in fields for name in names):
+                continue
+            lookup = {model._meta.get_field(name).attname: fields[name] for name in names}
+            for other in model._default_manager.filter(**lookup).exclude(pk=row["pk"]):
+                try:
+                    services.instance_delete(instance=other, reason=REPLACED_REASON)
+                except services.DependentsExist as exc:
+                    raise CommandError(f"Cannot reload {row['model']} {row['pk']}: {exc.message}")
+
+
+def unique_field_sets(model) -> list[tuple[str, ...]]:
+    """The field sets whose values must be unique: unique fields (not the key) and plain unique constraints."""
+    sets = [(field.name,) for field in model._meta.concrete_fields if field.unique and not field.primary_key]
+    sets += [tuple(constraint.fields) for constraint in model._meta.total_unique_constraints if constraint.fields]
+    sets += [tuple(together) for together in model._meta.unique_together]
+    return sets
+
+
+def never_reuse_ids() -> None:
+    """On PostgreSQL, move each id sequence past every id the history has seen.
+
+    loaddata resets a sequence to the largest id in the table, so after a reload the id of a deleted object
+    would be handed out again and its history would mix two objects. SQLite's AUTOINCREMENT never reuses ids.
+    """
+    if connection.vendor != "postgresql":
+        return
+    with connection.cursor() as cursor:
+        for model in FEED_MODELS.values():
+            table, history = model._meta.db_table, model.history.model._meta.db_table
+            cursor.execute(
+                f"SELECT setval(pg_get_serial_sequence(%s, 'id'), GREATEST("
+                f"(SELECT COALESCE(MAX(id), 0) FROM {connection.ops.quote_name(table)}), "
+                f"(SELECT COALESCE(MAX(id), 0) FROM {connection.ops.quote_name(history)}), 1))",
+                [table],
+            )
 
 
 def align_updated_at(fixtures: list[Path]) -> None:
