@@ -5,10 +5,10 @@ variables, and the defaults are the safe development ones (SQLite in the project
 """
 
 import os
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
-from corsheaders.defaults import default_headers as default_cors_headers
 from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -30,8 +30,32 @@ DEBUG = env_bool("DEBUG", True)
 # A development key is fine only while DEBUG is on; production must bring its own.
 _DEV_SECRET_KEY = "dev-only-insecure-key-change-me"
 SECRET_KEY = os.environ.get("SECRET_KEY", _DEV_SECRET_KEY if DEBUG else "")
-if not DEBUG and (not SECRET_KEY or SECRET_KEY == _DEV_SECRET_KEY or len(SECRET_KEY) < 50):
-    raise ImproperlyConfigured("SECRET_KEY must be set to a unique value of 50+ characters when DEBUG is off.")
+
+
+def secret_key_is_strong(key: str) -> bool:
+    """Django's own rule for a production key (`check --deploy`, security.W009): at least SECRET_KEY_MIN_LENGTH
+    (50) characters, SECRET_KEY_MIN_UNIQUE_CHARACTERS (5) of them different, not starting with the
+    `django-insecure-` that startproject writes; and not this project's development key."""
+    from django.core.checks.security import base as security
+
+    if hasattr(security, "_check_secret_key"):  # private in Django: the same rule from its constants otherwise
+        strong = security._check_secret_key(key)
+    else:
+        strong = (len(set(key)) >= security.SECRET_KEY_MIN_UNIQUE_CHARACTERS
+                  and len(key) >= security.SECRET_KEY_MIN_LENGTH
+                  and not key.startswith(security.SECRET_KEY_INSECURE_PREFIX))
+    return strong and key != _DEV_SECRET_KEY
+
+
+if not DEBUG and not secret_key_is_strong(SECRET_KEY):
+    from django.core.checks.security import base as _security
+
+    raise ImproperlyConfigured(
+        "SECRET_KEY must be set to a unique, random value when DEBUG is off: at least "
+        f"{_security.SECRET_KEY_MIN_LENGTH} characters with at least {_security.SECRET_KEY_MIN_UNIQUE_CHARACTERS} "
+        f"different ones, not starting with '{_security.SECRET_KEY_INSECURE_PREFIX}' (Django's security.W009) and "
+        "not the development key. Generate one with: python -c 'import secrets; print(secrets.token_urlsafe(50))'"
+    )
 
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "localhost,127.0.0.1,[::1],testserver")
 
@@ -49,11 +73,16 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "simple_history",
     "rest_framework.authtoken",
+    # Login lockout: failed logins per username + address, in the database (see AXES_* below).
+    "axes",
     "facts",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # A NUL in the path, query string or a header is a 400 (a 404 for an /api/ path) before anything looks it up:
+    # PostgreSQL refuses NUL in text. A cookie holding one is dropped, before the session middleware reads it.
+    "facts.middleware.NulCharacterMiddleware",
     # A chunked body (no Content-Length) would reach views as an empty one: such writes are refused with 411.
     "facts.middleware.LengthRequiredMiddleware",
     # Static files are answered before sessions or the database are touched, so they survive a database outage.
@@ -64,11 +93,22 @@ MIDDLEWARE = [
     # Must run before CommonMiddleware so that preflight requests get their CORS headers.
     "corsheaders.middleware.CorsMiddleware",
     "django.middleware.common.CommonMiddleware",
+    # A method the resolved view does not answer (TRACE, PROPFIND) is a 405 with Allow, before DRF's permission
+    # check could call it a 401.
+    "facts.middleware.MethodNotAllowedMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
+    # Last, as django-axes requires: turns a locked-out login into facts.throttling.lockout_response.
+    "axes.middleware.AxesMiddleware",
+]
+
+# django-axes' backend comes first: it refuses a locked-out username + address before the password is checked.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
 ]
 
 ROOT_URLCONF = "conflictapi.urls"
@@ -100,18 +140,77 @@ DATABASES = {
     )
 }
 
+# --- Database timeouts --------------------------------------------------------------------------------------------
+# A database that accepts TCP but never answers must not hold a request, and with it a worker thread, for good.
+# Each value is in seconds; 0 turns that bound off.
+# - DATABASE_CONNECT_TIMEOUT bounds opening a connection. A silent server never completes PostgreSQL's startup
+#   exchange, so this is what ends a request to it (psycopg enforces it itself, in whole seconds, at least 2; a host
+#   name with several addresses gets it once per address). Measured against a listener that accepts and stays
+#   silent: the request's 503 comes after 3.0 s with the default.
+# - DATABASE_STATEMENT_TIMEOUT: PostgreSQL cancels a statement that runs longer (`statement_timeout`), and the
+#   request gets the usual 503 with Retry-After. It is the server's own clock, so it ends slow queries, not a
+#   server that has stopped answering.
+# - DATABASE_TCP_USER_TIMEOUT, for a connection already open when the server's host vanishes or the network is cut:
+#   the kernel drops a connection whose sent data goes unacknowledged that long (libpq `tcp_user_timeout`), and
+#   keepalive probes, sent after that long without traffic, catch the same while a request only waits for a result.
+# What none of these catches (a server process that hangs while its host still acknowledges every packet) is ended
+# by gunicorn's timeout (gunicorn.conf.py). /readyz keeps to READYZ_TIMEOUT (facts/health.py), below the 2 s minimum
+# of a connect timeout. SQLite has no statement timeout and no network: a connection is a local file, a query is
+# bounded by its own work (and gunicorn's timeout), and waiting for another writer's lock by its `timeout` below.
+def env_seconds(name: str, default: str) -> float:
+    try:
+        value = float(os.environ.get(name, default))
+    except ValueError:
+        raise ImproperlyConfigured(f"{name} must be a number of seconds (0 for no limit).") from None
+    if value < 0:
+        raise ImproperlyConfigured(f"{name} must be 0 or more seconds.")
+    return value
+
+
+import sys  # here: only the statement timeout below reads the command line
+
+DATABASE_CONNECT_TIMEOUT = round(env_seconds("DATABASE_CONNECT_TIMEOUT", "3"))
+# Management commands other than runserver (migrate, generate_synthetic rebuilding indexes over 10^6 rows, an
+# operator's shell) may legitimately run one statement for minutes, and scripts/serve-production runs migrate with
+# the server's environment: they get no statement timeout. Servers (gunicorn, runserver) and tests do.
+RUNS_MANAGEMENT_COMMAND = (
+    Path(getattr(sys, "argv", [""])[0] or "").name in {"manage.py", "django-admin"}
+    and sys.argv[1:2] != ["runserver"]
+)
+DATABASE_STATEMENT_TIMEOUT = 0.0 if RUNS_MANAGEMENT_COMMAND else env_seconds("DATABASE_STATEMENT_TIMEOUT", "5")
+DATABASE_TCP_USER_TIMEOUT = env_seconds("DATABASE_TCP_USER_TIMEOUT", "5")
+READYZ_TIMEOUT = env_seconds("READYZ_TIMEOUT", "1")
+
 if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    pg_options = DATABASES["default"].setdefault("OPTIONS", {})
     # Planner settings for this API's sessions (libpq `options`). PostgreSQL's default random_page_cost of 4 prices
     # an index lookup for spinning disks; on SSD or cached data (1.1 is the common advice) the planner then stops
     # hash-joining a whole table (every actor, to name the 150 participants of a page) where 150 lookups are cheaper.
     # No parallel workers either: starting one costs a page query more (3-6 ms, measured at 10^6 events) than it
     # saves, and under load the workers only compete with other requests for the same cores.
-    DATABASES["default"].setdefault("OPTIONS", {})["options"] = os.environ.get(
+    session_options = os.environ.get(
         "DATABASE_PG_OPTIONS", "-c random_page_cost=1.1 -c max_parallel_workers_per_gather=0")
+    if DATABASE_STATEMENT_TIMEOUT:
+        # Put first, so that a statement_timeout given in DATABASE_PG_OPTIONS (a later -c) still wins.
+        session_options = f"-c statement_timeout={round(DATABASE_STATEMENT_TIMEOUT * 1000)} {session_options}"
+    pg_options["options"] = session_options.strip()
+    # setdefault: the same parameter given in DATABASE_URL (?connect_timeout=10) is the more specific choice.
+    if DATABASE_CONNECT_TIMEOUT:
+        pg_options.setdefault("connect_timeout", DATABASE_CONNECT_TIMEOUT)
+    if DATABASE_TCP_USER_TIMEOUT:
+        for key, value in {
+            "keepalives": 1,
+            "keepalives_idle": max(1, round(DATABASE_TCP_USER_TIMEOUT)),
+            "keepalives_interval": 1,
+            "keepalives_count": 3,
+            "tcp_user_timeout": round(DATABASE_TCP_USER_TIMEOUT * 1000),
+        }.items():
+            pg_options.setdefault(key, value)
 
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # Writers take the lock when their transaction begins and wait for it, instead of failing half-way with
-    # "database is locked" when two requests write at once.
+    # "database is locked" when two requests write at once. `timeout` bounds that wait; SQLite has no statement
+    # timeout (see "Database timeouts" above).
     DATABASES["default"].setdefault("OPTIONS", {}).update({"transaction_mode": "IMMEDIATE", "timeout": 20})
 
 AUTH_PASSWORD_VALIDATORS = [
@@ -158,11 +257,12 @@ REST_FRAMEWORK = {
     "EXCEPTION_HANDLER": "facts.exceptions.api_exception_handler",
     # An unknown ?format= is 406 naming the parameter (DRF's default answers 404, as if the resource were missing).
     "DEFAULT_CONTENT_NEGOTIATION_CLASS": "facts.exceptions.StrictFormatNegotiation",
+    # DRF's throttles, counting atomically in the default cache (shared by every worker when REDIS_URL is set) and
+    # letting requests through, with a warning in the log, while that cache is unreachable.
     "DEFAULT_THROTTLE_CLASSES": [
-        "rest_framework.throttling.AnonRateThrottle",
-        "rest_framework.throttling.UserRateThrottle",
+        "facts.throttling.AnonRateThrottle",
+        "facts.throttling.UserRateThrottle",
     ],
-    # Counted per process in the local-memory cache: with N gunicorn workers a client gets up to N times the rate.
     "DEFAULT_THROTTLE_RATES": {
         "anon": os.environ.get("THROTTLE_ANON_RATE", "1000/minute"),
         "user": os.environ.get("THROTTLE_USER_RATE", "5000/minute"),
@@ -209,6 +309,9 @@ SPECTACULAR_SETTINGS = {
 # --- Serving in production: security headers, reverse proxy, CORS, logging -------------------------------------------
 # Defaults follow DEBUG: off in development (plain HTTP on localhost), on in production, each overridable.
 SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", not DEBUG)
+# scripts/serve-production fails on any deploy-check warning. Turning the redirect off with DEBUG off (it is on by
+# default then) is the documented setting for a proxy that redirects to HTTPS itself: that answers security.W008.
+SILENCED_SYSTEM_CHECKS = ["security.W008"] if not DEBUG and not SECURE_SSL_REDIRECT else []
 # Load balancers probe over plain HTTP; a redirect would make a healthy process look dead.
 SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$"]
 SECURE_HSTS_SECONDS = int(os.environ.get("SECURE_HSTS_SECONDS", "0" if DEBUG else "31536000"))
@@ -231,9 +334,62 @@ CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", "")
 # Browser apps on other origins may read the API only when listed here (e.g. "https://app.example.org").
 CORS_ALLOWED_ORIGINS = env_list("CORS_ALLOWED_ORIGINS", "")
 CORS_URLS_REGEX = r"^/api/.*$"
-# Conditional requests (ETag / If-Match) must get through a preflight.
-CORS_ALLOW_HEADERS = (*default_cors_headers, "if-match", "if-none-match")
-CORS_EXPOSE_HEADERS = ["ETag", "Retry-After", "Content-Disposition"]
+# The request headers the API reads must get through a preflight: conditional requests (If-Match /
+# If-None-Match) and the reason given for a write or delete (X-Change-Reason, facts.permissions), besides the token,
+# the body's type and Accept (format negotiation). Browser apps may read the response headers the API sets: ETag
+# (for If-Match), Location (of a created object), Retry-After (429, 503) and Content-Disposition (exports).
+CORS_ALLOW_HEADERS = ["accept", "authorization", "content-type", "if-match", "if-none-match", "x-change-reason"]
+CORS_EXPOSE_HEADERS = ["ETag", "Location", "Retry-After", "Content-Disposition"]
+
+# --- Client addresses, caches, login lockout ---------------------------------------------------------------------
+# How many reverse proxies in front of the app append to X-Forwarded-For. 0: the client is the socket address and
+# the header is ignored. n > 0: the n-th address from the right, the one the outermost trusted proxy saw; whatever
+# a client put in front of it is ignored. Throttling and login lockouts both count per this address.
+try:
+    TRUSTED_PROXY_COUNT = int(os.environ.get("TRUSTED_PROXY_COUNT", "0"))
+except ValueError:
+    raise ImproperlyConfigured("TRUSTED_PROXY_COUNT must be a whole number of proxies (0 without a proxy).")
+if TRUSTED_PROXY_COUNT < 0:
+    raise ImproperlyConfigured("TRUSTED_PROXY_COUNT must be 0 or more.")
+REST_FRAMEWORK["NUM_PROXIES"] = TRUSTED_PROXY_COUNT
+
+# REDIS_URL (redis://host:port/db) puts every cache in Redis, so the throttle counters hold across gunicorn workers
+# and hosts; unset, each process counts in its own memory (development: N workers then allow N times the rate).
+# Give the app a database number of its own: clearing the cache empties that whole Redis database.
+REDIS_URL = os.environ.get("REDIS_URL", "")
+CACHE_KEY_PREFIX = os.environ.get("CACHE_KEY_PREFIX", "conflictapi")
+# Seconds to wait for Redis: a dead server costs a request at most this (then it is skipped for a few seconds).
+REDIS_TIMEOUT = float(os.environ.get("REDIS_TIMEOUT", "0.5"))
+if REDIS_URL:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+            "KEY_PREFIX": CACHE_KEY_PREFIX,
+            "OPTIONS": {"socket_connect_timeout": REDIS_TIMEOUT, "socket_timeout": REDIS_TIMEOUT},
+        }
+    }
+else:
+    CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "KEY_PREFIX": CACHE_KEY_PREFIX}
+    }
+
+# Login lockout (django-axes): after LOGIN_FAILURE_LIMIT failed logins for one username from one address, that pair
+# is refused, right password or not, until LOGIN_COOLOFF_MINUTES pass without a further attempt; another user, or
+# the same user from another address, is not affected. A successful login before the limit resets the count.
+# Attempts are kept in the database (AccessAttempt, visible in the admin), so lockouts hold across workers and do
+# not depend on Redis. Unlock early with `manage.py axes_reset_username USERNAME`.
+AXES_ENABLED = True
+AXES_FAILURE_LIMIT = int(os.environ.get("LOGIN_FAILURE_LIMIT", "5"))
+AXES_COOLOFF_TIME = timedelta(minutes=float(os.environ.get("LOGIN_COOLOFF_MINUTES", "15")))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_HANDLER = "axes.handlers.database.AxesDatabaseHandler"
+AXES_CLIENT_IP_CALLABLE = "facts.throttling.client_ip"
+AXES_LOCKOUT_CALLABLE = "facts.throttling.lockout_response"
+# Failures and lockouts are still logged (warnings); this only drops axes' start-up line, which every manage.py
+# command would otherwise print to stdout ahead of its own output (e.g. `TOKEN=$(manage.py issue_token ...)`).
+AXES_VERBOSE = False
 
 # Seconds a client should wait before retrying when the database is unreachable (503 responses).
 DATABASE_RETRY_AFTER = int(os.environ.get("DATABASE_RETRY_AFTER", "5"))
