@@ -16,7 +16,7 @@ from django.utils.text import Truncator
 from simple_history.admin import SimpleHistoryAdmin
 
 from facts import services
-from facts.forms import DateIntervalForm, EvidenceSpanForm, SourceForm
+from facts.forms import DateIntervalForm, EvidenceSpanForm, SourceForm, StandaloneEvidenceSpanForm
 from facts.history import version_restore
 from facts.models import (
     Actor,
@@ -461,7 +461,7 @@ class SupportsFilter(admin.SimpleListFilter):
 class EvidenceSpanAdmin(HistoryAdmin):
     """Passages of sources and the fact each supports."""
 
-    form = EvidenceSpanForm
+    form = StandaloneEvidenceSpanForm
     list_display = ("short_quote", "source", "start", "end", "supported_fact")
     list_filter = (SupportsFilter, "source")
     search_fields = ("quote", "source__title")

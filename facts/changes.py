@@ -30,7 +30,6 @@ from rest_framework.settings import api_settings
 from rest_framework.utils.urls import replace_query_param
 from rest_framework.views import APIView
 
-from facts.query_params import refuse_unknown_params
 from facts.models import (
     Actor,
     ActorAlias,
@@ -43,6 +42,7 @@ from facts.models import (
     Source,
     Statement,
 )
+from facts.query_params import refuse_unknown_params
 
 # Every model with history, by the name the feed uses (its model name). Sorted: the name is part of the order.
 FEED_MODELS = {m._meta.model_name: m for m in sorted(
@@ -161,6 +161,13 @@ class ChangesQuerySerializer(serializers.Serializer):
             raise serializers.ValidationError("Invalid cursor: use the `next` link of a changes page.")
 
 
+class ChangeOwnerSerializer(serializers.Serializer):
+    """The object a part belongs to."""
+
+    model = serializers.ChoiceField(choices=sorted(DETAIL_ROUTES), help_text="The owner's kind.")
+    id = serializers.IntegerField(help_text="The owner's id.")
+
+
 class ChangeSerializer(serializers.Serializer):
     """One change of one object."""
 
@@ -176,9 +183,12 @@ class ChangeSerializer(serializers.Serializer):
     reason = serializers.CharField(allow_null=True, help_text="Why, when the curator gave a reason.")
     deleted_at = serializers.DateTimeField(allow_null=True, help_text="Set on tombstones: when it was deleted.")
     url = serializers.URLField(allow_null=True, help_text="API URL of the object as it is now; null for "
-                                                         "deletions, for objects deleted since, and for parts "
-                                                         "without an endpoint of their own (aliases, participants, "
-                                                         "evidence), which change with their owner.")
+                                                         "deletions and for objects deleted since. For a part "
+                                                         "without an endpoint of its own (alias, participant, "
+                                                         "affiliation, evidence span), even a deleted one, the URL "
+                                                         "of its owner, whose representation changed.")
+    owner = ChangeOwnerSerializer(allow_null=True, help_text="For a part: the object it belongs to (an event, "
+                                                             "statement, relation or actor); null otherwise.")
     history_id = serializers.IntegerField(help_text="Id of the history record: unique per model.")
 
 
@@ -225,12 +235,47 @@ def changes_page(*, since=None, model=None, cursor=None, page_size=DEFAULT_PAGE_
     return page, (page[-1][0] if more else None)
 
 
-def _current_keys(page) -> dict[str, dict[int, object]]:
-    """For each model in the page: id -> current URL key (slug or pk) of the objects that still exist."""
+# Parts have no endpoint of their own: they show in their owner's representation. (part model, foreign key, owner
+# model) in the order a part is looked up; a span of an affiliation shows in the affiliated person's actor.
+PART_OWNERS = {
+    "participant": [("event", "event")],
+    "actoralias": [("actor", "actor")],
+    "affiliation": [("person", "actor")],
+    "evidencespan": [("event", "event"), ("statement", "statement"), ("relation", "relation"),
+                     ("affiliation", "affiliation")],
+}
+
+
+def _part_owner(name: str, row) -> tuple[str, int] | None:
+    """(owner model, owner id) of a part's historical record: the object whose representation it changed."""
+    for field, owner in PART_OWNERS.get(name, ()):
+        if (owner_id := getattr(row, f"{field}_id", None)) is not None:
+            return owner, owner_id
+    return None
+
+
+def _owners(page) -> dict[tuple[str, int], tuple[str, int]]:
+    """(model, history id) -> (owner model, id) for every part in the page, affiliations resolved to their person."""
+    owners = {(name, row.history_id): owner for (_, name, _), row in page if (owner := _part_owner(name, row))}
+    affiliations = {oid for model, oid in owners.values() if model == "affiliation"}
+    if affiliations:
+        # The affiliation's person now, else as its history last recorded it (a deleted affiliation).
+        person = dict(Affiliation.history.filter(id__in=affiliations).order_by("history_date", "history_id")
+                      .values_list("id", "person_id"))
+        person.update(Affiliation.objects.filter(pk__in=affiliations).values_list("pk", "person_id"))
+        owners = {key: ("actor", person[oid]) if model == "affiliation" else (model, oid)
+                  for key, (model, oid) in owners.items() if model != "affiliation" or oid in person}
+    return owners
+
+
+def _current_keys(page, owners) -> dict[str, dict[int, object]]:
+    """For each model in the page (and each part's owner): id -> current URL key (slug or pk), if it exists."""
     wanted: dict[str, set[int]] = {}
     for (_, name, _), row in page:
         if name in DETAIL_ROUTES and row.history_type != "-":
             wanted.setdefault(name, set()).add(row.id)
+    for owner, owner_id in owners.values():
+        wanted.setdefault(owner, set()).add(owner_id)
     current = {}
     for name, ids in wanted.items():
         key = DETAIL_ROUTES[name][1]
@@ -251,10 +296,20 @@ def curator_pseudonym(user_id: int) -> str:
     return "curator-" + salted_hmac("facts.changes.curator", str(user_id), algorithm="sha256").hexdigest()[:10]
 
 
-def change_item(request, name: str, row, current: dict, *, show_names: bool = False) -> dict:
-    """One feed item; `user` is the username only when show_names (staff clients), else a pseudonym."""
+def change_item(request, name: str, row, current: dict, owners: dict, *, show_names: bool = False) -> dict:
+    """One feed item; `user` is the username only when show_names (staff clients), else a pseudonym.
+
+    A part's item (participant, alias, affiliation, evidence span), deletions included, names its owner and gives
+    the owner's URL: the owner's representation is what changed, so a mirror fetches it.
+    """
     change = CHANGE_TYPES[row.history_type]
-    key = current.get(name, {}).get(row.id)
+    owner = owners.get((name, row.history_id))
+    if owner is not None:
+        key = current.get(owner[0], {}).get(owner[1])
+        url = _detail_url(request, owner[0], key) if key is not None else None
+    else:
+        key = current.get(name, {}).get(row.id)
+        url = _detail_url(request, name, key) if key is not None and change != "deleted" else None
     user = None
     if row.history_user_id:
         user = row.history_user.get_username() if show_names else curator_pseudonym(row.history_user_id)
@@ -267,7 +322,8 @@ def change_item(request, name: str, row, current: dict, *, show_names: bool = Fa
         "user": user,
         "reason": row.history_change_reason or None,
         "deleted_at": row.history_date if change == "deleted" else None,
-        "url": _detail_url(request, name, key) if key is not None and change != "deleted" else None,
+        "url": url,
+        "owner": {"model": owner[0], "id": owner[1]} if owner is not None else None,
         "history_id": row.history_id,
     }
 
@@ -294,10 +350,12 @@ class ChangesView(APIView):
             since=params.get("since"), model=params.get("model"), cursor=params.get("cursor"),
             page_size=params["page_size"],
         )
-        current = _current_keys(page)
+        owners = _owners(page)
+        current = _current_keys(page, owners)
         # Usernames (superusers' among them) are for staff only; anonymous and other clients see pseudonyms.
         show_names = bool(request.user and request.user.is_staff)
-        items = [change_item(request, name, row, current, show_names=show_names) for (_, name, _), row in page]
+        items = [change_item(request, name, row, current, owners, show_names=show_names)
+                 for (_, name, _), row in page]
         next_url = None
         if position is not None:
             next_url = replace_query_param(request.build_absolute_uri(), "cursor", encode_cursor(position))

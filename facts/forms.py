@@ -152,3 +152,12 @@ class DateIntervalForm(ChangeReasonForm):
         cleaned["date_start"], cleaned["date_end"] = resolved.start, resolved.end
         cleaned["date_precision"] = str(resolved.precision)
         return cleaned
+
+
+class StandaloneEvidenceSpanForm(EvidenceSpanForm):
+    """A span edited on its own page: it must still hold its statement's words if it is the passage that does."""
+
+    def _post_clean(self):
+        super()._post_clean()
+        if not self.errors and (refused := self.instance.edit_refused()):
+            self.add_error("quote", refused)

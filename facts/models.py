@@ -720,6 +720,16 @@ class EvidenceSpan(Timestamped):
         quote = self.quote if len(self.quote) <= 60 else self.quote[:57] + "…"
         return f"“{quote}” [{self.start}:{self.end}]"
 
+    def edit_refused(self) -> str | None:
+        """Why this span, edited on its own (its fact's other spans as stored), would leave its statement's words
+        in none of the statement's passages, or None. A statement's whole evidence is checked by the services and
+        the admin's evidence formset instead (Statement.quote_refused), which see every span of the write."""
+        if self.statement_id is None:
+            return None
+        statement = Statement.objects.get(pk=self.statement_id)
+        others = statement.evidence.exclude(pk=self.pk).values_list("quote", flat=True) if self.pk else []
+        return statement.quote_refused([*others, self.quote])
+
     def fact_key(self) -> tuple[str, int] | None:
         """(fact field, fact id) of the one fact this span supports."""
         return next(((name, getattr(self, f"{name}_id")) for name in self.FACT_FIELDS
@@ -753,11 +763,7 @@ class EvidenceSpan(Timestamped):
                 {"quote": f"The quote does not match the source text at {self.start}:{self.end}; "
                           f"the source has “{text[self.start:self.end][:80]}” there."}
             )
-        if self.pk is not None and self.statement_id is not None:
-            # An edited passage of a quoted statement must still leave its words in one of its passages.
-            others = self.statement.evidence.exclude(pk=self.pk).values_list("quote", flat=True)
-            if refused := self.statement.quote_refused([*others, self.quote]):
-                raise ValidationError({"quote": refused})
+
 
 
 def facts_left_unevidenced(spans: Iterable[EvidenceSpan]) -> list[models.Model]:

@@ -115,7 +115,10 @@ def test_facts_and_their_parts_are_in_the_feed(source):
         ("relation", "created", "Wars of 1990 and 2020"), ("evidencespan", "created", "Wars of 1990 and 2020")}
     relation_item = next(i for i in items if i["model"] == "relation")
     assert relation_item["url"] == f"http://testserver/api/v1/relations/{relation.pk}/"
-    assert next(i for i in items if i["model"] == "evidencespan")["url"] is None
+    span_item = next(i for i in items if i["model"] == "evidencespan")
+    # A part has no endpoint: its item points to the owner, whose representation shows it.
+    assert span_item["owner"] == {"model": "relation", "id": relation.pk}
+    assert span_item["url"] == f"http://testserver/api/v1/relations/{relation.pk}/"
 
 
 @pytest.mark.parametrize(

@@ -307,3 +307,27 @@ def test_reverting_a_statement_to_its_version_as_loaded_keeps_its_about_links(ad
     statement.refresh_from_db()
     assert statement.channel != "Changed by a curator"
     assert set(statement.about_actors.values_list("pk", flat=True)) == about
+
+
+def test_a_statements_only_passage_edited_on_the_span_page_must_keep_its_words(admin_client, source, cast):
+    statement = services.statement_create(speaker=cast["colonna"], text=QUOTE, kind="quote",
+                                          evidence=[{"source": source, "quote": QUOTE_PASSAGE}])
+    span = statement.evidence.get()
+    response = admin_client.post(admin_url(EvidenceSpan, "change", span.pk), {
+        "source": source.pk, "quote": HOSTED, "occurrence": "", "event": "", "statement": statement.pk,
+        "relation": "", "affiliation": ""})
+    assert response.status_code == 200
+    assert "words of its evidence" in str(response.context["adminform"].form.errors["quote"])
+    assert EvidenceSpan.objects.get(pk=span.pk).quote.startswith("“We encourage")
+
+
+def test_a_quote_moves_to_a_new_passage_in_one_admin_save(admin_client, source, cast):
+    statement = services.statement_create(speaker=cast["colonna"], text="Colonna encouraged them",
+                                          kind="paraphrase", evidence=[{"source": source, "quote": HOSTED}])
+    data = change_form_data(admin_client, Statement, statement.pk)
+    data.update({"kind": "quote", "text": QUOTE, "evidence-TOTAL_FORMS": "2",
+                 "evidence-1-source": source.pk, "evidence-1-quote": QUOTE_PASSAGE, "evidence-1-occurrence": ""})
+    response = admin_client.post(admin_url(Statement, "change", statement.pk), data)
+    assert response.status_code == 302, response.context and response.context["inline_admin_formsets"][0].formset.errors
+    statement.refresh_from_db()
+    assert statement.kind == "quote" and statement.evidence.count() == 2

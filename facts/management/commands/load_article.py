@@ -43,10 +43,12 @@ class Command(BaseCommand):
             return
         with transaction.atomic():
             rows = [row for path in fixtures for row in json.loads(path.read_text(encoding="utf-8"))]
+            pks = fixture_pks(rows)
+            before = updated_times(pks)
             clear_collisions(rows)
             call_command("loaddata", *map(str, fixtures), verbosity=options["verbosity"])
             call_command("backfill_history", verbosity=options["verbosity"])
-            align_updated_at(fixtures)
+            align_updated_at(pks, before)
             never_reuse_ids()
 
 
@@ -102,20 +104,34 @@ def never_reuse_ids() -> None:
             )
 
 
-def align_updated_at(fixtures: list[Path]) -> None:
-    """Give each fixture row the time of its last recorded change as `updated_at`.
+def fixture_pks(rows: list[dict]) -> dict[str, set]:
+    pks: dict[str, set] = {}
+    for row in rows:
+        pks.setdefault(row["model"].split(".", 1)[1], set()).add(row["pk"])
+    return pks
+
+
+def updated_times(pks: dict[str, set]) -> dict[tuple[str, object], object]:
+    """(model name, pk) -> updated_at of the fixture rows already stored, read before the reload overwrites it."""
+    return {(name, pk): when for name, model in FEED_MODELS.items() if name in pks
+            for pk, when in model._default_manager.filter(pk__in=pks[name]).values_list("pk", "updated_at")}
+
+
+def align_updated_at(pks: dict[str, set], before: dict[tuple[str, object], object]) -> None:
+    """Give each fixture row the later of its updated_at before the reload and its last recorded change.
 
     loaddata stamps every row it writes (facts.models.keep_rules_on_raw_save), changed or not; backfill_history
-    then records which rows really changed. Taking updated_at from the history makes `updated_since` and the
-    changes feed agree: a row the reload reverted moves to now, a row it left as it was keeps its time.
+    then records which rows really changed. So a row the reload reverted moves to the time of that record (now),
+    a new row gets its creation, and a row the reload left as it was keeps its time: `updated_since` and the
+    changes feed agree, and no updated_at goes back.
     """
-    pks: dict[str, set] = {}
-    for path in fixtures:
-        for row in json.loads(path.read_text(encoding="utf-8")):
-            pks.setdefault(row["model"].split(".", 1)[1], set()).add(row["pk"])
     for name, model in FEED_MODELS.items():
         if name not in pks:
             continue
         latest = (model.history.model.objects.filter(id=OuterRef("pk"))
                   .order_by("-history_date", "-history_id").values("history_date")[:1])
-        model._default_manager.filter(pk__in=pks[name]).update(updated_at=Subquery(latest))
+        rows = list(model._default_manager.filter(pk__in=pks[name]).annotate(recorded=Subquery(latest)).only(
+            "pk", "updated_at"))
+        for row in rows:
+            row.updated_at = max(t for t in (before.get((name, row.pk)), row.recorded) if t is not None)
+        model._default_manager.bulk_update(rows, ["updated_at"], batch_size=500)
