@@ -222,7 +222,14 @@ def _resolve_dates(obj: models.Model, given: Mapping[str, Any], spans: list[Evid
 
 def _replace_evidence(fact: models.Model, fact_field: str, spans: list[EvidenceSpan], *, user, reason) -> None:
     """Make the fact's evidence exactly `spans`, keeping spans that are already recorded (so history stays quiet)."""
-    existing = {(s.source_id, s.start, s.end): s for s in fact.evidence.all()}
+    existing, repeated = {}, []
+    for span in fact.evidence.order_by("id"):
+        key = (span.source_id, span.start, span.end)
+        if key in existing:
+            # The same passage twice (the admin's span page can add one) is one piece of evidence: keep the first.
+            repeated.append(span)
+        else:
+            existing[key] = span
     wanted = set()
     for span in spans:
         key = (span.source_id, span.start, span.end)
@@ -233,9 +240,8 @@ def _replace_evidence(fact: models.Model, fact_field: str, spans: list[EvidenceS
             continue
         setattr(span, fact_field, fact)
         stamp(span, user=user, reason=reason).save()
-    for key, old in existing.items():
-        if key not in wanted:
-            stamp(old, user=user, reason=reason).delete()
+    for old in [*repeated, *(old for key, old in existing.items() if key not in wanted)]:
+        stamp(old, user=user, reason=reason).delete()
 
 
 def _save_fact(fact: models.Model, *, user, reason) -> None:

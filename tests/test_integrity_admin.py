@@ -114,6 +114,7 @@ def test_a_revert_that_would_break_a_rule_is_refused_with_the_reason_and_changes
     services.instance_delete(instance=gone)
     history = event.history.count()
     response = revert(admin_client, Event, event.pk, version.history_id)
+    assert response.redirect_chain == []  # refused: the version's page again, not a redirect
     assert any(m.startswith("Nothing was reverted") and "participants" in m for m in messages_of(response))
     event.refresh_from_db()
     assert (event.title, participants_of(event), event.history.count()) == ("Renamed again", [], history)
@@ -331,3 +332,19 @@ def test_a_quote_moves_to_a_new_passage_in_one_admin_save(admin_client, source, 
     assert response.status_code == 302, response.context and response.context["inline_admin_formsets"][0].formset.errors
     statement.refresh_from_db()
     assert statement.kind == "quote" and statement.evidence.count() == 2
+
+
+def test_the_same_passage_twice_in_the_evidence_inline_is_refused(admin_client, event, source):
+    data = change_form_data(admin_client, Event, event.pk)
+    data.update({"evidence-TOTAL_FORMS": "2", "evidence-1-source": source.pk, "evidence-1-quote": HOSTED,
+                 "evidence-1-occurrence": ""})
+    response = admin_client.post(admin_url(Event, "change", event.pk), data)
+    assert response.status_code == 200 and event.evidence.count() == 1
+
+
+def test_replacing_evidence_drops_a_passage_recorded_twice(event, source):
+    from tests.conftest import cite
+
+    cite(source, HOSTED, event=event)  # a second copy, as the standalone span page can add
+    services.event_update(event=event, evidence=[{"source": source, "quote": HOSTED}])
+    assert event.evidence.count() == 1
