@@ -4,6 +4,8 @@ History-tracked models use simple_history's SimpleHistoryAdmin, which adds a per
 curator can revert to an earlier version. Facts (events, statements, relations) get bulk review-status actions.
 """
 
+import copy
+
 from django.contrib import admin, messages
 from django.contrib.admin.utils import quote, unquote
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -60,6 +62,19 @@ class EvidenceInline(admin.TabularInline):
 class FactEvidenceFormSet(BaseInlineFormSet):
     """Evidence rows of a fact: new passages are saved before removed ones are deleted, so that replacing the only
     span (one row deleted, one added) never passes through a moment without evidence (EvidenceSpan.delete)."""
+
+    def clean(self):
+        super().clean()
+        if any(self.errors):
+            return
+        seen = set()
+        for form in self.forms:
+            if not form.cleaned_data or self._should_delete_form(form):
+                continue
+            key = (form.instance.source_id, form.instance.start, form.instance.end)
+            if key in seen:
+                raise ValidationError("The same passage is given twice; give each passage once.")
+            seen.add(key)
 
     def save(self, commit=True):
         return self.save_new_objects(commit) + self.save_existing_objects(commit)
@@ -195,8 +210,11 @@ class HistoryAdmin(SimpleHistoryAdmin):
             restored = version_restore(model=self.model, object_id=pk, version_id=version, user=request.user,
                                        reason=reason)
         except (ValidationError, PermissionDenied) as exc:
+            # Shown on the version's page again (200, as a refused form is), with the reason.
             self.message_user(request, f"Nothing was reverted: {_problems(exc)}", messages.ERROR)
-            return HttpResponseRedirect(request.get_full_path())
+            page = copy.copy(request)
+            page.method = "GET"
+            return super().history_form_view(page, object_id, version_id, extra_context)
         self.message_user(request, f"“{restored}” is restored as of version {version}, with its parts as they "
                                    "were then.", messages.SUCCESS)
         opts = self.model._meta
