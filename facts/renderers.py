@@ -33,6 +33,26 @@ def flatten(value) -> str:
     return str(value)
 
 
+# A spreadsheet reads a cell that begins with one of these as a formula (=HYPERLINK(...), +cmd|..., @SUM(...), and
+# after a tab or carriage return too): OWASP's list for CSV injection.
+FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def csv_cell(value) -> str:
+    """One CSV cell, neutralised against formula injection as OWASP recommends: text that begins with a formula
+    trigger gets a leading single quote, which spreadsheets show as text and do not evaluate.
+
+    Every text is treated so, whatever follows the trigger: a title "-5" exports as "'-5", because "-5+1" and
+    "-2+3+cmd|' /C calc'!A0" begin the same way and it is the spreadsheet, not this exporter, that decides what is
+    a formula. Values the API serializes as numbers (coordinates, ids, counts) are not text and stay as they are,
+    -33.86 included: a number cannot hold a formula.
+    """
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return str(value)
+    text = flatten(value)
+    return "'" + text if text.startswith(FORMULA_TRIGGERS) else text
+
+
 class ExportRenderer(BaseRenderer):
     """Base of the list-export formats. Lists are streamed by the view through `stream()`; `render()` only serves
     bodies that are not a list export (an error raised before the view could switch to JSON), as plain JSON."""
@@ -48,7 +68,7 @@ class ExportRenderer(BaseRenderer):
 
 
 class CSVRenderer(ExportRenderer):
-    """Flat CSV: a header row of field names, then one row per item."""
+    """Flat CSV: a header row of field names, then one row per item, cells neutralised against formulas."""
 
     media_type = "text/csv"
     format = "csv"
@@ -68,7 +88,7 @@ class CSVRenderer(ExportRenderer):
         yield drain()
         for chunk in chunks:
             for item, _point in chunk:
-                writer.writerow([flatten(item.get(name)) for name in header])
+                writer.writerow([csv_cell(item.get(name)) for name in header])
             yield drain()
 
 
