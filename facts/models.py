@@ -763,6 +763,10 @@ class EvidenceSpan(Timestamped):
                 {"quote": f"The quote does not match the source text at {self.start}:{self.end}; "
                           f"the source has “{text[self.start:self.end][:80]}” there."}
             )
+        if (key := self.fact_key()) and EvidenceSpan.objects.filter(
+                **{f"{key[0]}_id": key[1]}, source_id=self.source_id, start=self.start, end=self.end,
+        ).exclude(pk=self.pk).exists():
+            raise ValidationError({"quote": "This fact already cites this passage; give each passage once."})
 
 
 

@@ -1282,7 +1282,12 @@ class Walk:
                 if present:
                     form.set(f"participants-{self.rng.choice(present)}-DELETE", "on")
             elif edit == "add_evidence":
-                passage = self.rng.choice(self.article.passages)
+                # A passage the fact does not cite yet: the same passage twice is refused (one piece of evidence).
+                present = {normalise(q) for q in quotes.values()} | {normalise(q) for q in added}
+                fresh = [p for p in self.article.passages if normalise(p) not in present]
+                if not fresh:
+                    continue
+                passage = self.rng.choice(fresh)
                 row = form.free_row("evidence", name, pk)
                 form.set(f"evidence-{row}-source", self.source_id)
                 form.set(f"evidence-{row}-quote", passage if self.rng.random() < 0.8 else straighten(passage))
@@ -1296,11 +1301,12 @@ class Walk:
                 quote = self.rng.choice(self.article.full_quotes)
                 form.set("kind", "quote")
                 form.set("text", quote.inner.rstrip(",."))
-                row = form.free_row("evidence", name, pk)
-                form.set(f"evidence-{row}-source", self.source_id)
-                form.set(f"evidence-{row}-quote", quote.sentence)
-                form.set(f"evidence-{row}-occurrence", "")
-                added.append(quote.sentence)
+                if normalise(quote.sentence) not in {normalise(q) for q in [*quotes.values(), *added]}:
+                    row = form.free_row("evidence", name, pk)
+                    form.set(f"evidence-{row}-source", self.source_id)
+                    form.set(f"evidence-{row}-quote", quote.sentence)
+                    form.set(f"evidence-{row}-occurrence", "")
+                    added.append(quote.sentence)
             elif edit == "invalid_quote_text":
                 others = [q for q in self.article.full_quotes if not quote_in_evidence(q.inner, list(quotes.values()))]
                 if others:
