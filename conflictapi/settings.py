@@ -241,6 +241,13 @@ WHITENOISE_USE_FINDERS = DEBUG
 WHITENOISE_AUTOREFRESH = DEBUG
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
+# The largest request body read, in bytes (4 MiB): a larger one is answered 413 payload_too_large before it is read
+# (facts.exceptions). It holds the longest source text (2,000,000 characters, facts.write_serializers) sent as UTF-8.
+try:
+    DATA_UPLOAD_MAX_MEMORY_SIZE = int(os.environ.get("MAX_BODY_BYTES", str(4 * 1024 * 1024)))
+except ValueError:
+    raise ImproperlyConfigured("MAX_BODY_BYTES must be a number of bytes.") from None
+
 REST_FRAMEWORK = {
     # Adds the `fields`/`format` parameters, CSV/GeoJSON bodies and 400/404 errors to the read operations.
     "DEFAULT_SCHEMA_CLASS": "facts.schema.FactsAutoSchema",
@@ -253,6 +260,9 @@ REST_FRAMEWORK = {
     ],
     # Reads open to all; writes need the model's add/change/delete permission.
     "DEFAULT_PERMISSION_CLASSES": ["facts.permissions.ReadOpenModelWritePermissions"],
+    # Writes take JSON only (nested lists cannot be sent as form fields), parsed strictly: duplicate keys, lone
+    # surrogates, NUL in keys, non-finite numbers, deep nesting and millions of values are a 400 (facts/parsers.py).
+    "DEFAULT_PARSER_CLASSES": ["facts.parsers.StrictJSONParser"],
     # Every error under /api/ leaves in one JSON shape: {"status", "code", "detail", "errors"}.
     "EXCEPTION_HANDLER": "facts.exceptions.api_exception_handler",
     # An unknown ?format= is 406 naming the parameter (DRF's default answers 404, as if the resource were missing).

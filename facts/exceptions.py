@@ -21,6 +21,7 @@ import sys
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.core.exceptions import RequestDataTooBig
 from django.db import IntegrityError, InterfaceError, OperationalError
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.views import defaults
@@ -91,6 +92,42 @@ class WriteConflict(exceptions.APIException):
     def __init__(self, detail=None, errors=None):
         super().__init__(detail)
         self.errors = errors or {}
+
+
+class PayloadTooLarge(exceptions.APIException):
+    """413: the body is larger than DATA_UPLOAD_MAX_MEMORY_SIZE; it was not read, and nothing was changed."""
+
+    status_code = status.HTTP_413_REQUEST_ENTITY_TOO_LARGE
+    default_code = "payload_too_large"
+
+    def __init__(self):
+        limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+        message = f"The body is larger than {limit} bytes, the most this API reads. Nothing was changed."
+        super().__init__(message)
+        self.errors = {"body": [message]}
+
+
+# A refused body up to this size is read and dropped before the 413 goes out (see discard_body); a larger one is not.
+DISCARD_MAX_BYTES = 64 * 1024 * 1024
+
+
+def discard_body(request: HttpRequest) -> None:
+    """Read and drop the body Django refused to read, so that the client, still sending it, reads the 413.
+
+    Answering without reading it makes the server close a socket with unread data, which resets the connection:
+    the client sees a broken pipe, not the answer. Bodies over DISCARD_MAX_BYTES are left unread (and get that).
+    """
+    try:
+        length = int(request.META.get("CONTENT_LENGTH") or 0)
+    except ValueError:
+        return
+    if not 0 < length <= DISCARD_MAX_BYTES or getattr(request, "_read_started", True):
+        return
+    try:
+        while request.read(1 << 16):
+            pass
+    except OSError:  # the client went away (Django's UnreadablePostError is an OSError)
+        pass
 
 
 LOCK_CONFLICT_DETAIL = ("Another request was writing the same data and held it locked for too long, so nothing "
@@ -185,6 +222,11 @@ def api_exception_handler(exc, context):
     elif isinstance(exc, IntegrityError):
         # A refusal no view explained (they map the races they know): a conflict, without the driver's message.
         exc = lost_race_error(exc, None)
+    elif isinstance(exc, RequestDataTooBig):
+        # Django refuses to read a body over DATA_UPLOAD_MAX_MEMORY_SIZE (a SuspiciousOperation, else a bare 400).
+        if request is not None:
+            discard_body(request._request)
+        exc = PayloadTooLarge()
     elif isinstance(exc, Http404):
         exc = exceptions.NotFound(*exc.args)
     elif isinstance(exc, DjangoPermissionDenied):
@@ -213,6 +255,11 @@ def api_exception_handler(exc, context):
 
 
 def bad_request(request, exception):
+    if wants_json(request) and isinstance(exception, RequestDataTooBig):
+        # A body too large for a view outside DRF (or read before it): the same 413 as api_exception_handler's.
+        discard_body(request)
+        too_large = PayloadTooLarge()
+        return json_error(413, too_large.default_code, str(too_large.detail), too_large.errors)
     if wants_json(request):
         return json_error(400, "bad_request", "Bad request.")
     return defaults.bad_request(request, exception)
@@ -256,7 +303,7 @@ ERROR_SCHEMA = {
             "type": "string",
             "description": "A stable machine-readable code: invalid, parse_error, not_authenticated, "
             "authentication_failed, permission_denied, not_found, method_not_allowed, not_acceptable, "
-            "unknown_format, precondition_failed, conflict, unsupported_media_type, throttled, "
+            "unknown_format, precondition_failed, conflict, unsupported_media_type, payload_too_large, throttled, "
             "database_unavailable or server_error.",
         },
         "detail": {"type": "string", "description": "One sentence for a human."},
@@ -290,6 +337,7 @@ WRITE_ERRORS = {
     "403": "The user lacks the model permission this write needs (or, to set `status` to reviewed or verified, "
            "the review permission; `errors.status` says so).",
     "411": "The body came with Transfer-Encoding and no Content-Length; send a Content-Length. Nothing was changed.",
+    "413": "The body is larger than the server reads (4 MiB by default); nothing was changed.",
     "415": "The body's Content-Type is not one this endpoint parses (use application/json).",
     "409": "A concurrent write conflicted with this one (or held the data locked); nothing was written. Retry.",
 }

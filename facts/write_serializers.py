@@ -8,6 +8,12 @@ services in facts/services.py, which validate every part and write all of it in 
 Actors and places are referenced by slug, facts by id, an evidence source by id or slug. Evidence is given as the
 passage alone (`quote`, plus `occurrence` when the passage occurs more than once) or as `start`/`end` offsets.
 Every write takes an optional `reason`, stored in the object's history.
+
+Input is strict and bounded (README "Curate", and the schema's maxLength/maxItems): a string field takes only a
+string (no number turned into one), every string and list has a maximum length checked before any lookup or passage
+search, and fields the server assigns (`id`, `checksum`) are refused like unknown ones. Every field refuses a NUL
+character itself. The body was parsed by facts.parsers.StrictJSONParser (no duplicate keys, lone surrogates, NUL
+in keys, deep nesting or millions of values).
 """
 
 import copy
@@ -16,10 +22,14 @@ from collections.abc import Mapping
 
 from django.core.exceptions import NON_FIELD_ERRORS
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.core.validators import MaxLengthValidator
+from django.db import models
 from drf_spectacular.utils import extend_schema_field
-from rest_framework import serializers
+from rest_framework import exceptions, serializers
 from rest_framework.fields import SkipField
+from rest_framework.relations import MANY_RELATION_KWARGS
 from rest_framework.settings import api_settings
+from rest_framework.validators import ProhibitSurrogateCharactersValidator
 
 from facts import integrity, services
 from facts.models import (
@@ -35,6 +45,240 @@ from facts.models import (
     Source,
     Statement,
 )
+
+# Limits of a write body (README "Curate"). Lists are refused whole when too long, before any item is looked at.
+SOURCE_TEXT_MAX = 2_000_000  # characters of a source's text: a whole article, or a short book
+QUOTE_MAX = 5_000  # characters of an evidence passage (a few paragraphs), given as a quote or as offsets
+DESCRIPTION_MAX = 10_000  # characters of a description
+STATEMENT_TEXT_MAX = 20_000  # characters of a statement's words
+EVIDENCE_MAX = 15  # evidence passages of one fact
+PARTICIPANTS_MAX = 40  # participants of one event
+ALIASES_MAX = 50  # aliases of one actor
+ABOUT_MAX = 25  # items of each of a statement's about_actors, about_places, about_events
+OCCURRENCE_MAX = 1_000  # which occurrence of a passage: one that occurs more often is too short to cite
+EXTERNAL_MAX = 50  # entries of `external`
+EXTERNAL_KEY_MAX = 100  # characters of a key of `external` (a field name)
+EXTERNAL_VALUE_MAX = 500  # characters of a value of `external` (an origin)
+ID_MAX = 2**63 - 1  # the largest id a database key holds
+
+# Model text fields without a max_length of their own, by name.
+TEXT_LIMITS = {"description": DESCRIPTION_MAX, "text": STATEMENT_TEXT_MAX}
+
+
+class SurrogateValidator(ProhibitSurrogateCharactersValidator):
+    """DRF's check for surrogates in C time: its own takes a Python step per character (0.3 s for a long source)."""
+
+    def __call__(self, value):
+        text = str(value)
+        if not text.isascii():
+            try:
+                text.encode("utf-8")
+            except UnicodeEncodeError as exc:
+                raise serializers.ValidationError(
+                    self.message.format(code_point=ord(text[exc.start])), code=self.code
+                ) from None
+
+
+class StringOnlyMixin:
+    """A string field that takes only strings: DRF's CharField turns 123 into "123" and 1.5 into "1.5"."""
+
+    default_error_messages = {"not_a_string": "Give a string, not {data_type}."}
+
+    def __init__(self, *args, blank_checked_by_model=False, **kwargs):
+        # blank_checked_by_model: blank input is passed on for the model's full_clean() to refuse, so that it is
+        # reported together with the other parts' errors; the schema still says minLength 1.
+        self.blank_checked_by_model = blank_checked_by_model
+        super().__init__(*args, **kwargs)
+        self.validators = [
+            SurrogateValidator() if type(validator) is ProhibitSurrogateCharactersValidator else validator
+            for validator in self.validators
+        ]
+
+    def run_validation(self, data=serializers.empty):
+        if data is not serializers.empty and data is not None and not isinstance(data, str):
+            self.fail("not_a_string", data_type=json_type(data))
+        if self.blank_checked_by_model and isinstance(data, str) and (
+            data == "" or (self.trim_whitespace and not data.strip())
+        ):
+            return ""
+        return super().run_validation(data)
+
+
+def json_type(value) -> str:
+    """The JSON name of a value's type, for messages."""
+    if isinstance(value, bool):
+        return "a boolean"
+    if isinstance(value, (int, float)):
+        return "a number"
+    if isinstance(value, dict):
+        return "an object"
+    if isinstance(value, list):
+        return "an array"
+    return "null" if value is None else type(value).__name__
+
+
+class StrictCharField(StringOnlyMixin, serializers.CharField):
+    pass
+
+
+class StrictSlugField(StringOnlyMixin, serializers.SlugField):
+    pass
+
+
+class StrictURLField(StringOnlyMixin, serializers.URLField):
+    pass
+
+
+class StrictModelFieldsMixin:
+    """ModelSerializer mixin: the model's text fields become strict, bounded string fields.
+
+    Every string gets a maximum length (the model's, else TEXT_LIMITS), and a string the model requires gets
+    `min_length=1`, so that the schema says maxLength and minLength.
+    """
+
+    serializer_field_mapping = {
+        **serializers.ModelSerializer.serializer_field_mapping,
+        models.CharField: StrictCharField,
+        models.TextField: StrictCharField,
+        models.SlugField: StrictSlugField,
+        models.URLField: StrictURLField,
+    }
+
+    def build_standard_field(self, field_name, model_field):
+        field_class, kwargs = super().build_standard_field(field_name, model_field)
+        if kwargs.get("read_only"):
+            return field_class, kwargs
+        if isinstance(field_class, type) and issubclass(field_class, StringOnlyMixin):
+            if kwargs.get("max_length") is None:
+                kwargs["max_length"] = TEXT_LIMITS.get(field_name, DESCRIPTION_MAX)
+            if not model_field.blank:
+                kwargs["min_length"] = 1
+        if isinstance(model_field, models.JSONField) and field_name == "external":
+            field_class = ExternalField
+            kwargs.pop("encoder", None)
+            kwargs.pop("decoder", None)
+        return field_class, kwargs
+
+
+@extend_schema_field({
+    "type": "object", "maxProperties": EXTERNAL_MAX,
+    "additionalProperties": {"type": "string", "maxLength": EXTERNAL_VALUE_MAX},
+    "example": {"country_code": "ISO 3166-1"},
+})
+class ExternalField(serializers.JSONField):
+    """`external`: an object naming fields whose values come from outside the sources, each with its origin."""
+
+    default_error_messages = {
+        "not_an_object": "Give an object mapping field names to the origin of their value, not {data_type}.",
+        "too_many": f"At most {EXTERNAL_MAX} entries; got {{count}}.",
+        "key": f"Field names are at most {EXTERNAL_KEY_MAX} characters.",
+        "value": f"Give each origin as a string of at most {EXTERNAL_VALUE_MAX} characters (at “{{name}}”).",
+        "nul": "NUL characters (\\u0000) are not allowed.",
+    }
+
+    def to_internal_value(self, data):
+        if not isinstance(data, dict):
+            self.fail("not_an_object", data_type=json_type(data))
+        if len(data) > EXTERNAL_MAX:
+            self.fail("too_many", count=len(data))
+        for key, value in data.items():
+            if len(key) > EXTERNAL_KEY_MAX:
+                self.fail("key")
+            if not isinstance(value, str) or len(value) > EXTERNAL_VALUE_MAX:
+                self.fail("value", name=key[:EXTERNAL_KEY_MAX].replace("\x00", "\\0"))
+            if "\x00" in key or "\x00" in value:  # PostgreSQL's jsonb refuses them
+                self.fail("nul")
+        return super().to_internal_value(data)
+
+
+class BoundedListSerializer(serializers.ListSerializer):
+    """A nested list refused whole, with one message on the field, when longer than `max_length`.
+
+    The length is also a validator, so that the schema says maxItems.
+    """
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.max_length is not None:
+            self.validators = [*self.validators, MaxLengthValidator(self.max_length)]
+
+    def too_long(self, data) -> bool:
+        return self.max_length is not None and isinstance(data, list) and len(data) > self.max_length
+
+    def to_internal_value(self, data):
+        if self.too_long(data):
+            raise serializers.ValidationError(
+                [f"At most {self.max_length} items; got {len(data)}."], code="max_length"
+            )
+        return super().to_internal_value(data)
+
+
+class BoundedManyRelatedField(serializers.ManyRelatedField):
+    """A list of references refused whole when longer than `max_items`, before any of them is looked up."""
+
+    def __init__(self, *args, max_items=None, **kwargs):
+        self.max_items = max_items
+        super().__init__(*args, **kwargs)
+        if max_items is not None:
+            self.validators = [*self.validators, MaxLengthValidator(max_items)]
+
+    def to_internal_value(self, data):
+        if self.max_items is not None and isinstance(data, list) and len(data) > self.max_items:
+            raise serializers.ValidationError(f"At most {self.max_items} items; got {len(data)}.", code="max_length")
+        return super().to_internal_value(data)
+
+
+class BoundedManyMixin:
+    """Related-field mixin: `many=True, max_items=n` gives a BoundedManyRelatedField."""
+
+    @classmethod
+    def many_init(cls, *args, max_items=None, **kwargs):
+        list_kwargs = {"child_relation": cls(*args, **kwargs), "max_items": max_items}
+        list_kwargs.update({key: value for key, value in kwargs.items() if key in MANY_RELATION_KWARGS})
+        return BoundedManyRelatedField(**list_kwargs)
+
+
+class IdRefField(BoundedManyMixin, serializers.PrimaryKeyRelatedField):
+    """A reference by id that takes only a JSON integer: not true (which Python counts as 1), not "5"."""
+
+    default_error_messages = {"incorrect_type": "Give the id as a number, not {data_type}."}
+
+    def to_internal_value(self, data):
+        if isinstance(data, bool) or not isinstance(data, int):
+            self.fail("incorrect_type", data_type=json_type(data))
+        if not 1 <= data <= ID_MAX:
+            self.fail("does_not_exist", pk_value=data if abs(data) < 10**20 else "(a huge number)")
+        found = prefetched(self, "pk", data)
+        if found is NOT_PREFETCHED:
+            return super().to_internal_value(data)
+        if found is None:
+            self.fail("does_not_exist", pk_value=data)
+        return found
+
+    @staticmethod
+    def valid_key(value) -> bool:
+        return isinstance(value, int) and not isinstance(value, bool) and 1 <= value <= ID_MAX
+
+
+CAMEO_CODE_RE = re.compile(r"[0-9]{2,4}")
+
+
+@extend_schema_field({"type": "string", "pattern": "^[0-9]{2,4}$", "minLength": 2, "maxLength": 4, "example": "043"})
+class EventTypeRefField(serializers.PrimaryKeyRelatedField):
+    """An event type by its CAMEO code: a string of 2 to 4 digits (43 is not 043, so a number is refused)."""
+
+    default_error_messages = {
+        "incorrect_type": "Give the CAMEO code as a string, e.g. \"043\", not {data_type}.",
+        "malformed": "“{value}” is not a CAMEO code (2 to 4 digits).",
+        "does_not_exist": "No event type with code “{pk_value}”.",
+    }
+
+    def to_internal_value(self, data):
+        if not isinstance(data, str):
+            self.fail("incorrect_type", data_type=json_type(data))
+        if not (data.isascii() and CAMEO_CODE_RE.fullmatch(data)):
+            self.fail("malformed", value=data[:20].replace("\x00", "\\0"))
+        return super().to_internal_value(data)
 
 
 def drf_detail(detail):
@@ -54,7 +298,7 @@ def drf_detail(detail):
 
 
 def reason_field():
-    return serializers.CharField(
+    return StrictCharField(
         write_only=True, required=False, allow_blank=True, max_length=services.REASON_MAX_LENGTH,
         help_text="Why you make this change; stored with the object's history (at most "
                   f"{services.REASON_MAX_LENGTH} characters).",
@@ -64,16 +308,89 @@ def reason_field():
 SLUG_RE = re.compile(r"[-a-zA-Z0-9_]+")
 
 
-class SlugRefField(serializers.SlugRelatedField):
-    """A reference by slug that refuses a malformed slug before the lookup: PostgreSQL rejects some characters in
-    a query parameter (NUL) with an error instead of finding nothing."""
+SLUG_MAX = 120  # the models' slug length
 
-    default_error_messages = {"malformed": "“{value}” is not a slug (letters, digits, hyphens and underscores)."}
+
+@extend_schema_field({"type": "string", "pattern": "^[-a-zA-Z0-9_]+$", "minLength": 1, "maxLength": SLUG_MAX})
+class SlugRefField(BoundedManyMixin, serializers.SlugRelatedField):
+    """A reference by slug that refuses a malformed slug before the lookup: PostgreSQL rejects some characters in
+    a query parameter (NUL) with an error instead of finding nothing. Only a string is a slug (not 123)."""
+
+    default_error_messages = {
+        "malformed": "“{value}” is not a slug (letters, digits, hyphens and underscores).",
+        "not_a_string": "Give the slug as a string, not {data_type}.",
+    }
 
     def to_internal_value(self, data):
-        if isinstance(data, str) and not SLUG_RE.fullmatch(data):
+        if not isinstance(data, str):
+            self.fail("not_a_string", data_type=json_type(data))
+        if len(data) > SLUG_MAX or not SLUG_RE.fullmatch(data):
             self.fail("malformed", value=data[:60].replace("\x00", "\\0"))
-        return super().to_internal_value(data)
+        found = prefetched(self, self.slug_field, data)
+        if found is NOT_PREFETCHED:
+            return super().to_internal_value(data)
+        if found is None:
+            self.fail("does_not_exist", slug_name=self.slug_field, value=data)
+        return found
+
+    @staticmethod
+    def valid_key(value) -> bool:
+        return isinstance(value, str) and len(value) <= SLUG_MAX and bool(SLUG_RE.fullmatch(value))
+
+
+NOT_PREFETCHED = object()
+
+
+def prefetched(field, key: str, value):
+    """The object `field` refers to by `value`, if the root serializer read it in advance (None: there is none),
+    else NOT_PREFETCHED."""
+    cache = field.root.__dict__.get("_prefetched_refs")
+    if cache is None:
+        return NOT_PREFETCHED
+    return cache.get((field.get_queryset().model, key, value), NOT_PREFETCHED)
+
+
+def prefetch_references(serializer, data) -> None:
+    """Read the objects a body refers to by slug or id, one query per model, before its fields are validated.
+
+    Without this each participant, each about_* item and each alias' actor is one query of its own: 100 of them
+    are a tenth of a second. Only well-formed references of lists within their limits are read; the fields still
+    check every one (and look up whatever was not read here).
+    """
+    if not isinstance(data, Mapping):
+        return
+    wanted: dict[tuple, set] = {}
+    querysets = {}
+
+    def want(field, value):
+        key = field.slug_field if isinstance(field, SlugRefField) else "pk"
+        if field.valid_key(value):
+            model = field.get_queryset().model
+            wanted.setdefault((model, key), set()).add(value)
+            querysets.setdefault(model, field.get_queryset())
+
+    for name, field in serializer.fields.items():
+        value = data.get(name)
+        if field.read_only or not isinstance(value, (list, str, int)):
+            continue
+        if isinstance(field, (SlugRefField, IdRefField)):
+            want(field, value)
+        elif isinstance(field, BoundedManyRelatedField) and isinstance(value, list):
+            child = field.child_relation
+            if isinstance(child, (SlugRefField, IdRefField)) and len(value) <= (field.max_items or len(value)):
+                for item in value:
+                    want(child, item)
+        elif isinstance(field, BoundedListSerializer) and isinstance(value, list) and not field.too_long(value):
+            refs = {sub_name: sub for sub_name, sub in field.child.fields.items()
+                    if isinstance(sub, (SlugRefField, IdRefField))}
+            for item in value:
+                if isinstance(item, Mapping):
+                    for sub_name, sub in refs.items():
+                        want(sub, item.get(sub_name))
+    cache = serializer.__dict__.setdefault("_prefetched_refs", {})
+    for (model, key), values in wanted.items():
+        found = {getattr(obj, key): obj for obj in querysets[model].filter(**{f"{key}__in": values})}
+        cache.update({(model, key, value): found.get(value) for value in values})
 
 
 def _request_user(serializer):
@@ -85,18 +402,37 @@ def _request_user(serializer):
 NOT_INPUT = {"csrfmiddlewaretoken"}
 
 
+UNKNOWN_REPORTED = 20  # unknown fields named in one answer
+
+
 class StrictInputMixin:
     """Refuses input fields the serializer does not know, so that a typo ("pasage") is a 400 naming it instead of
-    being silently ignored. Reported together with the other fields' errors."""
+    being silently ignored, and fields the server assigns (`id`, `checksum`), which would be. Reported together
+    with the other fields' errors."""
 
     def unknown_fields(self, data) -> dict[str, list[str]]:
         if not isinstance(data, Mapping):
             return {}
         known = ", ".join(name for name, field in self.fields.items() if not field.read_only)
-        return {
-            str(name)[:80]: [f"Unknown field. Known fields: {known}."]
-            for name in data if name not in self.fields and name not in NOT_INPUT
-        }
+        refused = {}
+        for name in data:
+            if name in NOT_INPUT or (name in self.fields and not self.fields[name].read_only):
+                continue
+            if name in self.fields:
+                refused[str(name)] = ["Read-only: the server assigns it. Leave it out of the body."]
+            else:
+                refused[str(name)[:80]] = [f"Unknown field. Known fields: {known}."]
+            if len(refused) >= UNKNOWN_REPORTED:
+                break
+        return refused
+
+    def to_representation(self, instance):
+        # What a write serializer shows (the browsable API's edit form) is what it takes: no read-only fields.
+        data = super().to_representation(instance)
+        for name, field in self.fields.items():
+            if field.read_only:
+                data.pop(name, None)
+        return data
 
     def to_internal_value(self, data):
         unknown = self.unknown_fields(data)
@@ -111,7 +447,13 @@ class StrictInputMixin:
         return value
 
 
-@extend_schema_field({"oneOf": [{"type": "integer"}, {"type": "string"}], "example": 1})
+def shown_value(value, length: int = 80) -> str:
+    text = str(value)
+    return text if len(text) <= length else text[: length - 1] + "…"
+
+
+@extend_schema_field({"oneOf": [{"type": "integer", "minimum": 1}, {"type": "string", "minLength": 1,
+                                                                     "maxLength": 120}], "example": 1})
 class SourceRefField(serializers.RelatedField):
     """A source given by its id (a number) or its slug (a string)."""
 
@@ -127,10 +469,20 @@ class SourceRefField(serializers.RelatedField):
     def to_internal_value(self, data):
         if isinstance(data, bool) or not isinstance(data, (int, str)):
             self.fail("incorrect_type", data_type=type(data).__name__)
-        lookup = {"pk": int(data)} if isinstance(data, int) or data.isdigit() else {"slug": data}
-        source = self.get_queryset().filter(**lookup).first()
+        if isinstance(data, str) and data.isascii() and data.isdigit():
+            data = int(data)  # an id given as a string of ASCII digits ("²".isdigit() is true too)
+        if isinstance(data, int):
+            lookup = {"pk": data} if 1 <= data <= ID_MAX else None
+        else:
+            lookup = {"slug": data} if len(data) <= SLUG_MAX and SLUG_RE.fullmatch(data) else None
+        # The passages of one fact mostly cite one source: it is read (its whole text) once per write.
+        cache = self.root.__dict__.setdefault("_sources_read", {})
+        key = next(iter(lookup.items())) if lookup else None
+        if key not in cache:
+            cache[key] = self.get_queryset().filter(**lookup).first() if lookup else None
+        source = cache[key]
         if source is None:
-            self.fail("does_not_exist", value=str(data)[:80])
+            self.fail("does_not_exist", value=shown_value(data))
         return source
 
     def to_representation(self, value):
@@ -141,22 +493,22 @@ class EvidenceInputSerializer(StrictInputMixin, serializers.Serializer):
     """One passage of a source that supports the fact."""
 
     source = SourceRefField(help_text="The source the passage comes from: its id or its slug.")
-    quote = serializers.CharField(
-        required=False, allow_blank=True, trim_whitespace=False,
+    quote = StrictCharField(
+        required=False, allow_blank=True, trim_whitespace=False, max_length=QUOTE_MAX,
         help_text="The passage, pasted from the source; its offsets are found for you. Typographic differences "
                   "(straight vs curly quotes, hyphen vs dash, line breaks) are tolerated; the exact source text is "
                   "stored.",
     )
     occurrence = serializers.IntegerField(
-        required=False, allow_null=True, min_value=1,
+        required=False, allow_null=True, min_value=1, max_value=OCCURRENCE_MAX,
         help_text="Only when the passage occurs more than once in the source: which occurrence (1 = first).",
     )
     start = serializers.IntegerField(
-        required=False, allow_null=True, min_value=0,
+        required=False, allow_null=True, min_value=0, max_value=SOURCE_TEXT_MAX,
         help_text="Offset of the first character (0-based), instead of locating the passage. Give with `end`.",
     )
     end = serializers.IntegerField(
-        required=False, allow_null=True, min_value=1,
+        required=False, allow_null=True, min_value=1, max_value=SOURCE_TEXT_MAX,
         help_text="Offset just past the last character. Give with `start`.",
     )
 
@@ -172,7 +524,12 @@ class EvidenceInputSerializer(StrictInputMixin, serializers.Serializer):
             raise serializers.ValidationError(
                 {"end": f"The source text has only {len(attrs['source'].text)} characters."}
             )
+        if start is not None and end - start > QUOTE_MAX:
+            raise serializers.ValidationError({"end": f"A passage is at most {QUOTE_MAX} characters."})
         return attrs
+
+    class Meta:
+        list_serializer_class = BoundedListSerializer
 
 
 class ParticipantInputSerializer(StrictInputMixin, serializers.Serializer):
@@ -183,16 +540,22 @@ class ParticipantInputSerializer(StrictInputMixin, serializers.Serializer):
     )
     role = serializers.ChoiceField(choices=ParticipantRole.choices, help_text="The actor's role in the event.")
 
+    class Meta:
+        list_serializer_class = BoundedListSerializer
+
 
 class AliasInputSerializer(StrictInputMixin, serializers.Serializer):
     """A name, spelling or metonym a source uses for the actor."""
 
-    name = serializers.CharField(max_length=ActorAlias._meta.get_field("name").max_length,
-                                 help_text="The alias as the source writes it.")
+    name = StrictCharField(max_length=ActorAlias._meta.get_field("name").max_length, min_length=1,
+                           help_text="The alias as the source writes it.")
     kind = serializers.ChoiceField(choices=AliasKind.choices, default=AliasKind.NAME, help_text="Kind of alias.")
 
+    class Meta:
+        list_serializer_class = BoundedListSerializer
 
-class ServiceWriteSerializer(StrictInputMixin, serializers.ModelSerializer):
+
+class ServiceWriteSerializer(StrictInputMixin, StrictModelFieldsMixin, serializers.ModelSerializer):
     """Base for resources written through a service: hands validated input to it and reports all its errors."""
 
     instance_kwarg = ""  # the service's keyword for the object being updated
@@ -225,6 +588,8 @@ class ServiceWriteSerializer(StrictInputMixin, serializers.ModelSerializer):
         the slugs were fixed. Here the service also checks every field and nested item that did parse (writing
         nothing), so that one 400 names every bad field, nested items by their position in the input.
         """
+        if self.parent is None:
+            prefetch_references(self, data)
         try:
             return super().to_internal_value(data)
         except serializers.ValidationError as exc:
@@ -267,6 +632,8 @@ class ServiceWriteSerializer(StrictInputMixin, serializers.ModelSerializer):
     def _valid_items(field, primitive) -> list[tuple[int, dict]]:
         if not isinstance(field, serializers.ListSerializer) or not isinstance(primitive, list):
             return []
+        if isinstance(field, BoundedListSerializer) and field.too_long(primitive):
+            return []  # refused whole: its items are not looked at
         items = []
         for index, item in enumerate(primitive):
             try:
@@ -287,7 +654,7 @@ class ServiceWriteSerializer(StrictInputMixin, serializers.ModelSerializer):
         return services.write_problems(service, invalid=invalid, user=None, **extra, **parsed)
 
 
-class ValidatedModelSerializer(StrictInputMixin, serializers.ModelSerializer):
+class ValidatedModelSerializer(StrictInputMixin, StrictModelFieldsMixin, serializers.ModelSerializer):
     """Base for single-model resources: `validate()` runs the model's `full_clean()` on the would-be instance."""
 
     def build_instance(self, attrs):
@@ -340,16 +707,20 @@ class EventWriteSerializer(ServiceWriteSerializer):
     update_service = staticmethod(services.event_update)
     instance_kwarg = "event"
 
+    event_type = EventTypeRefField(queryset=EventType.objects.all(), help_text="CAMEO code, e.g. 043 (Host a visit).")
     place = SlugRefField(
         slug_field="slug", queryset=Place.objects.all(), required=False, allow_null=True,
         help_text="Where it happened: the place's slug.",
     )
+    parent = IdRefField(queryset=Event.objects.all(), required=False, allow_null=True,
+                        help_text="Id of a larger event this one is part of.")
     participants = ParticipantInputSerializer(
-        many=True, required=False, default=list,
+        many=True, required=False, default=list, max_length=PARTICIPANTS_MAX,
         help_text="Who took part, each with a role; on update the list replaces the current participants.",
     )
     evidence = EvidenceInputSerializer(
-        many=True, help_text="Passages that support the event (at least one); on update the list replaces them."
+        many=True, max_length=EVIDENCE_MAX,
+        help_text="Passages that support the event (at least one); on update the list replaces them.",
     )
     reason = reason_field()
 
@@ -360,10 +731,8 @@ class EventWriteSerializer(ServiceWriteSerializer):
         extra_kwargs = {
             # Blank text is left to the model's full_clean(), so that it is reported together with nested errors.
             "id": {"help_text": "The event's id, assigned by the server."},
-            "title": {"allow_blank": True, "help_text": "A short title saying who did what."},
+            "title": {"blank_checked_by_model": True, "help_text": "A short title saying who did what."},
             "description": {"help_text": "Details the title leaves out."},
-            "event_type": {"help_text": "CAMEO code, e.g. 043 (Host a visit)."},
-            "parent": {"help_text": "Id of a larger event this one is part of."},
             "date_text": {"help_text": Event._meta.get_field("date_text").help_text + DATE_HELP},
         }
 
@@ -379,18 +748,21 @@ class StatementWriteSerializer(ServiceWriteSerializer):
                                            help_text="Who said it: the actor's slug.")
     about_actors = SlugRefField(
         slug_field="slug", queryset=Actor.objects.all(), many=True, required=False, default=list,
-        help_text="Slugs of the actors the statement is about.",
+        max_items=ABOUT_MAX, help_text="Slugs of the actors the statement is about.",
     )
     about_places = SlugRefField(
         slug_field="slug", queryset=Place.objects.all(), many=True, required=False, default=list,
-        help_text="Slugs of the places the statement is about.",
+        max_items=ABOUT_MAX, help_text="Slugs of the places the statement is about.",
     )
-    about_events = serializers.PrimaryKeyRelatedField(
-        queryset=Event.objects.all(), many=True, required=False, default=list,
+    about_events = IdRefField(
+        queryset=Event.objects.all(), many=True, required=False, default=list, max_items=ABOUT_MAX,
         help_text="Ids of the events the statement is about.",
     )
+    event = IdRefField(queryset=Event.objects.all(), required=False, allow_null=True,
+                       help_text="Id of the event the statement was made at or about.")
     evidence = EvidenceInputSerializer(
-        many=True, help_text="Passages that support the statement (at least one); on update the list replaces them."
+        many=True, max_length=EVIDENCE_MAX,
+        help_text="Passages that support the statement (at least one); on update the list replaces them.",
     )
     reason = reason_field()
 
@@ -400,9 +772,8 @@ class StatementWriteSerializer(ServiceWriteSerializer):
                   *DATE_FIELDS, "status", "evidence", "reason"]
         extra_kwargs = {
             "id": {"help_text": "The statement's id, assigned by the server."},
-            "text": {"allow_blank": True},
+            "text": {"blank_checked_by_model": True},
             "kind": {"help_text": "Direct quote, partial quote or paraphrase."},
-            "event": {"help_text": "Id of the event the statement was made at or about."},
             "date_text": {"help_text": Statement._meta.get_field("date_text").help_text + DATE_HELP},
         }
 
@@ -419,7 +790,8 @@ class RelationWriteSerializer(ServiceWriteSerializer):
     object = SlugRefField(slug_field="slug", queryset=Actor.objects.all(),
                                           help_text="The second actor: its slug.")
     evidence = EvidenceInputSerializer(
-        many=True, help_text="Passages that support the relation (at least one); on update the list replaces them."
+        many=True, max_length=EVIDENCE_MAX,
+        help_text="Passages that support the relation (at least one); on update the list replaces them.",
     )
     reason = reason_field()
 
@@ -446,8 +818,8 @@ class AffiliationWriteSerializer(ServiceWriteSerializer):
     organization = SlugRefField(slug_field="slug", queryset=Actor.objects.all(),
                                                 help_text="The state, organization or group: its slug.")
     evidence = EvidenceInputSerializer(
-        many=True, help_text="Passages that support the affiliation (at least one); on update they replace the "
-                             "current ones.",
+        many=True, max_length=EVIDENCE_MAX,
+        help_text="Passages that support the affiliation (at least one); on update they replace the current ones.",
     )
     reason = reason_field()
 
@@ -468,7 +840,7 @@ class ActorWriteSerializer(ServiceWriteSerializer):
     instance_kwarg = "actor"
 
     aliases = AliasInputSerializer(
-        many=True, required=False, default=list,
+        many=True, required=False, default=list, max_length=ALIASES_MAX,
         help_text="Every name, spelling or metonym the sources use; on update the list replaces the aliases.",
     )
     reason = reason_field()
@@ -507,8 +879,9 @@ class PlaceWriteSerializer(ValidatedModelSerializer):
 class SourceWriteSerializer(ValidatedModelSerializer):
     """A source document with its full text; the text of a source that evidence points into cannot change."""
 
-    text = serializers.CharField(
-        trim_whitespace=False, help_text="The full text exactly as received; stored byte for byte."
+    text = StrictCharField(
+        trim_whitespace=False, min_length=1, max_length=SOURCE_TEXT_MAX,
+        help_text="The full text exactly as received; stored byte for byte.",
     )
     reason = reason_field()
 
@@ -556,8 +929,32 @@ WRITE_SERIALIZERS = {
     Statement: StatementWriteSerializer,
 }
 
+class JsonOnly(exceptions.UnsupportedMediaType):
+    """415 for a write whose body is not JSON, saying why a form cannot do (nested lists of objects)."""
+
+    def __init__(self, media_type: str, serializer_class):
+        nested = [name for name, field in serializer_class().fields.items()
+                  if isinstance(field, serializers.ListSerializer) and not field.read_only]
+        detail = f'Unsupported media type "{media_type}" in request: writes take application/json only'
+        if nested:
+            detail += f" ({' and '.join(nested)} are lists of objects, which form fields cannot carry)"
+        super().__init__(media_type, detail=detail + ".")
+
+
 class WriteSerializerMixin:
-    """Viewset mixin: the write serializer for create/update, the viewset's own (read) serializer otherwise."""
+    """Viewset mixin: the write serializer for create/update, the viewset's own (read) serializer otherwise.
+
+    Writes take JSON only (REST_FRAMEWORK's DEFAULT_PARSER_CLASSES): a form cannot carry the nested lists of
+    events, statements, relations and actors, and one body format for every resource keeps clients simple. The
+    browsable API keeps working through its raw JSON form.
+    """
+
+    def handle_exception(self, exc):
+        if isinstance(exc, exceptions.UnsupportedMediaType) and not isinstance(exc, JsonOnly):
+            request = getattr(self, "request", None)
+            if request is not None and self.wants_write_serializer():
+                exc = JsonOnly(request.content_type.split(";")[0].strip(), self.get_serializer_class())
+        return super().handle_exception(exc)
 
     write_serializer_class = None
     write_actions = ("create", "update", "partial_update")
