@@ -50,7 +50,13 @@ class ExternalData(models.Model):
         known = {f.name for f in self._meta.concrete_fields}
         unknown = sorted(set(self.external) - known)
         if unknown:
-            raise ValidationError({"external": f"Unknown field name(s): {', '.join(unknown)}."})
+            shown = ", ".join(name[:60].replace("\x00", "\\0") for name in unknown[:10])
+            raise ValidationError({"external": f"Unknown field name(s): {shown}."})
+        for name, origin in self.external.items():
+            # Stored as jsonb on PostgreSQL, which refuses a NUL; an origin is a short human text.
+            if not isinstance(origin, str) or "\x00" in origin or len(origin) > 500 or not origin.strip():
+                raise ValidationError({"external": f"Give the origin of “{name}” as a text of 1 to 500 "
+                                                   "characters without NUL."})
 
 
 class DateInterval(models.Model):

@@ -426,3 +426,16 @@ def test_a_part_change_in_the_feed_points_to_its_owner_even_when_the_part_is_del
     [item] = [i for i in items if i["model"] == "evidencespan"]
     assert item["change"] == "deleted" and item["owner"] == {"model": "event", "id": event.pk}
     assert item["url"] == f"http://testserver/api/v1/events/{event.pk}/"
+
+
+@pytest.mark.parametrize("origin", ["ISO\x003166", "", 5, {"a": 1}, "x" * 501])
+def test_an_external_origin_is_a_short_text_without_nul_on_every_path(api, origin):
+    response = api.post("/api/v1/actors/", {"slug": "zz", "name": "Z", "kind": "person",
+                                            "external": {"name": origin}}, format="json")
+    assert response.status_code == 400 and "external" in response.json()["errors"]
+    from facts.models import Actor
+
+    actor = Actor(slug="zed", name="Zed", kind="person", external={"name": origin})  # unsaved: jsonb refuses NUL
+    with pytest.raises(ValidationError) as refused:
+        actor.full_clean()
+    assert "external" in refused.value.message_dict
