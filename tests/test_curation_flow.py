@@ -16,6 +16,7 @@ from django.urls import reverse
 from rest_framework.test import APIClient
 
 from facts import services
+from facts.changes import curator_pseudonym
 from facts.models import Actor, Event, EvidenceSpan, ParticipantRole, ReviewStatus, Source, Statement
 from tests.conftest import SEED_PATH, make_event_type
 
@@ -124,7 +125,8 @@ def test_curator_records_facts_about_a_new_source_through_api_and_admin(curator)
     assert ("event", talks["id"], "created") in changes and ("event", talks["id"], "updated") in changes
     assert ("event", dinner.pk, "created") in changes
     assert ("statement", statement_id, "created") in changes
-    assert all(c["user"] == "curator" for c in feed["results"])
+    # An anonymous reader sees the curator's stable pseudonym, never the username.
+    assert all(c["user"] == curator_pseudonym(curator.pk) for c in feed["results"])
     created = next(c for c in feed["results"] if c["model"] == "event" and c["id"] == talks["id"])
     assert created["reason"] == "From the new article"
     assert created["url"] == f"http://testserver/api/v1/events/{talks['id']}/"
