@@ -19,6 +19,10 @@ class Precision(models.TextChoices):
     MONTH = "month", "Month"
     YEAR = "year", "Year"
     DECADE = "decade", "Decade"
+    # Two known bounds that are no single day, week, month, year or decade (e.g. 2020..publication).
+    RANGE = "range", "Range between two known bounds"
+    # One bound unknown (stored as NULL): the fact began, or ends, no one knows when.
+    OPEN = "open", "Open: one bound unknown"
 
 
 class UnresolvableDate(ValueError):

@@ -6,7 +6,9 @@ date given as metadata) is named in the object's `external` map, so a reader can
 """
 
 import hashlib
+import operator
 from collections.abc import Iterable
+from functools import reduce
 
 from django.core.exceptions import ValidationError
 from django.db import models
@@ -85,11 +87,16 @@ class DateInterval(models.Model):
                 name=f"{prefix}_date_start_lte_end",
                 violation_error_message="The earliest date must not be after the latest date.",
             ),
+            # An unknown bound stays open (NULL, "unbounded"), never guessed; the precision says which case it is.
             models.CheckConstraint(
-                condition=Q(date_start__isnull=True, date_end__isnull=True)
-                | Q(date_start__isnull=False, date_end__isnull=False),
-                name=f"{prefix}_date_both_or_neither",
-                violation_error_message="Give both the earliest and the latest date, or neither.",
+                condition=Q(date_start__isnull=True, date_end__isnull=True, date_precision="")
+                | (Q(date_start__isnull=False, date_end__isnull=False)
+                   & ~Q(date_precision__in=["", Precision.OPEN]))
+                | ((Q(date_start__isnull=True) ^ Q(date_end__isnull=True)) & Q(date_precision=Precision.OPEN)),
+                name=f"{prefix}_date_precision_fits_bounds",
+                violation_error_message="An undated fact has no precision; an interval with both bounds has a "
+                                        "precision other than “open”; an interval with one unknown bound has "
+                                        "precision “open”.",
             ),
         ]
 
@@ -269,7 +276,7 @@ class AliasKind(models.TextChoices):
     ABBREVIATION = "abbreviation", "Abbreviation"
 
 
-class ActorAlias(Timestamped):
+class ActorAlias(ExternalData, Timestamped):
     """A name, spelling or metonym by which a source refers to an actor."""
 
     actor = models.ForeignKey(Actor, on_delete=models.CASCADE, related_name="aliases")
@@ -292,7 +299,7 @@ class ActorAlias(Timestamped):
         return f"{self.name} → {self.actor.name}"
 
 
-class Affiliation(DateInterval, Timestamped):
+class Affiliation(DateInterval, ExternalData, Timestamped):
     """A person's (or unnamed source's) position in a state or organization, as of the source's date."""
 
     person = models.ForeignKey(Actor, on_delete=models.PROTECT, related_name="affiliations")
@@ -424,6 +431,12 @@ class EventType(models.Model):
     code = models.CharField(max_length=4, primary_key=True, help_text="CAMEO code, e.g. 043.")
     label = models.CharField(max_length=200, help_text='CAMEO label, e.g. "Host a visit".')
     description = models.TextField(blank=True)
+    plover_category = models.CharField(
+        max_length=40, blank=True, help_text="PLOVER event category from the CAMEO-to-PLOVER crosswalk (external)."
+    )
+    plover_mode = models.CharField(
+        max_length=60, blank=True, help_text="PLOVER mode, where the crosswalk gives one (external)."
+    )
 
     class Meta:
         ordering = ["code"]
@@ -677,6 +690,10 @@ class Relation(Reviewed, DateInterval, Timestamped):
         return self.type in SYMMETRIC_RELATIONS
 
 
+# The facts a span can support, one per span (EvidenceSpan.FACT_FIELDS; also the constraint below).
+SPAN_FACT_FIELDS = ("event", "statement", "relation", "affiliation", "alias")
+
+
 class EvidenceSpan(Timestamped):
     """An exact passage of a source's text that supports one fact: event, statement, relation or affiliation.
 
@@ -694,9 +711,10 @@ class EvidenceSpan(Timestamped):
     affiliation = models.ForeignKey(
         Affiliation, null=True, blank=True, on_delete=models.CASCADE, related_name="evidence"
     )
+    alias = models.ForeignKey(ActorAlias, null=True, blank=True, on_delete=models.CASCADE, related_name="evidence")
     history = HistoricalRecords()
 
-    FACT_FIELDS = ("event", "statement", "relation", "affiliation")
+    FACT_FIELDS = SPAN_FACT_FIELDS
 
     class Meta:
         ordering = ["source", "start", "id"]
@@ -707,14 +725,13 @@ class EvidenceSpan(Timestamped):
                 violation_error_message="A span needs a start offset before its end offset.",
             ),
             models.CheckConstraint(
-                condition=(
-                    Q(event__isnull=False, statement__isnull=True, relation__isnull=True, affiliation__isnull=True)
-                    | Q(event__isnull=True, statement__isnull=False, relation__isnull=True, affiliation__isnull=True)
-                    | Q(event__isnull=True, statement__isnull=True, relation__isnull=False, affiliation__isnull=True)
-                    | Q(event__isnull=True, statement__isnull=True, relation__isnull=True, affiliation__isnull=False)
-                ),
+                condition=reduce(operator.or_, (
+                    Q(**{f"{name}__isnull": name != supported for name in SPAN_FACT_FIELDS})
+                    for supported in SPAN_FACT_FIELDS
+                )),
                 name="evidence_supports_one_fact",
-                violation_error_message="A span supports exactly one event, statement, relation or affiliation.",
+                violation_error_message="A span supports exactly one event, statement, relation, affiliation or "
+                                        "alias.",
             ),
         ]
         indexes = [models.Index(fields=["source", "start"], name="evidence_source_start")]
