@@ -10,6 +10,18 @@ GinIndex would break SQLite table rebuilds and test databases. SQLite keeps the 
 from django.contrib.postgres.operations import TrigramExtension
 from django.db import migrations
 
+
+class PostgresTrigramExtension(TrigramExtension):
+    """TrigramExtension whose reverse, too, does nothing off PostgreSQL.
+
+    Django's CreateExtension skips other databases going forwards, but going backwards it asks pg_extension,
+    which SQLite lacks: `migrate facts zero` failed here on SQLite.
+    """
+
+    def database_backwards(self, app_label, schema_editor, from_state, to_state):
+        if schema_editor.connection.vendor == "postgresql":
+            super().database_backwards(app_label, schema_editor, from_state, to_state)
+
 # (index name, table, column) of every text column a `search=` filter reads on a large table.
 TRIGRAM_INDEXES = [
     ("event_title_trgm", "facts_event", "title"),
@@ -46,6 +58,6 @@ class Migration(migrations.Migration):
 
     operations = [
         # CREATE EXTENSION IF NOT EXISTS pg_trgm; a no-op on other databases.
-        TrigramExtension(),
+        PostgresTrigramExtension(),
         migrations.RunPython(create_trigram_indexes, drop_trigram_indexes, elidable=False),
     ]
