@@ -612,7 +612,7 @@ class EvidenceSpanAdmin(HistoryAdmin):
     readonly_fields = ("start", "end", "created_at", "updated_at")
     fieldsets = (
         (None, {"fields": ("source", "quote", "occurrence", ("start", "end"))}),
-        ("Supports exactly one of", {"fields": ("event", "statement", "relation", "affiliation")}),
+        ("Supports exactly one of", {"fields": EvidenceSpan.FACT_FIELDS}),
         RECORD_FIELDSET,
     )
 

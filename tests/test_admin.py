@@ -407,5 +407,5 @@ def test_a_standalone_span_is_added_from_its_passage_and_refused_without_a_fact(
     orphan = admin_client.post(admin_url(EvidenceSpan, "add"), {**data, "event": "", "quote": "Lachin Corridor"})
     assert orphan.status_code == 200
     assert orphan.context["adminform"].form.non_field_errors() == [
-        "A span supports exactly one event, statement, relation or affiliation."
+        "A span supports exactly one event, statement, relation, affiliation or alias."
     ]
