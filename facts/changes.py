@@ -42,7 +42,7 @@ from facts.models import (
     Source,
     Statement,
 )
-from facts.query_params import refuse_unknown_params
+from facts.query_params import ascii_int, refuse_unknown_params
 
 # Every model with history, by the name the feed uses (its model name). Sorted: the name is part of the order.
 FEED_MODELS = {m._meta.model_name: m for m in sorted(
@@ -132,6 +132,19 @@ def decode_cursor(token: str) -> tuple[datetime, str, int]:
     return as_utc(when), model, history_id
 
 
+class AsciiIntegerField(serializers.IntegerField):
+    """An integer query parameter of ASCII digits only, as the lists' `page_size` (facts.query_params.ascii_int).
+
+    DRF's IntegerField reads "5_0" as 50, "٥" as 5, " 50" and "5.0" as themselves: a client sending those has a
+    bug worth a 400, not a silently reinterpreted number.
+    """
+
+    def to_internal_value(self, data):
+        if isinstance(data, str) and ascii_int(data) is None:
+            self.fail("invalid")
+        return super().to_internal_value(data)
+
+
 class ChangesQuerySerializer(serializers.Serializer):
     """The feed's query parameters."""
 
@@ -147,7 +160,7 @@ class ChangesQuerySerializer(serializers.Serializer):
         required=False, allow_blank=True,
         help_text="Position token from the `next` link of the previous page; never build it. Empty means the start.",
     )
-    page_size = serializers.IntegerField(
+    page_size = AsciiIntegerField(
         required=False, min_value=1, max_value=MAX_PAGE_SIZE, default=DEFAULT_PAGE_SIZE,
         help_text=f"Changes per page, 1 to {MAX_PAGE_SIZE} (default {DEFAULT_PAGE_SIZE}).",
     )

@@ -21,7 +21,7 @@ import sys
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
-from django.core.exceptions import RequestDataTooBig
+from django.core.exceptions import DisallowedHost, RequestDataTooBig, TooManyFieldsSent
 from django.db import IntegrityError, InterfaceError, OperationalError
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.views import defaults
@@ -171,6 +171,9 @@ class StrictFormatNegotiation(DefaultContentNegotiation):
 # Errors about the request as a whole rather than one parameter: the part of the request they are about.
 BLAMED_PARTS = [
     (exceptions.ParseError, "body"),
+    # No credentials, or credentials that are not valid: the header that carries them (or should have).
+    (exceptions.NotAuthenticated, "Authorization"),
+    (exceptions.AuthenticationFailed, "Authorization"),
     (exceptions.UnsupportedMediaType, "Content-Type"),
     (exceptions.NotAcceptable, "Accept"),
 ]
@@ -261,6 +264,17 @@ def bad_request(request, exception):
         too_large = PayloadTooLarge()
         return json_error(413, too_large.default_code, str(too_large.detail), too_large.errors)
     if wants_json(request):
+        # Django's refusals of a request as a whole (SuspiciousOperation) name the part of it at fault.
+        if isinstance(exception, DisallowedHost):
+            message = "Not a host this server answers (ALLOWED_HOSTS)."
+            return json_error(400, "bad_request", f"Bad request: {message}", {"Host": [message]})
+        if isinstance(exception, TooManyFieldsSent):
+            limit = settings.DATA_UPLOAD_MAX_NUMBER_FIELDS
+            message = f"More than {limit} parameters: send at most {limit}."
+            # Reading request.GET again would raise again: count the query string's fields as Django does.
+            fields = len(request.META.get("QUERY_STRING", "").split("&"))
+            part = "query string" if fields > limit else "body"
+            return json_error(400, "bad_request", f"Bad request: {message}", {part: [message]})
         return json_error(400, "bad_request", "Bad request.")
     return defaults.bad_request(request, exception)
 

@@ -87,7 +87,18 @@ class LengthRequiredMiddleware:
             and not request.META.get("CONTENT_LENGTH")
         ):
             return length_required_response(request)
+        length = request.META.get("CONTENT_LENGTH")
+        if request.method in BODY_METHODS and length and not (length.isascii() and length.isdigit()):
+            # Django reads a Content-Length it cannot parse as 0: the body would pass as an empty one, as above.
+            return malformed_length_response(request)
         return self.get_response(request)
+
+
+def malformed_length_response(request) -> HttpResponse:
+    detail = "The Content-Length header is not a number of bytes. Nothing was changed."
+    if wants_json(request):
+        return json_error(400, "bad_request", detail, {"Content-Length": ["Give the body's length in bytes."]})
+    return HttpResponse(detail, status=400, content_type="text/plain; charset=utf-8")
 
 
 def length_required_response(request) -> HttpResponse:

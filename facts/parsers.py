@@ -23,6 +23,7 @@ body, which Django bounds (DATA_UPLOAD_MAX_MEMORY_SIZE: a larger body is answere
 
 import json
 import math
+import re
 
 from rest_framework.exceptions import ParseError
 from rest_framework.parsers import JSONParser, get_encoding
@@ -32,6 +33,8 @@ MAX_CONTAINERS = 10_000  # arrays and objects in one body
 MAX_VALUES = 50_000  # values in one body (counted by their separators)
 MAX_REPORTED = 20  # problems named in one answer
 NAME_LENGTH = 80  # characters of a key shown in an answer
+KEY_SEARCH_TOKENS = 10_000  # strings and brackets read to find the key under which a body nests too deeply
+NESTED_TOO_DEEPLY = f"Nested too deeply: at most {MAX_DEPTH} levels of arrays and objects."
 
 
 class BodyRefused(ParseError):
@@ -78,7 +81,7 @@ def structure_problem(text: str) -> str | None:
         for _ in range(MAX_DEPTH):
             brackets = brackets.replace("[]", "")
         if "[]" in brackets:
-            return f"Nested too deeply: at most {MAX_DEPTH} levels of arrays and objects."
+            return NESTED_TOO_DEEPLY
     return (f"The body holds too much: at most {MAX_CONTAINERS:,} arrays and objects and {MAX_VALUES:,} values "
             "(no write needs more than a few hundred).")
 
@@ -97,11 +100,45 @@ def _object(pairs: list[tuple[str, object]]) -> dict:
     return result
 
 
+# A key (a string followed by a colon), another string, or a bracket: what deep_key() reads of a body.
+_KEY_STRING_OR_BRACKET = re.compile(r'("(?:[^"\\]|\\.)*")\s*:|"(?:[^"\\]|\\.)*"|[\[\]{}]')
+
+
+def deep_key(text: str) -> str | None:
+    """The key of the body's top-level object under which it nests more than MAX_DEPTH levels, or None when the
+    body is not an object, or the key is not among its first KEY_SEARCH_TOKENS strings and brackets (bounded work:
+    the body was refused before it was parsed, for having too many levels to parse)."""
+    depth, key = 0, None
+    for count, match in enumerate(_KEY_STRING_OR_BRACKET.finditer(text)):
+        token = match.group()
+        if count >= KEY_SEARCH_TOKENS or (depth == 0 and token != "{"):
+            return None
+        if token in ("[", "{"):
+            depth += 1
+            if depth > MAX_DEPTH:
+                return key
+        elif token in ("]", "}"):
+            depth -= 1
+        elif depth == 1 and match.group(1) is not None:
+            try:
+                key = json.loads(match.group(1))
+            except ValueError:
+                key = match.group(1)[1:-1]
+    return None
+
+
+def too_deep(text: str) -> dict:
+    """The errors of a body nested too deeply: at the top-level key under which it is, else at `body`."""
+    key = deep_key(text)
+    return {"body" if key is None else shown(key): [NESTED_TOO_DEEPLY]}
+
+
+class _NotJSONNumber(str):
+    """NaN, Infinity or -Infinity where a number stands, as json.loads reads it; refused at its place by problems()."""
+
+
 def _not_json_constant(name: str):
-    raise BodyRefused(
-        f"{name} is not a JSON number: numbers must be finite.",
-        {"body": [f"{name} is not a JSON number: numbers must be finite."]},
-    )
+    return _NotJSONNumber(name)
 
 
 def shown(name) -> str:
@@ -148,6 +185,8 @@ def problems(data) -> list[tuple[tuple, str]]:
         elif kind is float:
             if message := number_problem(item):
                 found.append((path, message))
+        elif kind is _NotJSONNumber:
+            found.append((path, f"{item} is not a JSON number: numbers must be finite."))
         elif kind is dict or kind is list or isinstance(item, dict):
             stack.append((path, item))
 
@@ -156,7 +195,7 @@ def problems(data) -> list[tuple[tuple, str]]:
     while stack and len(found) < MAX_REPORTED:
         path, value = stack.pop()
         if len(path) >= MAX_DEPTH:
-            found.append((path[:1], f"Nested too deeply: at most {MAX_DEPTH} levels of arrays and objects."))
+            found.append((path[:1], NESTED_TOO_DEEPLY))
             continue
         start = len(stack)
         if isinstance(value, list):
@@ -213,12 +252,11 @@ class StrictJSONParser(JSONParser):
             message = f"The body is not valid {encoding} (at byte {exc.start})."
             raise BodyRefused(message, {"body": [message]}) from None
         if message := structure_problem(text):
-            raise BodyRefused(message, {"body": [message]})
+            raise BodyRefused(message, too_deep(text) if message == NESTED_TOO_DEEPLY else {"body": [message]})
         try:
             data = json.loads(text, object_pairs_hook=_object, parse_constant=_not_json_constant)
         except RecursionError:
-            message = f"Nested too deeply: at most {MAX_DEPTH} levels of arrays and objects."
-            raise BodyRefused(message, {"body": [message]}) from None
+            raise BodyRefused(NESTED_TOO_DEEPLY, too_deep(text)) from None
         except ValueError as exc:
             raise ParseError(f"JSON parse error - {exc}") from None
         found = problems(data)
