@@ -18,7 +18,7 @@ from django.db.models import OuterRef, Subquery
 
 from facts import services
 from facts.changes import FEED_MODELS
-from facts.models import Source
+from facts.models import EventType, Source
 
 FIXTURES_DIR = Path(settings.BASE_DIR) / "fixtures"
 
@@ -38,7 +38,12 @@ class Command(BaseCommand):
                       if row["model"] == "facts.source"]
         stored = Source.objects.filter(pk__in=source_ids).count()
         if stored == len(source_ids) and not force:
-            self.stdout.write(f"The article fixtures are already loaded ({stored} source(s)); nothing changed. "
+            rows = [row for path in fixtures for row in json.loads(path.read_text(encoding="utf-8"))]
+            with transaction.atomic():
+                added, filled = complete_codebook(rows)
+            changed = (f"left as they are; added {added} CAMEO code(s), and the PLOVER category of {filled} stored "
+                       "code(s), from the codebook fixture." if added or filled else "nothing changed.")
+            self.stdout.write(f"The article fixtures are already loaded ({stored} source(s)); {changed} "
                               "Use --force to reload them over any edits.")
             return
         with transaction.atomic():
@@ -50,6 +55,29 @@ class Command(BaseCommand):
             call_command("backfill_history", verbosity=options["verbosity"])
             align_updated_at(pks, before)
             never_reuse_ids()
+
+
+def complete_codebook(rows: list[dict]) -> tuple[int, int]:
+    """Add the codebook fixture's codes a database lacks, and the PLOVER category and mode of stored codes that have
+    neither; (codes added, codes given a category). A stored label or description is never changed (a curator may
+    have edited it). The codebook is external data that grows apart from the article (the whole CAMEO 1.1b3 list
+    and its PLOVER categories came after the first 159 codes), so a database loaded before gets it without --force.
+    """
+    codebook = [row for row in rows if row["model"] == "facts.eventtype"]
+    stored = EventType.objects.in_bulk([row["pk"] for row in codebook])
+    new, filled = [], []
+    for row in codebook:
+        fields = row["fields"]
+        event_type = stored.get(row["pk"])
+        if event_type is None:
+            new.append(EventType(code=row["pk"], **fields))
+        elif not (event_type.plover_category or event_type.plover_mode) and fields.get("plover_category"):
+            event_type.plover_category = fields["plover_category"]
+            event_type.plover_mode = fields.get("plover_mode", "")
+            filled.append(event_type)
+    EventType.objects.bulk_create(new)
+    EventType.objects.bulk_update(filled, ["plover_category", "plover_mode"])
+    return len(new), len(filled)
 
 
 REPLACED_REASON = "Replaced on reload by the article's own row with the same unique values"
