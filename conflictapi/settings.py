@@ -300,6 +300,8 @@ SPECTACULAR_SETTINGS = {
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
         "facts.schema.describe_blank_enum",
+        # OpenAPI links from each create's 201 to the retrieve, update and delete of the created object.
+        "facts.schema.link_created_objects",
         # Last: documents the one error shape (facts.exceptions) on every 4xx/5xx response.
         "facts.exceptions.document_error_responses",
     ],
