@@ -13,12 +13,13 @@ from collections import defaultdict
 from django.http import JsonResponse, StreamingHttpResponse
 
 from facts.filtersets import EventFilterSet
-from facts.models import Event, EvidenceSpan, Participant, Statement
+from facts.models import DATE_ORDER, Event, EvidenceSpan, Participant, Statement
 from facts.pagination import CappedCountPaginator
 
 API = "/api/v1/"
 EVENT_VALUES = (
-    "id", "title", "description", "event_type_id", "event_type__label", "date_text", "date_start", "date_end",
+    "id", "title", "description", "event_type_id", "event_type__label", "event_type__plover_category",
+    "event_type__plover_mode", "date_text", "date_start", "date_end",
     "date_precision", "place__slug", "place__name", "place__kind", "parent_id", "parent__title", "status",
 )
 
@@ -51,6 +52,7 @@ def _event(row: dict, participants, evidence, base: str) -> dict:
     return {
         "id": pk, "url": f"{base}events/{pk}/", "title": row["title"], "description": row["description"],
         "type": {"code": row["event_type_id"], "label": row["event_type__label"],
+                 "plover_category": row["event_type__plover_category"], "plover_mode": row["event_type__plover_mode"],
                  "url": f"{base}event-types/{row['event_type_id']}/"},
         "date_text": row["date_text"], "date_start": row["date_start"], "date_end": row["date_end"],
         "date_precision": row["date_precision"],
@@ -66,7 +68,7 @@ def _event(row: dict, participants, evidence, base: str) -> dict:
 
 
 def _filtered(request):
-    filterset = EventFilterSet(request.GET, queryset=Event.objects.order_by("date_start", "id"), request=request)
+    filterset = EventFilterSet(request.GET, queryset=Event.objects.order_by(*DATE_ORDER), request=request)
     if not filterset.is_valid():
         return None, JsonResponse({"errors": filterset.errors}, status=400)
     return filterset.qs, None
@@ -113,10 +115,10 @@ def event_detail(request, pk: int):
          "speaker": {"slug": s["speaker__slug"], "name": s["speaker__name"], "kind": s["speaker__kind"],
                      "url": f"{base}actors/{s['speaker__slug']}/"},
          "url": f"{base}statements/{s['id']}/"}
-        for s in Statement.objects.filter(event_id=pk).order_by("date_start", "id").values(
+        for s in Statement.objects.filter(event_id=pk).order_by(*DATE_ORDER).values(
             "id", "kind", "text", "speaker__slug", "speaker__name", "speaker__kind")]
     body["children"] = [{"id": c["id"], "title": c["title"], "url": f"{base}events/{c['id']}/"}
-                        for c in Event.objects.filter(parent_id=pk).order_by("date_start", "id").values("id", "title")]
+                        for c in Event.objects.filter(parent_id=pk).order_by(*DATE_ORDER).values("id", "title")]
     return JsonResponse(body)
 
 
@@ -126,8 +128,8 @@ def event_csv(request):
     if error:
         return error
     base = request.build_absolute_uri(API)
-    header = ["id", "url", "title", "description", "type", "date_text", "date_start", "date_end", "date_precision",
-              "place", "parent", "participants", "status", "evidence"]
+    header = ["id", "url", "title", "description", "type", "type.plover_category", "type.plover_mode", "date_text",
+              "date_start", "date_end", "date_precision", "place", "parent", "participants", "status", "evidence"]
 
     def rows():
         buffer = io.StringIO()
@@ -145,8 +147,8 @@ def event_csv(request):
         participants, evidence = _related([r["id"] for r in chunk], base) if chunk else ({}, {})
         for r in chunk:
             writer.writerow([
-                r["id"], f"{base}events/{r['id']}/", r["title"], r["description"], r["event_type_id"], r["date_text"],
-                r["date_start"], r["date_end"], r["date_precision"], r["place__slug"] or "", r["parent_id"] or "",
+                r["id"], f"{base}events/{r['id']}/", r["title"], r["description"], r["event_type_id"],
+                r["event_type__plover_category"], r["event_type__plover_mode"], r["date_text"], r["date_start"], r["date_end"], r["date_precision"], r["place__slug"] or "", r["parent_id"] or "",
                 " | ".join(f"{p['slug']}:{p['role']}" for p in participants.get(r["id"], [])), r["status"],
                 " | ".join(s["quote"] for s in evidence.get(r["id"], [])),
             ])

@@ -15,6 +15,7 @@ from django.contrib.admin.widgets import AutocompleteSelect, AutocompleteSelectM
 from django.core.exceptions import BadRequest, PermissionDenied, ValidationError
 from django.db import models
 from django.db.models import Count
+from django.db.models.functions import Length
 from django.forms.models import BaseInlineFormSet
 from django.http import Http404, HttpResponseRedirect
 from django.urls import reverse
@@ -22,7 +23,7 @@ from django.utils.text import Truncator
 from simple_history.admin import SimpleHistoryAdmin
 
 from facts import services
-from facts.forms import DateIntervalForm, EvidenceSpanForm, SourceForm, StandaloneEvidenceSpanForm
+from facts.forms import AliasForm, DateIntervalForm, EvidenceSpanForm, SourceForm, StandaloneEvidenceSpanForm
 from facts.history import version_restore
 from facts.models import (
     Actor,
@@ -166,8 +167,24 @@ class HostileInputAdminMixin(HoldableWidgetsMixin):
 
 # --- Inlines ---------------------------------------------------------------------------------------------------
 
+# Forms one inline builds from a post, at most. Django's own hard limit is max_num + 1,000 (2,000 by default): a post
+# claiming a million participants (`participants-TOTAL_FORMS`) then builds and re-renders 2,000 forms, for seconds.
+# The API's longest list is as long (facts.write_serializers: at most 40 participants, 15 passages, 50 aliases);
+# more is refused with the formset's "Please submit at most 50 forms."
+INLINE_FORMS_MAX = 50
 
-class EvidenceInline(HoldableWidgetsMixin, admin.TabularInline):
+
+class BoundedInlineMixin:
+    """An inline whose formset builds at most INLINE_FORMS_MAX forms, whatever the management form claims."""
+
+    max_num = INLINE_FORMS_MAX
+
+    def get_formset(self, request, obj=None, **kwargs):
+        kwargs.setdefault("absolute_max", INLINE_FORMS_MAX)
+        return super().get_formset(request, obj, **kwargs)
+
+
+class EvidenceInline(BoundedInlineMixin, HoldableWidgetsMixin, admin.TabularInline):
     """Evidence spans of a fact: the curator pastes the passage, the offsets are found and shown read-only."""
 
     model = EvidenceSpan
@@ -242,26 +259,50 @@ class AffiliationEvidenceInline(EvidenceInline):
     fk_name = "affiliation"
 
 
-class ActorAliasInline(admin.TabularInline):
-    """Every name, spelling and metonym the sources use for the actor."""
+class AliasEvidenceFormSet(FactEvidenceFormSet):
+    """An alias' evidence as the form posts it: at least one passage, each containing the alias, unless the alias
+    is marked external (ActorAlias.support_refused)."""
+
+    def clean(self):
+        super().clean()
+        if any(self.errors):
+            return
+        quotes = [form.instance.quote for form in self.forms
+                  if form.cleaned_data and not self._should_delete_form(form)]
+        if refused := self.instance.support_refused(quotes):
+            raise ValidationError(refused)
+
+
+class AliasEvidenceInline(EvidenceInline):
+    """Passages where a source uses the alias; an alias marked external may cite none."""
+
+    fk_name = "alias"
+    formset = AliasEvidenceFormSet
+
+
+class ActorAliasInline(BoundedInlineMixin, admin.TabularInline):
+    """Every name, spelling and metonym for the actor, each with a passage where a source uses it (added as its
+    evidence) or marked external; more passages are added on the alias' own page."""
 
     model = ActorAlias
-    fields = ("name", "kind")
+    form = AliasForm
+    fields = ("name", "kind", "external", "passage", "passage_source", "occurrence")
+    show_change_link = True
     extra = 1
 
 
-class AffiliationInline(HoldableWidgetsMixin, admin.TabularInline):
+class AffiliationInline(BoundedInlineMixin, HoldableWidgetsMixin, admin.TabularInline):
     """The person's positions; evidence for each is added on the affiliation's own page."""
 
     model = Affiliation
     fk_name = "person"
-    fields = ("organization", "role_title", "date_text", "date_start", "date_end", "date_precision")
+    fields = ("organization", "role_title", "date_text", "date_start", "date_end", "date_precision", "external")
     autocomplete_fields = ("organization",)
     show_change_link = True
     extra = 0
 
 
-class ParticipantInline(HoldableWidgetsMixin, admin.TabularInline):
+class ParticipantInline(BoundedInlineMixin, HoldableWidgetsMixin, admin.TabularInline):
     """Who took part in the event, one role per actor."""
 
     model = Participant
@@ -456,13 +497,15 @@ class ActorAdmin(HistoryAdmin):
 
 @admin.register(ActorAlias)
 class ActorAliasAdmin(HistoryAdmin):
-    """The names by which sources refer to actors."""
+    """The names by which sources refer to actors, with the passages where they do (or marked external)."""
 
     list_display = ("name", "kind", "actor")
     list_filter = ("kind",)
     search_fields = ("name", "actor__name", "actor__slug")
     autocomplete_fields = ("actor",)
     list_select_related = ("actor",)
+    fields = ("actor", "name", "kind", "external", "created_at", "updated_at")
+    inlines = [AliasEvidenceInline]
 
 
 @admin.register(Affiliation)
@@ -477,7 +520,7 @@ class AffiliationAdmin(HistoryAdmin):
     list_select_related = ("person", "organization")
     inlines = [AffiliationEvidenceInline]
     fieldsets = (
-        (None, {"fields": ("person", "organization", "role_title")}),
+        (None, {"fields": ("person", "organization", "role_title", "external")}),
         (DATE_FIELDSET[0], {**DATE_FIELDSET[1], "description": DATE_HELP}),
         RECORD_FIELDSET,
     )
@@ -495,12 +538,29 @@ class PlaceAdmin(HistoryAdmin):
     list_select_related = ("parent",)
 
 
+class CameoLevelFilter(admin.SimpleListFilter):
+    """The depth of a CAMEO code: its number of digits."""
+
+    title = "CAMEO level"
+    parameter_name = "level"
+
+    def lookups(self, request, model_admin):
+        return [("1", "Cue category (2 digits)"), ("2", "3 digits"), ("3", "4 digits")]
+
+    def queryset(self, request, queryset):
+        if self.value() in ("1", "2", "3"):
+            return queryset.alias(code_length=Length("code")).filter(code_length=int(self.value()) + 1)
+        return queryset
+
+
 @admin.register(EventType)
 class EventTypeAdmin(HostileInputAdminMixin, admin.ModelAdmin):
-    """The CAMEO codebook, kept as data."""
+    """The CAMEO codebook with its PLOVER categories, kept as data (external: fixtures/00_cameo.json, its sources in
+    fixtures/CAMEO_PLOVER.md)."""
 
-    list_display = ("code", "label")
-    search_fields = ("code", "label", "description")
+    list_display = ("code", "label", "plover_category", "plover_mode")
+    list_filter = ("plover_category", CameoLevelFilter)
+    search_fields = ("code", "label", "description", "plover_category", "plover_mode")
 
 
 # --- Facts -----------------------------------------------------------------------------------------------------
@@ -604,10 +664,10 @@ class EvidenceSpanAdmin(HistoryAdmin):
     list_display = ("short_quote", "source", "start", "end", "supported_fact")
     list_filter = (SupportsFilter, "source")
     search_fields = ("quote", "source__title")
-    autocomplete_fields = ("source", "event", "statement", "relation", "affiliation")
+    autocomplete_fields = ("source", "event", "statement", "relation", "affiliation", "alias")
     list_select_related = (
         "source", "event", "statement__speaker", "relation__subject", "relation__object",
-        "affiliation__person", "affiliation__organization",
+        "affiliation__person", "affiliation__organization", "alias__actor",
     )
     readonly_fields = ("start", "end", "created_at", "updated_at")
     fieldsets = (

@@ -249,14 +249,17 @@ def changes_page(*, since=None, model=None, cursor=None, page_size=DEFAULT_PAGE_
 
 
 # Parts have no endpoint of their own: they show in their owner's representation. (part model, foreign key, owner
-# model) in the order a part is looked up; a span of an affiliation shows in the affiliated person's actor.
+# model) in the order a part is looked up; a span of an affiliation shows in the affiliated person's actor, and a
+# span of an alias in the alias' actor.
 PART_OWNERS = {
     "participant": [("event", "event")],
     "actoralias": [("actor", "actor")],
     "affiliation": [("person", "actor")],
     "evidencespan": [("event", "event"), ("statement", "statement"), ("relation", "relation"),
-                     ("affiliation", "affiliation")],
+                     ("affiliation", "affiliation"), ("alias", "actoralias")],
 }
+# Parts that own spans, and the field of theirs that names the actor they show in.
+SPAN_HOLDERS = {"affiliation": (Affiliation, "person_id"), "actoralias": (ActorAlias, "actor_id")}
 
 
 def _part_owner(name: str, row) -> tuple[str, int] | None:
@@ -270,14 +273,16 @@ def _part_owner(name: str, row) -> tuple[str, int] | None:
 def _owners(page) -> dict[tuple[str, int], tuple[str, int]]:
     """(model, history id) -> (owner model, id) for every part in the page, affiliations resolved to their person."""
     owners = {(name, row.history_id): owner for (_, name, _), row in page if (owner := _part_owner(name, row))}
-    affiliations = {oid for model, oid in owners.values() if model == "affiliation"}
-    if affiliations:
-        # The affiliation's person now, else as its history last recorded it (a deleted affiliation).
-        person = dict(Affiliation.history.filter(id__in=affiliations).order_by("history_date", "history_id")
-                      .values_list("id", "person_id"))
-        person.update(Affiliation.objects.filter(pk__in=affiliations).values_list("pk", "person_id"))
-        owners = {key: ("actor", person[oid]) if model == "affiliation" else (model, oid)
-                  for key, (model, oid) in owners.items() if model != "affiliation" or oid in person}
+    for holder, (holder_model, actor_field) in SPAN_HOLDERS.items():
+        ids = {oid for model, oid in owners.values() if model == holder}
+        if not ids:
+            continue
+        # The holder's actor now, else as its history last recorded it (a deleted affiliation or alias).
+        actor = dict(holder_model.history.filter(id__in=ids).order_by("history_date", "history_id")
+                     .values_list("id", actor_field))
+        actor.update(holder_model.objects.filter(pk__in=ids).values_list("pk", actor_field))
+        owners = {key: ("actor", actor[oid]) if model == holder else (model, oid)
+                  for key, (model, oid) in owners.items() if model != holder or oid in actor}
     return owners
 
 

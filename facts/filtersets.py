@@ -5,13 +5,18 @@ query runs. Filters over to-many relations use EXISTS subqueries instead of join
 and the planner can use the foreign-key indexes.
 """
 
+import operator
+from functools import reduce
+
 import django_filters as df
 from django import forms
 from django.core.validators import RegexValidator
 from django.db import connections
 from django.db.models import DateField, Exists, OuterRef, Q, QuerySet
-from django.db.models.expressions import RawSQL
+from django.db.models.expressions import OrderBy, RawSQL
+from django.db.models.functions import Length
 from django_filters.constants import EMPTY_VALUES
+from django_filters.widgets import BaseCSVWidget
 
 from facts.changes import UpdatedSinceFilterSet
 from facts.dates import Precision
@@ -34,7 +39,13 @@ from facts.models import (
     Source,
     Statement,
     StatementKind,
+    DATE_ORDER,
+    date_order,
 )
+from facts.taxonomy import PLOVER_CATEGORIES
+
+# The interval columns of a fact; an ordering on one of them sorts NULL in the one documented place.
+DATE_COLUMNS = ("date_start", "date_end")
 
 CAMEO_ROOTS = (
     "01 Make public statement, 02 Appeal, 03 Express intent to cooperate, 04 Consult, 05 Engage in diplomatic "
@@ -49,25 +60,105 @@ class StableOrderingFilter(df.OrderingFilter):
 
     The key runs in the direction of the first sort key, so that one (field, id) index serves a sort either way:
     `-updated_at` then `id` ascending would sort every row sharing a timestamp (all of a bulk load's) for each page.
+    A date column sorts in the one order of every database (facts.models.date_order): a NULL date (undated, or an
+    unknown bound) before every date ascending, after every date descending.
     """
+
+    DATE_FIELDS = frozenset(DATE_COLUMNS)
+
+    def get_ordering_value(self, param):
+        value = super().get_ordering_value(param)
+        field = value.removeprefix("-")
+        return date_order(field, descending=value.startswith("-")) if field in self.DATE_FIELDS else value
 
     def filter(self, qs, value):
         qs = super().filter(qs, value)
         if value:
-            first = str(qs.query.order_by[0]) if qs.query.order_by else ""
-            qs = qs.order_by(*qs.query.order_by, "-pk" if first.startswith("-") else "pk")
+            first = qs.query.order_by[0] if qs.query.order_by else ""
+            descending = first.descending if isinstance(first, OrderBy) else str(first).startswith("-")
+            qs = qs.order_by(*qs.query.order_by, "-pk" if descending else "pk")
         return qs
 
 
 def ordering(fields: dict[str, str], default: str) -> StableOrderingFilter:
+    dated = any(field in DATE_COLUMNS for field in fields)
     return StableOrderingFilter(
         fields=fields,
         help_text=(
             f"Sort order: one or more of {', '.join(f'`{name}`' for name in fields.values())}, comma-separated; "
             f"prefix a name with `-` for descending. Default: {default}. Ties are broken by id, in the "
             "direction of the first name."
+            + (" A missing date (an undated fact, or an unknown start or end) sorts before every date ascending "
+               "and after every date descending, on every database." if dated else "")
         ),
     )
+
+
+class CommaSeparatedWidget(BaseCSVWidget, forms.TextInput):
+    """Several values of one parameter, comma-separated (`kind=quote,partial`) or repeated (`kind=quote&kind=partial`):
+    every value given, split at commas, blanks dropped. django-filter's own CSV widget reads only the last repetition,
+    which would silently drop the others."""
+
+    def value_from_datadict(self, data, files, name):
+        if hasattr(data, "getlist"):
+            raw = data.getlist(name)
+        else:
+            raw = data.get(name)
+            raw = [] if raw is None else list(raw) if isinstance(raw, (list, tuple)) else [raw]
+        if not raw:
+            return None
+        return [part.strip() for value in raw for part in str(value).split(",") if part.strip()]
+
+
+class ChoiceInFilter(df.BaseInFilter, df.ChoiceFilter):
+    """One or more choices (comma-separated or repeated), kept if the field has ANY of them; a value that is not a
+    choice is a 400 naming the parameter."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("widget", CommaSeparatedWidget)
+        super().__init__(*args, **kwargs)
+
+
+class BoundedModelMultipleChoiceField(df.fields.ModelMultipleChoiceField):
+    """A repeated reference parameter that takes at most `max_values` different values."""
+
+    def __init__(self, *args, max_values: int | None = None, **kwargs):
+        self.max_values = max_values
+        super().__init__(*args, **kwargs)
+
+    def clean(self, value):
+        if self.max_values is not None and value and len(set(value)) > self.max_values:
+            raise forms.ValidationError(f"Give at most {self.max_values} different values; got {len(set(value))}.",
+                                        code="max_values")
+        return super().clean(value)
+
+
+class BoundedModelMultipleChoiceFilter(df.ModelMultipleChoiceFilter):
+    field_class = BoundedModelMultipleChoiceField
+
+
+class UpperCaseChoiceField(df.fields.ChoiceField):
+    """A choice given in any case: `consult` is CONSULT."""
+
+    def clean(self, value):
+        return super().clean(value.upper() if isinstance(value, str) else value)
+
+
+class PloverFilter(ChoiceInFilter):
+    """PLOVER event categories, in any case, comma-separated or repeated: ANY of them. An unknown one is a 400."""
+
+    field_class = UpperCaseChoiceField
+
+    def __init__(self, *args, what: str, **kwargs):
+        kwargs.setdefault("choices", [(category, category) for category in PLOVER_CATEGORIES])
+        kwargs.setdefault("error_messages", {"invalid_choice": (
+            f"Unknown PLOVER category “%(value)s”: give one of {', '.join(PLOVER_CATEGORIES)} (any case).")})
+        kwargs.setdefault("help_text", (
+            f"PLOVER event category of {what}, in any case (`CONSULT` or `consult`); several comma-separated "
+            f"(`plover=CONSULT,AID`) or repeated keep ANY of them. One of: {', '.join(PLOVER_CATEGORIES)}. The "
+            "categories are external (the PLOVER project's CAMEO-to-PLOVER table); CAMEO codes PLOVER has no category "
+            "for (01, 02, the cue category 08 itself, and codes the table does not list) match none."))
+        super().__init__(*args, **kwargs)
 
 
 class CountryCodeFilter(df.CharFilter):
@@ -109,6 +200,13 @@ def matching_actor_ids(text: str):
     """
     by_name = Actor.objects.filter(name__icontains=text).order_by().values("id")
     return by_name.union(ActorAlias.objects.filter(name__icontains=text).order_by().values("actor_id"))
+
+
+INDEXABLE_CHANNEL = RegexValidator(
+    r"[^\W_]{3}",
+    "Give at least 3 letters or digits in a row, e.g. “news conference”: a shorter text cannot use the channel's "
+    "index and would read every statement.",
+)
 
 
 # A search alone walks the facts in date order, testing each, instead of sorting every match, when the planner
@@ -158,6 +256,39 @@ def earliest_overlapping_start(model, after, using: str) -> RawSQL | None:
         return None
     return RawSQL(f"%s::date - (SELECT COALESCE(MAX(date_end - date_start), 0) FROM {table})", [after],
                   output_field=DateField())
+
+
+def date_window_branches(after, before, *, start: str = "date_start", end: str = "date_end",
+                         earliest_start=None) -> list[Q]:
+    """The facts whose interval overlaps the window after..before (either may be None: that side unbounded), as
+    disjoint conditions, one per kind of interval: both bounds known, start unknown, end unknown. [Q()] if no window.
+
+    An unknown (NULL) bound is unbounded: a NULL start is earlier than any date, a NULL end later than any, so an
+    open interval matches every window it may overlap. An undated fact (both NULL) matches no window. `start` and
+    `end` name the columns (a participant's copies of its event's dates); `earliest_start`, where known
+    (earliest_overlapping_start), bounds the start of the intervals that have both bounds, so that an index seeks
+    to it. Each branch is one range of a (start, ...) index: the NULL starts lead it, as the date order puts them.
+    """
+    if after is None and before is None:
+        return [Q()]
+    closed, open_start = {}, {f"{start}__isnull": True}
+    open_end = {f"{end}__isnull": True, f"{start}__isnull": False}
+    if after is not None:
+        closed[f"{end}__gte"] = open_start[f"{end}__gte"] = after
+        if earliest_start is not None:
+            closed[f"{start}__gte"] = earliest_start
+    else:
+        closed[f"{end}__isnull"] = open_start[f"{end}__isnull"] = False
+    if before is not None:
+        closed[f"{start}__lte"] = open_end[f"{start}__lte"] = before
+    elif earliest_start is None:
+        closed[f"{start}__isnull"] = False
+    return [Q(**closed), Q(**open_start), Q(**open_end)]
+
+
+def date_window(after, before, **columns) -> Q:
+    """The facts whose interval overlaps the window after..before: the OR of date_window_branches."""
+    return reduce(operator.or_, date_window_branches(after, before, **columns))
 
 
 def actor_name_matches(actor_ref: str, text: str) -> Q:
@@ -232,11 +363,13 @@ class FactFilterSet(SearchMixin, UpdatedSinceFilterSet):
     status = df.ChoiceFilter(choices=ReviewStatus.choices, help_text="Curation state.")
     date_after = df.DateFilter(
         field_name="date_end", lookup_expr="gte", method="filter_date_after",
-        help_text="ISO date (YYYY-MM-DD). Keeps facts whose date interval ends on or after it (interval overlap).",
+        help_text="ISO date (YYYY-MM-DD). Keeps facts whose date interval ends on or after it (interval overlap); "
+                  "an unknown end counts as later than any date. Undated facts never match.",
     )
     date_before = df.DateFilter(
-        field_name="date_start", lookup_expr="lte",
-        help_text="ISO date (YYYY-MM-DD). Keeps facts whose date interval starts on or before it (interval overlap).",
+        field_name="date_start", lookup_expr="lte", method="filter_date_before",
+        help_text="ISO date (YYYY-MM-DD). Keeps facts whose date interval starts on or before it (interval overlap); "
+                  "an unknown start counts as earlier than any date. Undated facts never match.",
     )
     precision = df.ChoiceFilter(field_name="date_precision", choices=Precision.choices,
                                 help_text="Granularity of the resolved date.")
@@ -246,7 +379,7 @@ class FactFilterSet(SearchMixin, UpdatedSinceFilterSet):
     )
 
     # The default order of the list (the viewset's queryset), which a search alone may walk instead of sorting.
-    default_order = ("date_start", "id")
+    default_order = DATE_ORDER
 
     def active_filters(self) -> set[str]:
         """The names of the filters given a value."""
@@ -263,9 +396,18 @@ class FactFilterSet(SearchMixin, UpdatedSinceFilterSet):
         return ""
 
     def filter_date_after(self, queryset, name, value):
-        ends_after = queryset.filter(date_end__gte=value)
-        start = earliest_overlapping_start(queryset.model, value, queryset.db)
-        return ends_after if start is None else ends_after.filter(date_start__gte=start)
+        return queryset.filter(self.window_condition(queryset))
+
+    def filter_date_before(self, queryset, name, value):
+        if self.form.cleaned_data.get("date_after"):
+            return queryset  # applied by filter_date_after, as one window
+        return queryset.filter(self.window_condition(queryset))
+
+    def window_condition(self, queryset) -> Q:
+        """date_after and date_before as one overlap condition (date_window)."""
+        after, before = self.form.cleaned_data.get("date_after"), self.form.cleaned_data.get("date_before")
+        start = earliest_overlapping_start(queryset.model, after, queryset.db) if after else None
+        return date_window(after, before, earliest_start=start)
 
     def filter_source(self, queryset, name, value):
         spans = EvidenceSpan.objects.filter(**{self.evidence_fk: OuterRef("pk")}, source=value)
@@ -293,13 +435,15 @@ class SourceFilterSet(SearchMixin, UpdatedSinceFilterSet):
 class ActorFilterSet(SearchMixin, UpdatedSinceFilterSet):
     """Filters for actors."""
 
-    search = search_filter("name, aliases and description")
+    search = search_filter("name, aliases, description and role titles (e.g. `spokesman`)")
     kind = df.ChoiceFilter(choices=ActorKind.choices, help_text="What sort of actor.")
     affiliated_with = df.ModelChoiceFilter(
         queryset=Actor.objects.only("id", "slug"), to_field_name="slug", method="filter_affiliated_with",
         field_name="affiliations__organization",
-        help_text="Actor slug: actors linked to it by an affiliation in either direction — the members of an "
-                  "organization or state, or the organizations and states a person belongs to.",
+        help_text="Actor slug: actors linked to it by affiliations in either direction, at any depth — the members "
+                  "of a state or organization, the members of its organizations, and so on (`united-states`: its "
+                  "officials, the State Department and the State Department's spokesman); or the organizations "
+                  "and states an actor belongs to, and those they belong to.",
     )
     country = CountryCodeFilter(help_text="ISO 3166-1 alpha-2 country code (any case), e.g. AM.")
     ordering = ordering({"name": "name", "slug": "slug", "kind": "kind"}, "name")
@@ -310,12 +454,13 @@ class ActorFilterSet(SearchMixin, UpdatedSinceFilterSet):
 
     def search_conditions(self, text):
         return (Q(name__icontains=text) | Q(description__icontains=text)
-                | Q(Exists(ActorAlias.objects.filter(actor=OuterRef("pk"), name__icontains=text))))
+                | Q(Exists(ActorAlias.objects.filter(actor=OuterRef("pk"), name__icontains=text)))
+                | Q(Exists(Affiliation.objects.filter(person=OuterRef("pk"), role_title__icontains=text))))
 
     def filter_affiliated_with(self, queryset, name, value):
-        as_member = Affiliation.objects.filter(person=OuterRef("pk"), organization=value)
-        as_organization = Affiliation.objects.filter(organization=OuterRef("pk"), person=value)
-        return queryset.filter(Q(Exists(as_member)) | Q(Exists(as_organization)))
+        # Two recursive walks of the affiliation graph, inside the page's query (Actor.objects.below_ids/above_ids).
+        return queryset.filter(Q(pk__in=Actor.objects.below_ids(value)) | Q(pk__in=Actor.objects.above_ids(value))
+                               ).exclude(pk=value.pk)
 
 
 class PlaceFilterSet(SearchMixin, UpdatedSinceFilterSet):
@@ -349,6 +494,18 @@ class EventTypeFilterSet(SearchMixin, df.FilterSet):
         choices=[("true", "true"), ("false", "false")], method="filter_used",
         help_text="`true`: only codes some event uses; `false`: only unused codes.",
     )
+    plover = PloverFilter(field_name="plover_category", what="the code")
+    level = df.ChoiceFilter(
+        choices=[("1", "1"), ("2", "2"), ("3", "3")], method="filter_level",
+        help_text="Depth in the codebook: `1` the 20 two-digit cue categories, `2` the three-digit codes, `3` the "
+                  "four-digit codes.",
+    )
+    parent = df.ModelChoiceFilter(
+        queryset=EventType.objects.only("code"), to_field_name="code", method="filter_parent", field_name="code",
+        error_messages={"invalid_choice": "No CAMEO code “%(value)s” is in the codebook."},
+        help_text="A CAMEO code: the codes directly below it, one digit longer (`04`: 040 to 046; `087`: 0871 to "
+                  "0874; a four-digit code has none).",
+    )
     ordering = ordering({"code": "code", "label": "label", "event_count": "event_count"}, "code")
 
     class Meta:
@@ -360,6 +517,13 @@ class EventTypeFilterSet(SearchMixin, df.FilterSet):
 
     def filter_used(self, queryset, name, value):
         return queryset.filter(event_count__gt=0) if value == "true" else queryset.filter(event_count=0)
+
+    def filter_level(self, queryset, name, value):
+        return queryset.alias(code_length=Length("code")).filter(code_length=int(value) + 1)
+
+    def filter_parent(self, queryset, name, value: EventType):
+        return queryset.alias(code_length=Length("code")).filter(code__startswith=value.code,
+                                                                 code_length=len(value.code) + 1)
 
 
 class EventFilterSet(FactFilterSet):
@@ -388,6 +552,8 @@ class EventFilterSet(FactFilterSet):
         help_text="CAMEO code or prefix (2-4 digits): `04` matches every consultation (040-046x), `043` only "
                   f"hosted visits. Top-level categories: {CAMEO_ROOTS}. See /api/v1/event-types/ for the codes used.",
     )
+    plover = PloverFilter(method="filter_plover", field_name="event_type__plover_category",
+                          what="the event's CAMEO code (its `type.plover_category`)")
     parent = df.ModelChoiceFilter(queryset=Event.objects.only("id"), field_name="parent",
                                   help_text="Event id: events that are part of it.")
     ordering = ordering(
@@ -412,11 +578,14 @@ class EventFilterSet(FactFilterSet):
             # match is one of the actor's participant rows (one per event), which carry the event's dates and type.
             # Counting those reads the actor's entries in participant_actor_date alone, instead of probing every
             # matching event.
-            counted = Participant.objects.filter(actor=data["actor"][0], **self.participant_window(""),
-                                                 **self.participant_type(""))
+            counted = Participant.objects.order_by().filter(actor=data["actor"][0], **self.participant_type(""))
             if data.get("role"):
                 counted = counted.filter(role=data["role"])
-            filtered = count_from(filtered, counted)
+            # One range of the index per kind of interval (dates known, start or end unknown), counted together.
+            # event_id, not id: the index holds it, so each branch is counted from the index alone.
+            first, *others = [counted.filter(branch).values("event_id")
+                              for branch in self.participant_window_branches("")]
+            filtered = count_from(filtered, first.union(*others, all=True) if others else first)
         text = self.search_alone(queryset, filtered)
         if text:
             actor_ids = broad_search_actor_ids(Event, ("title", "description"), text, using=queryset.db)
@@ -473,18 +642,23 @@ class EventFilterSet(FactFilterSet):
         return by_text.values("id", "date_start").union(
             at_place.values("id", "date_start"), with_actor.values("event_id", "event_date_start"))
 
-    def participant_window(self, prefix: str) -> dict:
-        """The date window as lookups on participant rows' copy of their event's dates, bounded as the events' are."""
+    def window_condition(self, queryset) -> Q:
+        if self.form.cleaned_data.get("actor"):
+            # filter_actor applies the window to the first actor's participant row, whose copy of the event's dates
+            # the (actor, date) index holds: the same condition on the events would only lead the planner astray.
+            return Q()
+        return super().window_condition(queryset)
+
+    def participant_window_branches(self, prefix: str) -> list[Q]:
+        """The date window on participant rows' copy of their event's dates, bounded as the events' are (an unknown
+        bound unbounded, undated events never matching: date_window_branches)."""
         after, before = self.form.cleaned_data.get("date_after"), self.form.cleaned_data.get("date_before")
-        window = {}
-        if after:
-            window[f"{prefix}event_date_end__gte"] = after
-            start = earliest_overlapping_start(Event, after, self.queryset.db)
-            if start is not None:
-                window[f"{prefix}event_date_start__gte"] = start
-        if before:
-            window[f"{prefix}event_date_start__lte"] = before
-        return window
+        start = earliest_overlapping_start(Event, after, self.queryset.db) if after else None
+        return date_window_branches(after, before, start=f"{prefix}event_date_start",
+                                    end=f"{prefix}event_date_end", earliest_start=start)
+
+    def participant_window(self, prefix: str) -> Q:
+        return reduce(operator.or_, self.participant_window_branches(prefix))
 
     def participant_type(self, prefix: str) -> dict:
         """The type prefix as a lookup on participant rows' copy of their event's CAMEO code."""
@@ -504,11 +678,11 @@ class EventFilterSet(FactFilterSet):
         joined = {"participants__actor": first}
         if role:
             joined["participants__role"] = role
-        queryset = queryset.filter(**joined, **self.participant_window("participants__"),
+        queryset = queryset.filter(self.participant_window("participants__"), **joined,
                                    **self.participant_type("participants__"))
         if tuple(queryset.query.order_by) == self.default_order:
             # The same order, read from the joined copy: the planner cannot know the two columns are equal.
-            queryset = queryset.order_by("participants__event_date_start", "participants__event_id")
+            queryset = queryset.order_by(date_order("participants__event_date_start"), "participants__event_id")
         for actor in others:
             taking_part = Participant.objects.filter(event=OuterRef("pk"), actor=actor)
             if role:
@@ -527,6 +701,10 @@ class EventFilterSet(FactFilterSet):
     def filter_type(self, queryset, name, value: str):
         return queryset.filter(event_type__code__startswith=value)
 
+    def filter_plover(self, queryset, name, value: list[str]):
+        # The codes of those categories (a few dozen rows of the codebook), as a subquery on the events' key.
+        return queryset.filter(event_type__in=EventType.objects.filter(plover_category__in=value).values("code"))
+
 
 class StatementFilterSet(FactFilterSet):
     """Filters for statements."""
@@ -540,14 +718,31 @@ class StatementFilterSet(FactFilterSet):
     )
     speaker_kind = df.ChoiceFilter(field_name="speaker__kind", choices=ActorKind.choices,
                                    help_text="What sort of actor the speaker is (e.g. unnamed).")
-    kind = df.ChoiceFilter(choices=StatementKind.choices, help_text="Direct quote, partial quote or paraphrase.")
+    speaker_affiliated_with = df.ModelChoiceFilter(
+        queryset=Actor.objects.only("id", "slug"), to_field_name="slug", field_name="speaker",
+        method="filter_speaker_affiliated_with",
+        help_text="Actor slug of a state or organization: statements by its members at any depth (for "
+                  "`united-states`: Blinken, the anonymous US official, and Patel through the State Department). "
+                  "Not the actor's own statements (use `speaker` for those).",
+    )
+    channel = df.CharFilter(
+        field_name="channel", lookup_expr="icontains", validators=[INDEXABLE_CHANNEL],
+        help_text="Text in the channel the words came through, case-insensitive (e.g. `news conference`, "
+                  "`State Department statement`). At least 3 letters or digits in a row.",
+    )
+    kind = ChoiceInFilter(
+        choices=StatementKind.choices,
+        help_text="Direct quote, partial quote or paraphrase; several comma-separated (`kind=quote,partial`) keep "
+                  "statements of ANY of them.",
+    )
     about = ReferenceFilter(
         method="filter_about",
         help_text="What the statement is about: `actor:<slug>`, `place:<slug>` (that place or any place within it) "
                   "or `event:<id>` (about that event, or made at it). A bare slug means an actor.",
     )
     event = df.ModelChoiceFilter(queryset=Event.objects.only("id"), field_name="event",
-                                 help_text="Event id: statements made at or about that event.")
+                                 help_text="Event id: statements made at that event (`about=event:<id>` adds those "
+                                           "about it).")
     ordering = ordering(
         {"date_start": "date_start", "date_end": "date_end", "kind": "kind", "speaker__name": "speaker", "id": "id",
          "updated_at": "updated_at"},
@@ -592,6 +787,10 @@ class StatementFilterSet(FactFilterSet):
     def filter_speaker(self, queryset, name, value):
         return queryset.filter(speaker__in=list(value)) if value else queryset
 
+    def filter_speaker_affiliated_with(self, queryset, name, value):
+        # A recursive walk down the affiliation graph, inside the page's query (Actor.objects.below_ids).
+        return queryset.filter(speaker_id__in=Actor.objects.below_ids(value)).exclude(speaker_id=value.pk)
+
     def filter_about(self, queryset, name, value):
         kind, target = value
         if kind == "actor":
@@ -611,9 +810,12 @@ class RelationFilterSet(FactFilterSet):
     evidence_fk = "relation"
 
     search = search_filter("description and both actors' names and aliases", indexable=True)
-    actor = df.ModelChoiceFilter(
+    actor = BoundedModelMultipleChoiceFilter(
         queryset=Actor.objects.only("id", "slug"), to_field_name="slug", method="filter_actor", field_name="subject",
-        help_text="Actor slug: relations with that actor on either side.",
+        max_values=2,
+        help_text="Actor slug: relations with that actor on either side. Repeat it, as on events "
+                  "(actor=a&actor=b), to keep relations in which ALL of them take part: the relations between the "
+                  "two (a relation has two sides, so at most 2).",
     )
     type = df.ChoiceFilter(choices=RelationType.choices, help_text="Relation type.")
     ordering = ordering({"id": "id", "type": "type", "date_start": "date_start", "updated_at": "updated_at"}, "id")
@@ -627,4 +829,6 @@ class RelationFilterSet(FactFilterSet):
         return Q(description__icontains=text) | actor_name_matches("subject", text) | actor_name_matches("object", text)
 
     def filter_actor(self, queryset, name, value):
-        return queryset.filter(Q(subject=value) | Q(object=value))
+        for actor in value:
+            queryset = queryset.filter(Q(subject=actor) | Q(object=actor))
+        return queryset

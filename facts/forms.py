@@ -7,10 +7,11 @@ these forms only collect what a curator naturally has at hand and hand it to the
 import re
 
 from django import forms
+from django.core.exceptions import ValidationError
 from django.db import models
 
 from facts.dates import UnresolvableDate, resolve_date
-from facts.models import EvidenceSpan, Reviewed, Source
+from facts.models import ActorAlias, EvidenceSpan, Reviewed, Source
 
 
 class ChangeReasonForm(forms.ModelForm):
@@ -161,3 +162,76 @@ class StandaloneEvidenceSpanForm(EvidenceSpanForm):
         super()._post_clean()
         if not self.errors and (refused := self.instance.edit_refused()):
             self.add_error("quote", refused)
+
+
+class AliasForm(forms.ModelForm):
+    """An alias on its actor's page, with the passage where a source uses it: pasted here, it becomes the alias'
+    evidence span (offsets found for you). An alias must cite one, or be marked external
+    ({"name": "canonical spelling"}), as on every other path (ActorAlias.support_refused)."""
+
+    passage = forms.CharField(
+        required=False, widget=forms.Textarea(attrs={"rows": 1, "cols": 50}),
+        help_text="A passage where the source uses this alias (it must contain it). Leave empty when the alias "
+                  "already cites one, or is marked external.",
+    )
+    passage_source = forms.ModelChoiceField(queryset=Source.objects.only("id", "title", "published"),
+                                            required=False, label="Source of the passage")
+    occurrence = forms.IntegerField(min_value=1, required=False,
+                                    help_text="Only when the passage occurs more than once: which one (1 = first).")
+
+    class Meta:
+        model = ActorAlias
+        fields = ("name", "kind", "external")
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if not self.initial.get("passage_source"):
+            self.fields["passage_source"].initial = latest_source_id()
+        self.new_span = None
+
+    def clean(self):
+        cleaned = super().clean()
+        if self.errors or self.cleaned_data.get("DELETE"):
+            return cleaned
+        stored = list(self.instance.evidence.all()) if self.instance.pk else []
+        quotes = [span.quote for span in stored]
+        passage = (cleaned.get("passage") or "").strip()
+        if passage:
+            source = cleaned.get("passage_source")
+            if source is None:
+                self.add_error("passage_source", "Choose the source the passage comes from.")
+                return cleaned
+            span = EvidenceSpan(source=source, quote=passage)
+            span.occurrence = cleaned.get("occurrence")
+            try:
+                span.full_clean(exclude=[*EvidenceSpan.FACT_FIELDS])
+            except ValidationError as exc:
+                self.add_error("passage", " ".join(exc.messages))
+                return cleaned
+            if any((s.source_id, s.start, s.end) == (span.source_id, span.start, span.end) for s in stored):
+                self.add_error("passage", "This alias already cites this passage.")
+                return cleaned
+            self.new_span = span
+            quotes.append(span.quote)
+        alias = ActorAlias(name=cleaned.get("name") or "", external=cleaned.get("external") or {})
+        if refused := alias.support_refused(quotes):
+            self.add_error("passage", refused)
+        return cleaned
+
+    def save(self, commit=True):
+        alias = super().save(commit=commit)
+        span = self.new_span
+        if span is not None:
+            def add_span():
+                span.alias = alias
+                span.save()
+            if commit:
+                add_span()
+            else:
+                save_m2m = self.save_m2m
+
+                def save_all():
+                    save_m2m()
+                    add_span()
+                self.save_m2m = save_all
+        return alias

@@ -180,8 +180,17 @@ def _restore_affiliation(affiliation, version, when, **stamp):
 
 
 def _restore_actor(actor, version, when, **stamp):
-    aliases = [{"name": a.name, "kind": a.kind} for a in parts_as_of(ActorAlias, "actor", version.id, when)]
+    # Each alias with its external mark and its evidence as of the version; an alias whose version recorded no span
+    # keeps the spans it has now (and, as a new write would, needs one unless it is external).
+    aliases = [{"name": a.name, "kind": a.kind, "external": a.external,
+                "evidence": _evidence_input("alias", a.id, when) or None}
+               for a in parts_as_of(ActorAlias, "actor", version.id, when)]
     return services.actor_update(actor=actor, aliases=aliases, **_field_values(Actor, version), **stamp)
+
+
+def _restore_alias(alias, version, when, **stamp):
+    return services.alias_update(alias=alias, evidence=_evidence_input("alias", version.id, when) or None,
+                                 **_field_values(ActorAlias, version), **stamp)
 
 
 # Models whose versions include parts, restored through their service; the others are one row each.
@@ -191,6 +200,7 @@ RESTORERS = {
     Relation: _restore_relation,
     Affiliation: _restore_affiliation,
     Actor: _restore_actor,
+    ActorAlias: _restore_alias,
 }
 
 

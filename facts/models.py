@@ -1,25 +1,28 @@
 """Conflict facts as relational data: sources, actors, places, events, statements, relations and their evidence.
 
-Every event, statement, relation and affiliation is backed by EvidenceSpans: exact passages of a stored Source text.
-Anything that does not come from a source (canonical spellings, ISO codes, coordinates, CAMEO codes, a publication
-date given as metadata) is named in the object's `external` map, so a reader can tell the two apart.
+Every event, statement, relation, affiliation and alias is backed by EvidenceSpans: exact passages of a stored Source
+text. Anything that does not come from a source (canonical spellings, ISO codes, coordinates, CAMEO codes, a
+publication date given as metadata, a place's parent, an affiliation link from outside knowledge) is named in the
+object's `external` map, so a reader can tell the two apart; an alias or affiliation so marked needs no passage.
 """
 
 import hashlib
 import operator
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
+from datetime import date
 from functools import reduce
+from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import F, Q
-from django.db.models.expressions import RawSQL
-from django.db.models.signals import pre_save
+from django.db.models.expressions import OrderBy, RawSQL
+from django.db.models.signals import post_save, pre_save
 from django.dispatch import receiver
 from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
-from facts.dates import Precision
+from facts.dates import Precision, precision_refused
 from facts.evidence import locate_passage
 
 
@@ -64,7 +67,11 @@ class ExternalData(models.Model):
 class DateInterval(models.Model):
     """A date as the source words it, resolved into an earliest..latest interval with a precision.
 
-    An empty `date_text` with dates set means the source states no date and the fact holds as of publication.
+    An unknown bound is NULL ("open"): never guessed, and unbounded in date filters. An empty `date_text` with dates
+    set means the source states no date: the fact holds as of publication or happened before it (start open, end
+    the publication date), is expected after it (start the publication date, end open), or is a statement made at
+    an event, whose dates it takes (dates_at_event). The precision must describe the interval as stored
+    (facts.dates.precision_refused).
     """
 
     date_text = models.CharField(
@@ -102,8 +109,77 @@ class DateInterval(models.Model):
 
     def clean(self):
         super().clean()
-        if self.date_start and not self.date_precision:
+        start, end = self.date_start, self.date_end
+        if start is None and end is None:
+            return  # undated: the constraint refuses a precision given anyway
+        if not all(bound is None or isinstance(bound, date) for bound in (start, end)):
+            return  # a bound that is no date yet: clean_fields() reports it
+        if not self.date_precision:
             raise ValidationError({"date_precision": "A resolved date needs a precision."})
+        if start is not None and end is not None and start > end:
+            return  # the constraint names the reversed bounds
+        if refused := precision_refused(self.date_precision, start, end):
+            raise ValidationError({"date_precision": refused})
+
+
+# The interval's own fields, which a statement made at an event takes from it (dates_at_event).
+INTERVAL_FIELDS = ("date_start", "date_end", "date_precision")
+
+
+def dates_at_event(date_text: str, event_dates: Mapping[str, Any] | None) -> dict | None:
+    """The interval a statement made at an event takes: the event's, unless the statement's own words date it.
+
+    `event_dates` maps the event's date_start, date_end and date_precision (None: no event). Returns those fields
+    for the statement, or None when it keeps its own (it has a date_text of its own, or no event). The one rule for
+    every path: Statement.save() and clean() (the API's services, the admin, reverts), fixture loads
+    (keep_rules_on_raw_save), Event.save() for the statements made at it, and build_fixtures on the spec.
+    """
+    if (date_text or "").strip() or event_dates is None:
+        return None
+    return {name: event_dates[name] for name in INTERVAL_FIELDS}
+
+
+def date_order(field: str = "date_start", *, descending: bool = False) -> OrderBy:
+    """The one order of a date column on every database: NULL (an undated fact, an unknown bound) sorts before
+    every date ascending and after every date descending.
+
+    That is SQLite's own order, made explicit so that PostgreSQL (NULLS LAST ascending by default) sorts the same;
+    NullsFirstIndex keeps the date indexes in that order on PostgreSQL, so pages still read an index in order.
+    """
+    return F(field).desc(nulls_last=True) if descending else F(field).asc(nulls_first=True)
+
+
+# The default order of events and statements: by start date, undated and open-start facts first, then by id.
+DATE_ORDER = (date_order(), "id")
+
+
+class NullsFirstIndex(models.Index):
+    """An index whose `nulls_first` columns (ascending) hold NULL before every value, as date_order() sorts.
+
+    SQLite's ascending index already does, and its CREATE INDEX takes no NULLS clause; on PostgreSQL, whose
+    ascending index puts NULL last, those columns get NULLS FIRST. Read backwards, the index serves the descending
+    order (NULL last) too.
+    """
+
+    def __init__(self, *args, nulls_first: Iterable[str] = (), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.nulls_first = tuple(nulls_first)
+
+    def deconstruct(self):
+        path, args, kwargs = super().deconstruct()
+        kwargs["nulls_first"] = self.nulls_first
+        return path, args, kwargs
+
+    def create_sql(self, model, schema_editor, using="", **kwargs):
+        statement = super().create_sql(model, schema_editor, using=using, **kwargs)
+        if schema_editor.connection.vendor == "postgresql" and self.nulls_first:
+            columns = statement.parts["columns"]
+            suffixes = list(columns.col_suffixes or [""] * len(self.fields_orders))
+            columns.col_suffixes = [
+                " ".join(filter(None, (suffix, "NULLS FIRST" if name in self.nulls_first else "")))
+                for (name, _order), suffix in zip(self.fields_orders, suffixes)
+            ]
+        return statement
 
 
 class ReviewStatus(models.TextChoices):
@@ -233,6 +309,49 @@ class ActorKind(models.TextChoices):
     UNNAMED = "unnamed", "Unnamed source"
 
 
+class ActorQuerySet(models.QuerySet):
+    """Walks of the affiliation graph (member -> organization or state), inside the filtered query itself.
+
+    Each walk is a recursive CTE, like PlaceQuerySet.subtree_ids, for `<field>__in=`; UNION (not UNION ALL) stops on
+    a cycle that bypassed Affiliation.clean().
+    """
+
+    def _walk(self, root: "Actor", *, down: bool) -> RawSQL:
+        table = Affiliation._meta.db_table
+        start, step = ("organization_id", "person_id") if down else ("person_id", "organization_id")
+        return RawSQL(
+            f"WITH RECURSIVE walk(id) AS (SELECT {step} FROM {table} WHERE {start} = %s UNION "
+            f"SELECT a.{step} FROM {table} a JOIN walk ON a.{start} = walk.id) SELECT id FROM walk",
+            [root.pk],
+        )
+
+    def below_ids(self, root: "Actor") -> RawSQL:
+        """A subquery of the ids of every actor affiliated with `root`, directly or through other actors (the
+        members of its organizations, the members of those, ...)."""
+        return self._walk(root, down=True)
+
+    def above_ids(self, root: "Actor") -> RawSQL:
+        """A subquery of the ids of every organization or state `root` belongs to, directly or through others."""
+        return self._walk(root, down=False)
+
+    @staticmethod
+    def links_above(member_ids: Iterable[int]) -> list[tuple[int, int]]:
+        """Every (member id, organization id) affiliation link above the actors `member_ids`, at any depth, read in
+        one query (a recursive CTE over the links)."""
+        member_ids = sorted(set(member_ids))
+        if not member_ids:
+            return []
+        table = Affiliation._meta.db_table
+        marks = ", ".join(["%s"] * len(member_ids))
+        links = RawSQL(
+            f"WITH RECURSIVE up(id, organization_id) AS (SELECT id, organization_id FROM {table} "
+            f"WHERE person_id IN ({marks}) UNION SELECT a.id, a.organization_id FROM {table} a "
+            "JOIN up ON a.person_id = up.organization_id) SELECT id FROM up",
+            member_ids,
+        )
+        return list(Affiliation.objects.filter(pk__in=links).order_by().values_list("person_id", "organization_id"))
+
+
 class Actor(ExternalData, Timestamped):
     """Someone who acts or speaks: a person, a state, an organization, a group or an unnamed source."""
 
@@ -244,6 +363,8 @@ class Actor(ExternalData, Timestamped):
     )
     description = models.TextField(blank=True)
     history = HistoricalRecords()
+
+    objects = ActorQuerySet.as_manager()
 
     class Meta:
         ordering = ["name", "id"]
@@ -277,7 +398,13 @@ class AliasKind(models.TextChoices):
 
 
 class ActorAlias(ExternalData, Timestamped):
-    """A name, spelling or metonym by which a source refers to an actor."""
+    """A name, spelling or metonym by which a source refers to an actor.
+
+    An alias a source uses cites the passages where it does (EvidenceSpan.alias); any other alias (a canonical
+    spelling the sources never write) is marked external: `external` names its `name` with the origin, e.g.
+    {"name": "canonical spelling"}. One of the two always holds (support_refused, checked by the services, the
+    admin, reverts, the fixtures builder, and on every span removal).
+    """
 
     actor = models.ForeignKey(Actor, on_delete=models.CASCADE, related_name="aliases")
     name = models.CharField(max_length=200, db_index=True)
@@ -298,12 +425,46 @@ class ActorAlias(ExternalData, Timestamped):
     def __str__(self):
         return f"{self.name} → {self.actor.name}"
 
+    def needs_evidence(self) -> bool:
+        """False for an alias marked external (`external` names `name`): no source has to use it."""
+        return "name" not in (self.external or {})
+
+    def support_refused(self, quotes: Iterable[str]) -> str | None:
+        """Why this alias cannot stand with evidence passages `quotes`, or None.
+
+        An alias cites at least one passage unless it is marked external, and each passage it cites must contain
+        it (quotation marks, white space and letter case aside).
+        """
+        quotes = list(quotes)
+        if not quotes:
+            if not self.needs_evidence():
+                return None
+            return (f"Cite a passage where a source uses the alias “{self.name[:80]}”, or mark it external "
+                    '(external {"name": "<origin, e.g. canonical spelling>"}).')
+        wanted = comparable_words(self.name or "").casefold()
+        if wanted and any(wanted not in comparable_words(quote).casefold() for quote in quotes):
+            return f"Each passage cited for the alias “{self.name[:80]}” must contain it."
+        return None
+
+
+# `external` names one of these when the affiliation itself (the link) is outside knowledge, not a source's words.
+AFFILIATION_LINK_FIELDS = ("person", "organization")
+
 
 class Affiliation(DateInterval, ExternalData, Timestamped):
-    """A person's (or unnamed source's) position in a state or organization, as of the source's date."""
+    """A member's position in a state, organization or group, as of the source's date.
 
-    person = models.ForeignKey(Actor, on_delete=models.PROTECT, related_name="affiliations")
-    organization = models.ForeignKey(Actor, on_delete=models.PROTECT, related_name="members")
+    The member is a person or an unnamed source, or an organization or group that is part of a state or of
+    another organization (the State Department of the United States). The links form a hierarchy without cycles,
+    which `affiliated_with` filters and the claims of an event follow upwards. Each link cites evidence, or is
+    marked external when no passage states it: `external` then names `organization` (or `person`) with the origin,
+    e.g. {"organization": "State Department is the US foreign ministry (outside knowledge)"}.
+    """
+
+    person = models.ForeignKey(Actor, on_delete=models.PROTECT, related_name="affiliations",
+                               help_text="The member: a person, an unnamed source, or an organization or group.")
+    organization = models.ForeignKey(Actor, on_delete=models.PROTECT, related_name="members",
+                                     help_text="What the member belongs to: a state, organization or group.")
     role_title = models.CharField(max_length=200, blank=True, help_text='As the source gives it, e.g. "Foreign Minister".')
     history = HistoricalRecords()
 
@@ -327,12 +488,46 @@ class Affiliation(DateInterval, ExternalData, Timestamped):
         role = f"{self.role_title}, " if self.role_title else ""
         return f"{self.person} ({role}{self.organization})"
 
+    MEMBER_KINDS = (ActorKind.PERSON, ActorKind.UNNAMED, ActorKind.ORGANIZATION, ActorKind.GROUP)
+    ORGANIZATION_KINDS = (ActorKind.STATE, ActorKind.ORGANIZATION, ActorKind.GROUP)
+
+    def needs_evidence(self) -> bool:
+        """False when the link itself is marked external (outside knowledge): then it may cite no passage."""
+        return not set(self.external or {}) & set(AFFILIATION_LINK_FIELDS)
+
+    def cycle_refused(self) -> str | None:
+        """Why this link would close a cycle (the organization already belongs, at some depth, to the member)."""
+        if not (self.person_id and self.organization_id) or self.person_id == self.organization_id:
+            return None  # a self-link is the affiliation_not_self constraint's
+        table = self._meta.db_table
+        # The organizations above the new organization, this row's stored link left out (it is being replaced).
+        above = RawSQL(
+            f"WITH RECURSIVE up(id) AS (SELECT organization_id FROM {table} WHERE person_id = %s AND id <> %s "
+            f"UNION SELECT a.organization_id FROM {table} a JOIN up ON a.person_id = up.id WHERE a.id <> %s) "
+            "SELECT id FROM up",
+            [self.organization_id, self.pk or 0, self.pk or 0],
+        )
+        if Actor._base_manager.filter(pk=self.person_id).filter(pk__in=above).exists():
+            return ("This link would make the member part of itself: the organization already belongs, directly "
+                    "or through others, to the member.")
+        return None
+
     def clean(self):
         super().clean()
-        if self.person_id and self.person.kind not in (ActorKind.PERSON, ActorKind.UNNAMED):
-            raise ValidationError({"person": "Only a person or an unnamed source can hold an affiliation."})
-        if self.organization_id and self.organization.kind in (ActorKind.PERSON, ActorKind.UNNAMED):
+        if self.person_id and self.person.kind not in self.MEMBER_KINDS:
+            raise ValidationError({"person": "A member is a person, an unnamed source, or an organization or group "
+                                             "(part of a state or of another organization); a state is no one's "
+                                             "member."})
+        if self.organization_id and self.organization.kind not in self.ORGANIZATION_KINDS:
             raise ValidationError({"organization": "An affiliation must be to a state, organization or group."})
+        if refused := self.cycle_refused():
+            raise ValidationError({"organization": refused})
+
+    def save(self, *args, **kwargs):
+        # The one rule of this model that queries other rows, held for writes that skip clean() too.
+        if refused := self.cycle_refused():
+            raise ValidationError({"organization": refused})
+        super().save(*args, **kwargs)
 
 
 class PlaceKind(models.TextChoices):
@@ -426,7 +621,11 @@ class Place(ExternalData, Timestamped):
 
 
 class EventType(models.Model):
-    """A CAMEO event code and its label: the codebook is data (external, from CAMEO), not code."""
+    """A CAMEO event code and its label, with its PLOVER category and mode: external data, not code, and not from
+    any source article. Every row of the codebook is external by nature: the CAMEO manual 1.1b3's code list and the
+    PLOVER project's CAMEO-to-PLOVER table, compiled by hand into fixtures/00_cameo.json (origins, licences and
+    decisions in fixtures/CAMEO_PLOVER.md; the categories and modes in facts/taxonomy.py); each row's description
+    names its origin."""
 
     code = models.CharField(max_length=4, primary_key=True, help_text="CAMEO code, e.g. 043.")
     label = models.CharField(max_length=200, help_text='CAMEO label, e.g. "Host a visit".')
@@ -467,7 +666,7 @@ class Event(Reviewed, DateInterval, Timestamped):
     history = HistoricalRecords()
 
     class Meta:
-        ordering = ["date_start", "id"]
+        ordering = DATE_ORDER
         permissions = [("review_event", "Can mark events reviewed or verified")]
         constraints = [
             *DateInterval.date_constraints("event"),
@@ -483,9 +682,11 @@ class Event(Reviewed, DateInterval, Timestamped):
             # Pages in the default order read the first 50 entries of this one and stop, even where thousands of
             # events share a start date ("in 2012"). date_end is in it so that a date window is checked in the index:
             # a key column rather than INCLUDE, which SQLite lacks (it then read each event's row: 7x slower).
-            models.Index(fields=["date_start", "id", "date_end"], name="event_date_order"),
+            # NULL first (date_order): undated and open-start events lead the default order on every database.
+            NullsFirstIndex(fields=["date_start", "id", "date_end"], name="event_date_order",
+                            nulls_first=["date_start"]),
             # The other sort orders a client may ask for (`ordering=`): each page reads its first entries.
-            models.Index(fields=["date_end", "id"], name="event_end_order"),
+            NullsFirstIndex(fields=["date_end", "id"], name="event_end_order", nulls_first=["date_end"]),
             models.Index(fields=["title", "id"], name="event_title_order"),
             models.Index(fields=["updated_at", "id"], name="event_updated_order"),
         ]
@@ -501,6 +702,17 @@ class Event(Reviewed, DateInterval, Timestamped):
         copy = {"event_date_start": self.date_start, "event_date_end": self.date_end,
                 "event_type_code": self.event_type_id or ""}
         self.participants.exclude(**copy).update(**copy)
+        self.date_statements()
+
+    def date_statements(self) -> None:
+        """Give the statements made at this event without a date of their own its dates (dates_at_event).
+
+        Each is saved, so that its history records the change and why.
+        """
+        for statement in self.statements.filter(date_text=""):
+            if statement.follow_event(self):
+                statement._change_reason = f"Takes the dates of event {self.pk}, at which it was made."
+                statement.save(update_fields=[*INTERVAL_FIELDS, "updated_at"])
 
     def clean(self):
         super().clean()
@@ -550,8 +762,8 @@ class Participant(Timestamped):
         indexes = [
             # event_date_end and event_type_code are key columns (not INCLUDE, which SQLite lacks) so that a date
             # window and a type prefix are checked in the index.
-            models.Index(fields=["actor", "event_date_start", "event", "event_date_end", "event_type_code"],
-                         name="participant_actor_date"),
+            NullsFirstIndex(fields=["actor", "event_date_start", "event", "event_date_end", "event_type_code"],
+                            name="participant_actor_date", nulls_first=["event_date_start"]),
         ]
         constraints = [
             models.UniqueConstraint(
@@ -598,7 +810,8 @@ class Statement(Reviewed, DateInterval, Timestamped):
     )
     event = models.ForeignKey(
         Event, null=True, blank=True, on_delete=models.PROTECT, related_name="statements",
-        help_text="The event the statement was made at or about.",
+        help_text="The event the statement was made at (its occasion; what it is about goes in about_events). "
+                  "Without a date_text of its own, the statement takes this event's dates.",
     )
     about_actors = models.ManyToManyField(Actor, blank=True, related_name="mentioned_in")
     about_places = models.ManyToManyField(Place, blank=True, related_name="mentioned_in")
@@ -606,14 +819,15 @@ class Statement(Reviewed, DateInterval, Timestamped):
     history = HistoricalRecords(m2m_fields=[about_actors, about_places, about_events])
 
     class Meta:
-        ordering = ["date_start", "id"]
+        ordering = DATE_ORDER
         permissions = [("review_statement", "Can mark statements reviewed or verified")]
         constraints = [*DateInterval.date_constraints("statement")]
         indexes = [
             models.Index(fields=["date_start", "date_end"], name="statement_dates"),
-            models.Index(fields=["date_start", "id", "date_end"], name="statement_date_order"),
+            NullsFirstIndex(fields=["date_start", "id", "date_end"], name="statement_date_order",
+                            nulls_first=["date_start"]),
             # The other sort orders a client may ask for (`ordering=`), as for events.
-            models.Index(fields=["date_end", "id"], name="statement_end_order"),
+            NullsFirstIndex(fields=["date_end", "id"], name="statement_end_order", nulls_first=["date_end"]),
             models.Index(fields=["kind", "id"], name="statement_kind_order"),
             models.Index(fields=["updated_at", "id"], name="statement_updated_order"),
         ]
@@ -622,10 +836,35 @@ class Statement(Reviewed, DateInterval, Timestamped):
         text = self.text if len(self.text) <= 80 else self.text[:77] + "…"
         return f"{self.speaker}: {text}"
 
+    def follow_event(self, event: "Event | None" = None) -> bool:
+        """Take the dates of the event this statement was made at, unless its own date_text dates it
+        (dates_at_event); True if a date changed. `event`: that event as the caller holds it (else it is read)."""
+        if self.event_id is None:
+            return False
+        if event is None and Statement.event.is_cached(self) and self.event.pk == self.event_id:
+            event = self.event
+        if event is None:
+            # Not read through self.event: a fixture load saves statements whose event may not be stored yet.
+            event = Event.objects.filter(pk=self.event_id).only(*INTERVAL_FIELDS).first()
+        dates = dates_at_event(self.date_text, None if event is None else {
+            name: getattr(event, name) for name in INTERVAL_FIELDS})
+        if dates is None:
+            return False
+        changed = any(getattr(self, name) != value for name, value in dates.items())
+        for name, value in dates.items():
+            setattr(self, name, value)
+        return changed
+
     def clean(self):
+        self.follow_event()
         super().clean()
         if not self.text.strip():
             raise ValidationError({"text": "A statement needs its words."})
+
+    def save(self, *args, **kwargs):
+        if self.follow_event() and kwargs.get("update_fields") is not None:
+            kwargs["update_fields"] = {*kwargs["update_fields"], *INTERVAL_FIELDS}
+        super().save(*args, **kwargs)
 
     def quote_refused(self, quotes: Iterable[str]) -> str | None:
         """Why this statement's text cannot stand with evidence passages `quotes`, or None.
@@ -653,6 +892,8 @@ class RelationType(models.TextChoices):
     MEDIATOR_FOR = "mediator_for", "Mediator for (subject mediates between object and others)"
     SUPPORTS = "supports", "Supports"
     NEGOTIATING_WITH = "negotiating_with", "Negotiating with"
+    # The subject's stance: it will not strain its ties with the object (one-sided, unlike ally_of).
+    KEEPS_TIES_WITH = "keeps_ties_with", "Keeps ties with (unwilling to strain them)"
 
 
 SYMMETRIC_RELATIONS = {
@@ -695,7 +936,7 @@ SPAN_FACT_FIELDS = ("event", "statement", "relation", "affiliation", "alias")
 
 
 class EvidenceSpan(Timestamped):
-    """An exact passage of a source's text that supports one fact: event, statement, relation or affiliation.
+    """An exact passage of a source's text that supports one fact: event, statement, relation, affiliation or an alias.
 
     Curators may give only `quote`; `clean()` then finds the offsets, using `occurrence` (1-based) when the passage
     occurs more than once, and refuses a passage that is not in the source.
@@ -746,7 +987,10 @@ class EvidenceSpan(Timestamped):
     def edit_refused(self) -> str | None:
         """Why this span, edited on its own (its fact's other spans as stored), would leave its statement's words
         in none of the statement's passages, or None. A statement's whole evidence is checked by the services and
-        the admin's evidence formset instead (Statement.quote_refused), which see every span of the write."""
+        the admin's evidence formset instead (Statement.quote_refused), which see every span of the write.
+        A span of an alias must contain the alias (ActorAlias.support_refused)."""
+        if self.alias_id is not None:
+            return ActorAlias.objects.get(pk=self.alias_id).support_refused([self.quote])
         if self.statement_id is None:
             return None
         statement = Statement.objects.get(pk=self.statement_id)
@@ -806,7 +1050,9 @@ def facts_left_unevidenced(spans: Iterable[EvidenceSpan]) -> list[models.Model]:
         kept = set(EvidenceSpan.objects.filter(**{f"{field}_id__in": ids}).exclude(pk__in=doomed)
                    .values_list(f"{field}_id", flat=True))
         fact_model = EvidenceSpan._meta.get_field(field).related_model
-        bare.extend(fact_model._default_manager.filter(pk__in=ids - kept).order_by("pk"))
+        # An alias or affiliation marked external needs no passage (ActorAlias/Affiliation.needs_evidence).
+        bare.extend(fact for fact in fact_model._default_manager.filter(pk__in=ids - kept).order_by("pk")
+                    if getattr(fact, "needs_evidence", lambda: True)())
     return bare
 
 
@@ -848,3 +1094,14 @@ def keep_rules_on_raw_save(sender, instance, raw, **kwargs):
         instance.updated_at = timezone.now()
     if isinstance(instance, Source):
         instance._canonicalize()
+    if isinstance(instance, Affiliation) and (refused := instance.cycle_refused()):
+        raise ValidationError({"organization": refused})
+    if isinstance(instance, Statement):
+        instance.follow_event()  # an event of the same load is saved before it (fixtures/04 before 05)
+
+
+@receiver(post_save, sender=Event)
+def date_statements_on_raw_save(sender, instance, raw, **kwargs):
+    """An event reloaded from a fixture with new dates passes them on, as Event.save() does."""
+    if raw:
+        instance.date_statements()

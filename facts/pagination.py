@@ -45,6 +45,19 @@ def parse_page_size(request) -> int:
     return size
 
 
+def parse_page_number(raw: str) -> int | None:
+    """The `page` query parameter as an int in 1..MAX_PAGE_NUMBER, None for `last`, or a 400 naming it."""
+    if raw in PageNumberPagination.last_page_strings:
+        return None
+    number = ascii_int(raw)
+    if number is None:
+        raise ValidationError({"page": [f"Must be a whole number (ASCII digits) from 1, or “last”; "
+                                        f"got “{raw[:40]}”."]})
+    if not 1 <= number <= MAX_PAGE_NUMBER:
+        raise ValidationError({"page": [f"Must be from 1 to {MAX_PAGE_NUMBER}; got {number}."]})
+    return number
+
+
 class IdCursorPagination(CursorPagination):
     """Keyset pagination on the primary key: constant cost per page however deep, no total count."""
 
@@ -106,6 +119,15 @@ class FactPagination(BasePagination):
         if mode not in ("", *MODES):
             raise ValidationError({"mode": [f"Must be one of: {', '.join(MODES)}; got “{mode[:40]}”."]})
         return mode == "cursor" or bool(request.query_params.get("cursor"))
+
+    @classmethod
+    def check_params(cls, request) -> None:
+        """Refuse bad `page`, `page_size` or `mode` values of a request that reads no page (an export), as a page
+        would: a 400 naming the parameter, not an answer that ignores it."""
+        parse_page_size(request)
+        cls.cursor_mode(request)
+        if request.query_params.get("page"):
+            parse_page_number(request.query_params["page"])
 
     def paginate_queryset(self, queryset, request, view=None):
         page_size = parse_page_size(request)
@@ -187,7 +209,8 @@ class FactPagination(BasePagination):
             return {"name": name, "required": False, "in": "query", "description": description, "schema": schema}
 
         return [
-            param("page", {"type": "integer", "minimum": 1},
+            param("page", {"oneOf": [{"type": "integer", "minimum": 1, "maximum": MAX_PAGE_NUMBER},
+                                     {"type": "string", "enum": list(PageNumberPagination.last_page_strings)}]},
                   "Page number, from 1, or `last` (numbered mode only). A page past the last one answers 404. "
                   "`last` needs the exact total, so it counts every matching item."),
             param("page_size", {"type": "integer", "minimum": 1, "maximum": MAX_PAGE_SIZE,
@@ -219,7 +242,8 @@ def count_with_page(queryset, matches=None):
 
 
 def pick_from_matches(matches, offset: int, limit: int) -> list[tuple[int, int]]:
-    """(id, total) for the rows offset..offset+limit of `matches` in (date_start, id) order, the total counted over all.
+    """(id, total) for the rows offset..offset+limit of `matches` in (date_start, id) order (undated and open-start
+    rows first, as facts.models.DATE_ORDER sorts), the total counted over all.
 
     Raw SQL because the ORM can neither annotate nor count a UNION in the same query; the UNION's own SQL and
     parameters come from the ORM. Its columns take the names of its first branch's, "id" and "date_start".
@@ -232,7 +256,9 @@ def pick_from_matches(matches, offset: int, limit: int) -> list[tuple[int, int]]
 
 def pick_sql(matches_sql: str) -> str:
     """The query of pick_from_matches around the SQL of `matches`; its last two parameters are LIMIT and OFFSET."""
-    return f"SELECT m.id, COUNT(*) OVER () FROM ({matches_sql}) m ORDER BY m.date_start, m.id LIMIT %s OFFSET %s"
+    # NULLS FIRST: the default order of the lists (facts.models.DATE_ORDER) on every database.
+    return (f"SELECT m.id, COUNT(*) OVER () FROM ({matches_sql}) m ORDER BY m.date_start NULLS FIRST, m.id "
+            "LIMIT %s OFFSET %s")
 
 
 def count_from(queryset, counted):
@@ -351,16 +377,10 @@ class NumberedPagination(PageNumberPagination):
         return self.page_size
 
     def get_page_number(self, request, paginator):
-        raw = request.query_params.get(self.page_query_param) or "1"
-        if raw in self.last_page_strings:
+        number = parse_page_number(request.query_params.get(self.page_query_param) or "1")
+        if number is None:  # `last`
             paginator.count_all()
             return paginator.num_pages
-        number = ascii_int(raw)
-        if number is None:
-            raise ValidationError({"page": [f"Must be a whole number (ASCII digits) from 1, or “last”; "
-                                            f"got “{raw[:40]}”."]})
-        if not 1 <= number <= MAX_PAGE_NUMBER:
-            raise ValidationError({"page": [f"Must be from 1 to {MAX_PAGE_NUMBER}; got {number}."]})
         paginator.reach(number)
         return number
 

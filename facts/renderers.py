@@ -27,8 +27,8 @@ def flatten(value) -> str:
         for key in ("slug", "code", "quote", "id"):
             if key in value:
                 return str(value[key])
-        if set(value) == {"name", "kind"}:
-            return str(value["name"])  # an alias
+        if {"name", "kind"} <= set(value) <= {"name", "kind", "external", "evidence"}:
+            return str(value["name"])  # an alias (its evidence and external mark are in the JSON)
         return json.dumps(value, ensure_ascii=False, sort_keys=True, cls=JSONEncoder)
     return str(value)
 
@@ -51,6 +51,16 @@ def csv_cell(value) -> str:
         return str(value)
     text = flatten(value)
     return "'" + text if text.startswith(FORMULA_TRIGGERS) else text
+
+
+def column_value(item: dict, name: str):
+    """The value of an export column: a field of the item, or `field.key` for a key of a nested object (None when
+    the object is null)."""
+    if name in item:
+        return item[name]
+    field, dot, key = name.partition(".")
+    nested = item.get(field) if dot else None
+    return nested.get(key) if isinstance(nested, dict) else None
 
 
 class ExportRenderer(BaseRenderer):
@@ -88,7 +98,7 @@ class CSVRenderer(ExportRenderer):
         yield drain()
         for chunk in chunks:
             for item, _point in chunk:
-                writer.writerow([csv_cell(item.get(name)) for name in header])
+                writer.writerow([csv_cell(column_value(item, name)) for name in header])
             yield drain()
 
 

@@ -32,6 +32,7 @@ from facts.models import (
     Statement,
     StatementKind,
 )
+from facts.taxonomy import PLOVER_CATEGORIES
 
 DATE_FIELDS = ("date_text", "date_start", "date_end", "date_precision")
 
@@ -131,11 +132,21 @@ class EventRefSerializer(serializers.Serializer):
     url = serializers.URLField(help_text="API URL of the event.")
 
 
+PLOVER_CATEGORY_HELP = (
+    "PLOVER event category of the CAMEO code (external: the PLOVER project's CAMEO-to-PLOVER table), one of "
+    f"{', '.join(PLOVER_CATEGORIES)}; empty where PLOVER has none (CAMEO 01 and 02, which PLOVER drops, the cue "
+    "category 08, which it splits, and codes the table does not list)."
+)
+PLOVER_MODE_HELP = "PLOVER mode of the CAMEO code where the table gives one (e.g. visit for 043), else empty."
+
+
 class EventTypeRefSerializer(serializers.Serializer):
     """A compact reference to a CAMEO event type."""
 
     code = serializers.CharField(help_text="CAMEO code, e.g. 043 (external: from the CAMEO codebook).")
     label = serializers.CharField(help_text='CAMEO label, e.g. "Host a visit".')
+    plover_category = serializers.CharField(help_text=PLOVER_CATEGORY_HELP)
+    plover_mode = serializers.CharField(help_text=PLOVER_MODE_HELP)
     url = serializers.URLField(help_text="API URL of the event type.")
 
 
@@ -200,29 +211,42 @@ class StatementRefSerializer(serializers.Serializer):
 
 
 class AliasSerializer(serializers.ModelSerializer):
-    """A name, spelling or metonym by which a source refers to the actor."""
+    """A name, spelling or metonym for the actor, with the passages where a source uses it (or, for a canonical
+    spelling no source uses, `external` naming `name` with the origin)."""
+
+    evidence = EvidenceSerializer(many=True, read_only=True,
+                                  help_text="Passages where a source uses the alias; empty for an external alias.")
 
     class Meta:
         model = ActorAlias
-        fields = ["name", "kind"]
+        fields = ["name", "kind", "external", "evidence"]
         list_serializer_class = PrefetchedListSerializer
         extra_kwargs = {
             "name": {"help_text": "The alias as the source writes it."},
             "kind": {"help_text": "What sort of alias this is."},
+            "external": {"help_text": 'Set when no source uses the alias: {"name": "<origin>"}, e.g. a canonical '
+                                      "spelling."},
         }
 
     def to_representation(self, alias):
-        return {"name": alias.name, "kind": alias.kind}
+        evidence = EvidenceSerializer(context=self.context)
+        return {"name": alias.name, "kind": alias.kind, "external": alias.external,
+                "evidence": [evidence.to_representation(span) for span in prefetched(alias, "evidence")]}
 
 
 class MembershipSerializer(serializers.Serializer):
-    """A person's affiliation with an organization or state, seen from the person."""
+    """An affiliation with an organization or state, seen from the member (a person, or an organization that is
+    part of a state or another organization)."""
 
     class Meta:
         list_serializer_class = PrefetchedListSerializer
 
     organization = ActorRefSerializer(help_text="The organization or state.")
     role_title = serializers.CharField(help_text='The position as the source gives it, e.g. "Foreign Minister".')
+    external = serializers.DictField(
+        child=serializers.CharField(),
+        help_text='Fields from outside the sources, with their origin: `organization` marks a link no passage '
+                  'states, e.g. {"organization": "State Department is the US foreign ministry (outside knowledge)"}.')
     date_text = serializers.CharField(help_text="The date expression verbatim, if the source gives one.")
     date_start = serializers.DateField(allow_null=True, help_text="Earliest date the affiliation is stated for.")
     date_end = serializers.DateField(allow_null=True, help_text="Latest date the affiliation is stated for.")
@@ -235,6 +259,7 @@ class MembershipSerializer(serializers.Serializer):
         return {
             self.counterpart: ref.to_representation(getattr(affiliation, self.counterpart)),
             "role_title": affiliation.role_title,
+            "external": affiliation.external,
             "date_text": affiliation.date_text,
             "date_start": affiliation.date_start.isoformat() if affiliation.date_start else None,
             "date_end": affiliation.date_end.isoformat() if affiliation.date_end else None,
@@ -243,10 +268,10 @@ class MembershipSerializer(serializers.Serializer):
 
 
 class MemberSerializer(MembershipSerializer):
-    """A person's affiliation with an organization or state, seen from the organization."""
+    """An affiliation with an organization or state, seen from the organization or state."""
 
     organization = None
-    person = ActorRefSerializer(help_text="The person (or unnamed source).")
+    person = ActorRefSerializer(help_text="The member: a person, an unnamed source, or an organization or group.")
 
     counterpart = "person"
 
@@ -310,7 +335,8 @@ class ActorDetailSerializer(ActorSerializer):
     affiliations = MembershipSerializer(many=True, read_only=True,
                                         help_text="Organizations or states this actor belongs to, with role titles.")
     members = MemberSerializer(many=True, read_only=True,
-                               help_text="People affiliated with this actor (for organizations and states).")
+                               help_text="Members of this actor (for organizations and states): people, and "
+                                         "organizations that are part of it.")
     event_count = serializers.IntegerField(read_only=True, help_text="Number of events the actor takes part in.")
     statement_count = serializers.IntegerField(read_only=True, help_text="Number of statements the actor made.")
     events_url = serializers.SerializerMethodField(help_text="The events list filtered to this actor.")
@@ -378,8 +404,13 @@ class EventTypeSerializer(SelectableFieldsMixin, serializers.ModelSerializer):
 
     class Meta:
         model = EventType
-        fields = ["code", "url", "label", "description", "event_count", "events_url"]
-        extra_kwargs = {"description": {"help_text": "The CAMEO codebook's explanation."}}
+        fields = ["code", "url", "label", "description", "plover_category", "plover_mode", "event_count", "events_url"]
+        extra_kwargs = {
+            "description": {"help_text": "Where the code, its label and its PLOVER category come from (all external), "
+                                         "and why a code has no PLOVER category or mode."},
+            "plover_category": {"help_text": PLOVER_CATEGORY_HELP},
+            "plover_mode": {"help_text": PLOVER_MODE_HELP},
+        }
 
     def get_url(self, event_type) -> str:
         return api_url(self, "event-type", event_type.code)
@@ -556,7 +587,8 @@ class EventSerializer(RelatedRowsMixin, HandBuiltMixin, FactSerializer):
 
     # What a list row reads (EventViewSet lists fetch exactly these with values()).
     row_columns = (
-        *FACT_COLUMNS, "title", "description", "event_type_id", "event_type__label", "place__slug", "place__name",
+        *FACT_COLUMNS, "title", "description", "event_type_id", "event_type__label",
+        "event_type__plover_category", "event_type__plover_mode", "place__slug", "place__name",
         "place__kind", "place__latitude", "place__longitude", "parent_id", "parent__title",
     )
     builders = {
@@ -565,7 +597,8 @@ class EventSerializer(RelatedRowsMixin, HandBuiltMixin, FactSerializer):
         "url": lambda s, row: api_url(s, "event", row["id"]),
         "title": _column("title"),
         "description": _column("description"),
-        "type": _ref("event-type", "event_type_id", code="event_type_id", label="event_type__label"),
+        "type": _ref("event-type", "event_type_id", code="event_type_id", label="event_type__label",
+                     plover_category="event_type__plover_category", plover_mode="event_type__plover_mode"),
         "place": _ref("place", "place__slug", slug="place__slug", name="place__name", kind="place__kind"),
         "parent": _ref("event", "parent_id", id="parent_id", title="parent__title"),
         "participants": _event_participants,
@@ -637,9 +670,9 @@ class EventDetailSerializer(EventSerializer):
             "speaker__kind")
         children = Event.objects.filter(parent_id__in=within).order_by().values_list(
             "parent_id", Value("children"), "date_start", "id", blank, "title", blank, blank, blank)
-        # Each list in date order, undated last (as the database's ascending order puts NULLs), then by id.
+        # Each list in date order, undated and open-start first (as lists sort: facts.models.date_order), then by id.
         for event_id, name, start, *row in sorted(statements.union(children, all=True),
-                                                  key=lambda r: (r[0], r[1], r[2] is None, r[2] or date.min, r[3])):
+                                                  key=lambda r: (r[0], r[1], r[2] is not None, r[2] or date.min, r[3])):
             rows[event_id][name].append(row if name == "statements" else (row[0], row[2]))
         return rows
 
@@ -664,8 +697,8 @@ def _about_rows(ids) -> dict:
         branch(Statement.about_places.through, "place", "place__slug", "place__name", "place__name", "place__kind"),
         branch(Statement.about_events.through, "event", "event__id", "event__title", "event__date_start"),
         all=True)
-    # None (an undated event) sorts last, as the database's ascending order puts NULLs.
-    for statement, kind, key, name, sub, sort, pk in sorted(union, key=lambda r: (r[0], r[1], r[5] is None,
+    # None (an undated or open-start event) sorts first, as the event list does (facts.models.date_order).
+    for statement, kind, key, name, sub, sort, pk in sorted(union, key=lambda r: (r[0], r[1], r[5] is not None,
                                                                                   r[5] or "", r[6])):
         rows[statement][f"about_{kind}s"].append((key, name, sub))
     return rows
@@ -750,3 +783,64 @@ class RelationSerializer(FactSerializer):
     def get_url(self, relation) -> str:
         return api_url(self, "relation", relation.id)
 
+
+
+# The claims about an event ----------------------------------------------------------------------------------------
+
+
+class ClaimSerializer(serializers.Serializer):
+    """A statement about the event: who said it, the words, how they reached the source, when, and the passages."""
+
+    id = serializers.IntegerField(help_text="The statement's id.")
+    url = serializers.URLField(help_text="API URL of the statement.")
+    speaker = ActorRefSerializer(help_text="Who said it.")
+    kind = serializers.ChoiceField(choices=StatementKind.choices, help_text="Quote, partial quote or paraphrase.")
+    text = serializers.CharField(help_text="The words, verbatim or paraphrased.")
+    channel = serializers.CharField(help_text='How the words reached the source, e.g. "in a news conference".')
+    date_text = serializers.CharField(help_text="The date expression verbatim; empty if the source gives none.")
+    date_start = serializers.DateField(allow_null=True, help_text="Earliest date the expression allows.")
+    date_end = serializers.DateField(allow_null=True, help_text="Latest date the expression allows.")
+    date_precision = serializers.CharField(help_text="Granularity of the resolved date; empty when undated.")
+    evidence = EvidenceSerializer(many=True, help_text="The passages of sources that support it.")
+
+    def to_representation(self, statement):
+        ref, evidence = ActorRefSerializer(context=self.context), EvidenceSerializer(context=self.context)
+        return {
+            "id": statement.id,
+            "url": api_url(self, "statement", statement.id),
+            "speaker": ref.to_representation(statement.speaker),
+            "kind": statement.kind,
+            "text": statement.text,
+            "channel": statement.channel,
+            "date_text": statement.date_text,
+            "date_start": _iso(statement.date_start),
+            "date_end": _iso(statement.date_end),
+            "date_precision": statement.date_precision,
+            "evidence": [evidence.to_representation(span) for span in prefetched(statement, "evidence")],
+        }
+
+
+class ClaimSideSerializer(serializers.Serializer):
+    """One side and what it claims: the state or organization its speakers are affiliated with (at the top of their
+    affiliations), or a speaker with no affiliation."""
+
+    side = ActorRefSerializer(help_text="The actor the statements speak for.")
+    statements = ClaimSerializer(many=True, help_text="Its statements about the event, in date order.")
+
+    def to_representation(self, side):
+        claim = ClaimSerializer(context=self.context)
+        return {"side": ActorRefSerializer(context=self.context).to_representation(side.actor),
+                "statements": [claim.to_representation(statement) for statement in side.statements]}
+
+
+class EventClaimsSerializer(serializers.Serializer):
+    """Every statement about an event (its `about_events` names the event), grouped by the side it speaks for."""
+
+    event = EventRefSerializer(help_text="The event.")
+    sides = ClaimSideSerializer(many=True, help_text="One entry per side, in the side actors' name order.")
+
+    def to_representation(self, claims):
+        side = ClaimSideSerializer(context=self.context)
+        event = claims.event
+        return {"event": {"id": event.id, "title": event.title, "url": api_url(self, "event", event.id)},
+                "sides": [side.to_representation(item) for item in claims.sides]}

@@ -10,6 +10,7 @@ Every save and delete is stamped for django-simple-history: the acting user (whe
 history middleware supplies it anyway) and the curator's reason for the change.
 """
 
+import copy
 from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from contextvars import ContextVar
 from typing import Any
@@ -182,12 +183,14 @@ def _build_spans(evidence: Sequence[Mapping]) -> tuple[list[EvidenceSpan], list[
 NO_EVIDENCE = "Give at least one passage of a source that supports this fact."
 
 
-def _evidence_errors(evidence: Sequence[Mapping] | None, *, creating: bool) -> tuple[list[EvidenceSpan], Any]:
-    """Spans to write and their errors; a new fact, or a replaced evidence list, needs at least one span."""
+def _evidence_errors(evidence: Sequence[Mapping] | None, *, creating: bool,
+                     required: bool = True) -> tuple[list[EvidenceSpan], Any]:
+    """Spans to write and their errors; a new fact, or a replaced evidence list, needs at least one span unless the
+    fact needs none (`required` false: an alias or affiliation marked external)."""
     if evidence is None:
-        return [], [NO_EVIDENCE] if creating else None
+        return [], [NO_EVIDENCE] if creating and required else None
     if not evidence:
-        return [], [NO_EVIDENCE]
+        return [], [NO_EVIDENCE] if required else None
     spans, item_errors = _build_spans(evidence)
     return spans, _nested(item_errors)
 
@@ -268,6 +271,8 @@ def _write_fact(
     """Validate the fact and all its parts, raise every problem at once, else write everything in one transaction."""
     creating = fact._state.adding
     previous_status = None if creating else getattr(fact, "status", None)
+    needs_evidence = getattr(fact, "needs_evidence", lambda: True)
+    was_exempt = not creating and not needs_evidence()
     skipped = _skipped()
     errors: ErrorDetail = {}
     _check_reason(reason, errors)
@@ -276,7 +281,10 @@ def _write_fact(
     if "evidence" in skipped:
         spans, evidence_errors = [], None
     else:
-        spans, evidence_errors = _evidence_errors(evidence, creating=creating)
+        spans, evidence_errors = _evidence_errors(evidence, creating=creating, required=needs_evidence())
+        if evidence is None and was_exempt and needs_evidence() and not fact.evidence.exists():
+            # The external mark is dropped from a fact that cites nothing: it now needs a passage.
+            evidence_errors = [NO_EVIDENCE]
     _resolve_dates(fact, fields, [s for s in spans if s.source_id], errors)
     for field, messages in _clean(fact, exclude=skipped).items():
         errors.setdefault(field, messages)
@@ -485,17 +493,16 @@ def _actor_write(actor: Actor, *, fields, aliases, user, reason) -> Actor:
     _assign(actor, fields)
     skipped = _skipped()
     errors.update(_clean(actor, exclude=skipped))
-    plan: list[ActorAlias] = []
+    plan: list[tuple[ActorAlias, list[EvidenceSpan] | None]] = []
     if aliases is not None and "aliases" not in skipped:
+        existing = {a.name: a for a in actor.aliases.prefetch_related("evidence")} if actor.pk else {}
         item_errors, seen = [], set()
         for item in aliases:
-            alias = ActorAlias(name=item.get("name") or "", kind=item.get("kind") or ActorAlias._meta.get_field(
-                "kind").default)
-            item_error = _clean(alias, exclude=["actor"])
+            alias, item_error = _alias_plan(item, existing)
             if alias.name in seen:
                 item_error.setdefault("name", []).append("This alias is given twice.")
             seen.add(alias.name)
-            plan.append(alias)
+            plan.append((alias, item_error.pop("_spans")))
             item_errors.append(item_error)
         if nested := _nested(item_errors):
             errors["aliases"] = nested
@@ -506,29 +513,99 @@ def _actor_write(actor: Actor, *, fields, aliases, user, reason) -> Actor:
     with transaction.atomic():
         _save_fact(actor, user=user, reason=reason)
         if aliases is not None:
-            existing = {a.name: a for a in actor.aliases.all()}
-            for alias in plan:
-                old = existing.pop(alias.name, None)
-                if old is None:
-                    alias.actor = actor
-                    stamp(alias, user=user, reason=reason).save()
-                elif old.kind != alias.kind:
-                    old.kind = alias.kind
-                    stamp(old, user=user, reason=reason).save()
-            for old in existing.values():
-                stamp(old, user=user, reason=reason).delete()
+            _write_aliases(actor, plan, user=user, reason=reason)
     return actor
 
 
+def _alias_plan(item: Mapping, existing: Mapping[str, ActorAlias]) -> tuple[ActorAlias, dict]:
+    """The alias an input item describes (the stored one, changed, when the actor has it) and its errors.
+
+    The errors carry, under "_spans", the evidence spans to write: None keeps a stored alias' evidence.
+    """
+    name = item.get("name") or ""
+    stored = existing.get(name)
+    alias = copy.copy(stored) if stored is not None else ActorAlias(name=name)
+    alias.kind = item.get("kind") or ActorAlias._meta.get_field("kind").default
+    if "external" in item or stored is None:
+        alias.external = item.get("external") or {}
+    errors = _clean(alias, exclude=["actor"])
+    evidence = item.get("evidence")
+    spans, evidence_errors = (None, None) if evidence is None else _build_spans(evidence)
+    if evidence_errors is not None and (nested := _nested(evidence_errors)):
+        errors["evidence"] = nested
+    elif "name" not in errors and "external" not in errors:
+        if spans is not None:
+            quotes = [span.quote for span in spans]
+        else:
+            quotes = [span.quote for span in stored.evidence.all()] if stored is not None else []
+        if refused := alias.support_refused(quotes):
+            errors["evidence"] = [refused]
+    errors["_spans"] = spans
+    return alias, errors
+
+
+def _write_aliases(actor: Actor, plan, *, user, reason) -> None:
+    """Make the actor's aliases exactly `plan` ((alias, spans or None) pairs), matched by name."""
+    existing = {a.name: a for a in actor.aliases.all()}
+    for alias, spans in plan:
+        old = existing.pop(alias.name, None)
+        if old is None:
+            alias.actor = actor
+            stamp(alias, user=user, reason=reason).save()
+        elif (old.kind, old.external) != (alias.kind, alias.external):
+            old.kind, old.external = alias.kind, alias.external
+            stamp(old, user=user, reason=reason).save()
+            alias = old
+        else:
+            alias = old
+        if spans is not None:
+            _replace_evidence(alias, "alias", spans, user=user, reason=reason)
+    for old in existing.values():
+        stamp(old, user=user, reason=reason).delete()
+
+
+def _alias_write(alias: ActorAlias, *, fields, evidence, user, reason) -> ActorAlias:
+    def checks(errors, spans):
+        if {"name", "external", "evidence"} & (set(errors) | _skipped()):
+            return
+        quotes = [span.quote for span in spans] if spans is not None else (
+            list(alias.evidence.values_list("quote", flat=True)) if alias.pk else [])
+        if refused := alias.support_refused(quotes):
+            errors["evidence"] = [refused]
+
+    return _write_fact(fact=alias, fact_field="alias", fields=fields, evidence=evidence, user=user, reason=reason,
+                       extra_checks=checks)
+
+
+def alias_create(*, evidence: Sequence[Mapping] = (), user=None, reason: str = "", **fields) -> ActorAlias:
+    """Create one alias (actor, name, kind, external) with the passages where a source uses it; an alias marked
+    external (a canonical spelling) may cite none."""
+    return _alias_write(ActorAlias(), fields=fields, evidence=list(evidence), user=user, reason=reason)
+
+
+def alias_update(
+    *, alias: ActorAlias, evidence: Sequence[Mapping] | None = None, user=None, reason: str = "", **fields
+) -> ActorAlias:
+    """Change one alias; `evidence`, when given, replaces its spans (None keeps them)."""
+    return _alias_write(alias, fields=fields, evidence=evidence, user=user, reason=reason)
+
+
 def actor_create(*, aliases: Sequence[Mapping] = (), user=None, reason: str = "", **fields) -> Actor:
-    """Create an actor with its aliases ({name, kind})."""
+    """Create an actor with its aliases ({name, kind, external?, evidence?}).
+
+    Each alias cites the passages where a source uses it (`evidence`, as for facts), or is marked external
+    (`external` names `name`, e.g. {"name": "canonical spelling"}); ActorAlias.support_refused says why not.
+    """
     return _actor_write(Actor(), fields=fields, aliases=list(aliases), user=user, reason=reason)
 
 
 def actor_update(
     *, actor: Actor, aliases: Sequence[Mapping] | None = None, user=None, reason: str = "", **fields
 ) -> Actor:
-    """Change an actor; `aliases`, when given, replace the current ones (None keeps them)."""
+    """Change an actor; `aliases`, when given, replace the current ones (None keeps them).
+
+    Aliases are matched by name: for an alias the actor has, a left-out `evidence` or `external` stays as stored.
+    """
     return _actor_write(actor, fields=fields, aliases=aliases, user=user, reason=reason)
 
 
@@ -542,6 +619,7 @@ OWNED_PARTS = {
     Statement: ("evidence",),
     Relation: ("evidence",),
     Affiliation: ("evidence",),
+    ActorAlias: ("evidence",),
     Actor: ("aliases",),
 }
 

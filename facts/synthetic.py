@@ -32,7 +32,8 @@ from django.db import connection, transaction
 
 from facts.dates import resolve_date
 from facts.models import (
-    Actor, ActorAlias, Affiliation, EventType, Event, EvidenceSpan, Participant, Place, Relation, Source, Statement,
+    INTERVAL_FIELDS, Actor, ActorAlias, Affiliation, EventType, Event, EvidenceSpan, Participant, Place, Relation,
+    Source, Statement, dates_at_event,
 )
 
 SYNTHETIC_PREFIX = "syn-"
@@ -167,11 +168,11 @@ SPEC = {
     "source": (Source, ["id", "slug", "title", "publisher", "url", "published", "language", "text", "checksum",
                         "external", "created_at", "updated_at"]),
     "actor": (Actor, ["id", "slug", "name", "kind", "country_code", "description", "external", "created_at", "updated_at"]),
-    "alias": (ActorAlias, ["id", "actor", "name", "kind", "created_at", "updated_at"]),
+    "alias": (ActorAlias, ["id", "actor", "name", "kind", "external", "created_at", "updated_at"]),
     "place": (Place, ["id", "slug", "name", "kind", "parent", "latitude", "longitude", "coordinates_approximate",
                       "country_code", "description", "external", "created_at", "updated_at"]),
     "affiliation": (Affiliation, ["id", "person", "organization", "role_title", "date_text", "date_start", "date_end",
-                                  "date_precision", "created_at", "updated_at"]),
+                                  "date_precision", "external", "created_at", "updated_at"]),
     "event": (Event, ["id", "title", "description", "event_type", "place", "parent", "status", "date_text",
                       "date_start", "date_end", "date_precision", "created_at", "updated_at"]),
     "participant": (Participant, ["id", "event", "actor", "role", "event_date_start", "event_date_end",
@@ -348,6 +349,7 @@ class Generator:
         origin = f"synthetic (generate_synthetic --seed {seed})"
         self.external = self.writer.adapt_json({"text": origin})
         self.external_name = self.writer.adapt_json({"name": origin})
+        self.no_external = self.writer.adapt_json({})
 
     # -- ids ---------------------------------------------------------------------------------------------------
     def _id(self, key: str) -> int:
@@ -421,7 +423,8 @@ class Generator:
             return (pk, slug, name)
 
         def alias(actor, name, kind):
-            batch.add("alias", (self._id("alias"), actor[0], name, kind, self.now, self.now))
+            # Generated, not read in a source: marked external, as any alias no source cites must be.
+            batch.add("alias", (self._id("alias"), actor[0], name, kind, self.external_name, self.now, self.now))
 
         for (place, code, cname) in self.countries:
             state = add(cname, "state", code, ext_state)
@@ -553,7 +556,8 @@ class Generator:
             sentence(text, "event", pk)
             last_event = pk
             if rng.random() < STATEMENT_RATE:
-                self._statement(batch, sentence, dated, published, pk, actors, place)
+                self._statement(batch, sentence, dated, published, pk, actors, place,
+                                event_dates=dict(zip(INTERVAL_FIELDS, (start, end, precision))))
             if rng.random() < RELATION_RATE:
                 self._relation(batch, sentence, dated, published)
 
@@ -578,7 +582,7 @@ class Generator:
                 hi = mid
         return lo
 
-    def _statement(self, batch, sentence, dated, published, event_id, actors, place):
+    def _statement(self, batch, sentence, dated, published, event_id, actors, place, event_dates):
         rng = self.rng
         pool = (self.persons or self.states) if rng.random() < 0.75 else (self.unnamed or self.states)
         speaker = pool[rng.randrange(len(pool))]
@@ -597,6 +601,9 @@ class Generator:
             text = f"{lead}{speaker[2]} said {channel} that {words}."
         pk = self._id("statement")
         linked = event_id if rng.random() < 0.5 else None
+        # Bulk rows skip Statement.save(): the rule it applies, applied here (said at the event, undated itself).
+        if (inherited := dates_at_event(date_text, event_dates if linked else None)) is not None:
+            start, end, precision = (inherited[name] for name in INTERVAL_FIELDS)
         status = "verified" if rng.random() < 0.1 else "reviewed"
         batch.add("statement", (pk, speaker[0], words, kind, channel, linked, status, date_text, start, end,
                                 precision, self.now, self.now))
@@ -632,7 +639,7 @@ class Generator:
                 role = rng.choice(ROLE_TITLES)
                 pk = self._id("affiliation")
                 batch.add("affiliation", (pk, person[0], org[0], role, "", published, published, "day",
-                                          self.now, self.now))
+                                          self.no_external, self.now, self.now))
                 text = f"{person[2]} is the {role} of {org[2]}."
                 spans.append((pos, pos + len(text), pk))
                 parts.append(text + "\n")

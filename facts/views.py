@@ -10,6 +10,7 @@ from __future__ import annotations
 from itertools import islice
 
 from django.db.models import Count, F, IntegerField, OuterRef, Prefetch, Subquery, Value
+from django.db.models.expressions import OrderBy
 from django.db.models.functions import Coalesce
 from django.http import StreamingHttpResponse
 from django.urls import reverse
@@ -17,6 +18,7 @@ from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from drf_spectacular.views import SpectacularAPIView
 from rest_framework import viewsets
+from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError
 from rest_framework.generics import get_object_or_404
 from rest_framework.renderers import BrowsableAPIRenderer, JSONRenderer, TemplateHTMLRenderer
@@ -26,9 +28,12 @@ from rest_framework.views import APIView
 
 from facts import filtersets, serializers
 from facts import write_serializers as ws
+from facts.claims import event_claims
 from facts.etags import CurationMixin, curation_schema
 from facts.models import (
+    DATE_ORDER,
     Actor,
+    ActorAlias,
     Affiliation,
     Event,
     EventType,
@@ -64,6 +69,15 @@ def evidence_prefetch(fact: str) -> Prefetch:
     return into_list("evidence", spans)
 
 
+def own_column(term) -> bool:
+    """Whether an order_by() term sorts by a column of the model itself ("title", "-id", date_order("date_start"))."""
+    if isinstance(term, OrderBy):
+        term = term.expression
+    if isinstance(term, F):
+        term = term.name
+    return isinstance(term, str) and "__" not in term
+
+
 def count_of(queryset, fk: str):
     """A correlated COUNT subquery: unlike Count() over joins, several of these never multiply rows."""
     # COUNT(*), not COUNT(id): counting a value reads each row for it, where COUNT(*) counts the foreign key's index
@@ -79,6 +93,9 @@ class FactsViewSet(viewsets.ReadOnlyModelViewSet):
     pagination_class = FactPagination
     renderer_classes = [JSONRenderer, BrowsableAPIRenderer, CSVRenderer]
     detail_serializer_class = None
+    # Keys of a nested object that an export gives columns of their own (`type.plover_category`) after the object's
+    # own column, which a CSV cell shows as its code, slug or id.
+    export_subfields: dict[str, tuple[str, ...]] = {}
 
     def get_renderers(self):
         # Export formats are for lists; a detail view answers JSON (or the browsable page).
@@ -105,7 +122,7 @@ class FactsViewSet(viewsets.ReadOnlyModelViewSet):
         if not page.query.is_sliced:
             return page.values(*columns)
         ordering = page.query.order_by or page.model._meta.ordering
-        if not all(isinstance(name, str) and "__" not in name for name in ordering):
+        if not all(own_column(term) for term in ordering):
             return page.values(*columns)
         return page.model._default_manager.filter(pk__in=page.values("pk")).order_by(*ordering).values(*columns)
 
@@ -162,9 +179,13 @@ class FactsViewSet(viewsets.ReadOnlyModelViewSet):
     def _parse_fields(self) -> list[str] | None:
         request = getattr(self, "request", None)
         raw = request.query_params.get("fields") if request is not None else None
-        if raw is None or not raw.strip():
+        if raw is None or raw == "":
             return None
-        names = [name.strip() for name in raw.split(",") if name.strip()]
+        names = [name.strip() for name in raw.split(",")]
+        if "" in names:
+            # `fields=,` or `fields=id,,title` would select nothing, or not what was meant.
+            raise ValidationError({"fields": ["Give field names separated by single commas, e.g. fields=id,title; "
+                                              "an empty name selects nothing."]})
         available = list(self.get_serializer_class()().fields)
         unknown = [name for name in names if name not in available]
         if unknown:
@@ -193,9 +214,12 @@ class FactsViewSet(viewsets.ReadOnlyModelViewSet):
 
     def export(self, renderer: ExportRenderer) -> StreamingHttpResponse:
         """Stream every filtered row (no page cap) in the renderer's format, a chunk of rows at a time."""
+        # An export reads no page, but a bad `page`, `page_size` or `mode` is still a 400, as on a JSON list.
+        self.paginator.check_params(self.request)
         queryset = self.as_rows(self.filter_queryset(self.get_queryset()))
         serializer = self.get_serializer()  # validates `fields` before the first byte goes out
-        header = list(serializer.fields)
+        header = [column for name in serializer.fields
+                  for column in (name, *(f"{name}.{key}" for key in self.export_subfields.get(name, ())))]
         serializer_class, fields, context = self.get_serializer_class(), self.selected_fields(), serializer.context
 
         # iterator(chunk_size) keeps prefetches working per chunk and, on PostgreSQL, uses a server-side cursor.
@@ -240,7 +264,9 @@ class SourceViewSet(CurationMixin, FactsViewSet):
 class ActorViewSet(CurationMixin, FactsViewSet):
     """Actors (persons, states, organizations, groups, unnamed sources), addressed by slug."""
 
-    queryset = Actor.objects.prefetch_related(into_list("aliases")).order_by("name", "id")
+    # Aliases and their evidence: one query each per page.
+    queryset = Actor.objects.prefetch_related(
+        into_list("aliases", ActorAlias.objects.prefetch_related(evidence_prefetch("alias")))).order_by("name", "id")
     serializer_class = serializers.ActorSerializer
     detail_serializer_class = serializers.ActorDetailSerializer
     filterset_class = filtersets.ActorFilterSet
@@ -309,11 +335,12 @@ class EventViewSet(CurationMixin, FactsViewSet):
     """Events: who did what, where and when, with CAMEO type, participants and evidence."""
 
     # Participants and evidence are read by the serializer, one query each per page (PageRowsListSerializer).
-    queryset = Event.objects.select_related("event_type", "place", "parent").order_by("date_start", "id")
+    queryset = Event.objects.select_related("event_type", "place", "parent").order_by(*DATE_ORDER)
     serializer_class = serializers.EventSerializer
     detail_serializer_class = serializers.EventDetailSerializer
     filterset_class = filtersets.EventFilterSet
     renderer_classes = [*FactsViewSet.renderer_classes, GeoJSONRenderer]
+    export_subfields = {"type": ("plover_category", "plover_mode")}
 
     def get_queryset(self):
         queryset = super().get_queryset()
@@ -326,6 +353,24 @@ class EventViewSet(CurationMixin, FactsViewSet):
             return None
         return [float(row["place__longitude"]), float(row["place__latitude"])]
 
+    def accepted_params(self) -> set[str]:
+        if self.action == "claims":
+            return {api_settings.URL_FORMAT_OVERRIDE}  # one fixed shape: no `fields`, no filters, no pages
+        return super().accepted_params()
+
+    @extend_schema(
+        summary="Who claims what about the event",
+        description="Every statement about the event (its `about_events` names it), grouped by the side it speaks "
+                    "for: the top state or organization its speaker is affiliated with, following affiliations "
+                    "upwards (Patel -> State Department -> United States), or the speaker itself when it has none.",
+        responses={200: serializers.EventClaimsSerializer}, filters=False,
+    )
+    @action(detail=True, methods=["get"], url_path="claims", filter_backends=[], pagination_class=None)
+    def claims(self, request, pk=None):
+        event = get_object_or_404(Event.objects.only("id", "title"), pk=pk)
+        data = serializers.EventClaimsSerializer(event_claims(event), context=self.get_serializer_context())
+        return Response(data.data)
+
 
 @extend_schema_view(**curation_schema(serializers.StatementSerializer, ws.StatementWriteSerializer))
 @resource_schema("statement")
@@ -333,7 +378,7 @@ class StatementViewSet(CurationMixin, FactsViewSet):
     """Statements: who said what (quote, partial quote or paraphrase), through which channel, about what."""
 
     # What a statement is about, and its evidence, are read by the serializer: one query each per page.
-    queryset = Statement.objects.select_related("speaker", "event").order_by("date_start", "id")
+    queryset = Statement.objects.select_related("speaker", "event").order_by(*DATE_ORDER)
     serializer_class = serializers.StatementSerializer
     filterset_class = filtersets.StatementFilterSet
 

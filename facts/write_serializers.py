@@ -22,8 +22,10 @@ from collections.abc import Mapping
 
 from django.core.exceptions import NON_FIELD_ERRORS
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.core.validators import MaxLengthValidator
+from django.core.validators import MaxLengthValidator, MinLengthValidator
 from django.db import models
+from django.db.models.constants import LOOKUP_SEP
+from django.db.models.fields import AutoFieldMixin
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import exceptions, serializers
 from rest_framework.fields import SkipField
@@ -54,6 +56,7 @@ STATEMENT_TEXT_MAX = 20_000  # characters of a statement's words
 EVIDENCE_MAX = 15  # evidence passages of one fact
 PARTICIPANTS_MAX = 40  # participants of one event
 ALIASES_MAX = 50  # aliases of one actor
+ALIAS_EVIDENCE_MAX = 2  # evidence passages of one alias in an actor write (50 aliases x 2: 100 passages at most)
 ABOUT_MAX = 25  # items of each of a statement's about_actors, about_places, about_events
 OCCURRENCE_MAX = 1_000  # which occurrence of a passage: one that occurs more often is too short to cite
 EXTERNAL_MAX = 50  # entries of `external`
@@ -101,6 +104,9 @@ class StringOnlyMixin:
             data == "" or (self.trim_whitespace and not data.strip())
         ):
             return ""
+        if isinstance(data, str) and self.max_length is not None and len(data) > self.max_length:
+            # The limit is on what was sent (the schema's maxLength), not on what is left once trimmed.
+            self.fail("max_length", max_length=self.max_length)
         return super().run_validation(data)
 
 
@@ -129,6 +135,34 @@ class StrictURLField(StringOnlyMixin, serializers.URLField):
     pass
 
 
+class StrictBooleanField(serializers.BooleanField):
+    """A boolean that takes only JSON true and false: DRF's takes 0, 1, "yes", "off" and more."""
+
+    default_error_messages = {"invalid": "Give true or false, not {data_type}."}
+
+    def to_internal_value(self, data):
+        if isinstance(data, bool):
+            return data
+        self.fail("invalid", data_type=json_type(data))
+
+
+DECIMAL_RE = re.compile(r"-?[0-9]+(\.[0-9]+)?")
+
+
+class StrictDecimalField(serializers.DecimalField):
+    """A decimal given as a JSON number or a plain decimal string ("39.6"), or "" for none where none is allowed.
+
+    DRF's own also takes " 5", "1e2", "٥" (an Arabic-Indic five) and true, none of which the schema states.
+    """
+
+    def to_internal_value(self, data):
+        if isinstance(data, bool) or not isinstance(data, (int, float, str)):
+            self.fail("invalid")
+        if isinstance(data, str) and data and not DECIMAL_RE.fullmatch(data):
+            self.fail("invalid")
+        return super().to_internal_value(data)
+
+
 class StrictModelFieldsMixin:
     """ModelSerializer mixin: the model's text fields become strict, bounded string fields.
 
@@ -142,7 +176,17 @@ class StrictModelFieldsMixin:
         models.TextField: StrictCharField,
         models.SlugField: StrictSlugField,
         models.URLField: StrictURLField,
+        models.BooleanField: StrictBooleanField,
+        models.DecimalField: StrictDecimalField,
     }
+
+    def run_validation(self, data=serializers.empty):
+        try:
+            return super().run_validation(data)
+        except serializers.ValidationError as exc:
+            if self.parent is None:
+                raise serializers.ValidationError(name_constraint_fields(self.Meta.model, exc.detail)) from None
+            raise
 
     def build_standard_field(self, field_name, model_field):
         field_class, kwargs = super().build_standard_field(field_name, model_field)
@@ -166,7 +210,14 @@ class StrictModelFieldsMixin:
     "example": {"country_code": "ISO 3166-1"},
 })
 class ExternalField(serializers.JSONField):
-    """`external`: an object naming fields whose values come from outside the sources, each with its origin."""
+    """`external`: an object naming fields whose values come from outside the sources, each with its origin.
+
+    `model`: the model whose fields it names, when the serializer is not that model's (the schema lists them).
+    """
+
+    def __init__(self, *args, model=None, **kwargs):
+        self.model = model
+        super().__init__(*args, **kwargs)
 
     default_error_messages = {
         "not_an_object": "Give an object mapping field names to the origin of their value, not {data_type}.",
@@ -201,6 +252,8 @@ class BoundedListSerializer(serializers.ListSerializer):
         super().__init__(*args, **kwargs)
         if self.max_length is not None:
             self.validators = [*self.validators, MaxLengthValidator(self.max_length)]
+        if self.min_length is not None:
+            self.validators = [*self.validators, MinLengthValidator(self.min_length)]
 
     def too_long(self, data) -> bool:
         return self.max_length is not None and isinstance(data, list) and len(data) > self.max_length
@@ -209,6 +262,11 @@ class BoundedListSerializer(serializers.ListSerializer):
         if self.too_long(data):
             raise serializers.ValidationError(
                 [f"At most {self.max_length} items; got {len(data)}."], code="max_length"
+            )
+        if self.min_length is not None and isinstance(data, list) and len(data) < self.min_length:
+            # One message on the field (its error_messages["min_length"]), as for too many items.
+            raise serializers.ValidationError(
+                [self.error_messages["min_length"].format(min_length=self.min_length)], code="min_length"
             )
         return super().to_internal_value(data)
 
@@ -228,6 +286,14 @@ class BoundedManyRelatedField(serializers.ManyRelatedField):
         return super().to_internal_value(data)
 
 
+class NoBlankAsNullMixin:
+    """Related-field mixin: "" is a bad reference like any other, not null (DRF's related fields turn it into None,
+    so `"parent": ""` cleared the parent)."""
+
+    def run_validation(self, data=serializers.empty):
+        return serializers.Field.run_validation(self, data)
+
+
 class BoundedManyMixin:
     """Related-field mixin: `many=True, max_items=n` gives a BoundedManyRelatedField."""
 
@@ -238,7 +304,8 @@ class BoundedManyMixin:
         return BoundedManyRelatedField(**list_kwargs)
 
 
-class IdRefField(BoundedManyMixin, serializers.PrimaryKeyRelatedField):
+@extend_schema_field({"type": "integer", "minimum": 1, "maximum": ID_MAX})
+class IdRefField(NoBlankAsNullMixin, BoundedManyMixin, serializers.PrimaryKeyRelatedField):
     """A reference by id that takes only a JSON integer: not true (which Python counts as 1), not "5"."""
 
     default_error_messages = {"incorrect_type": "Give the id as a number, not {data_type}."}
@@ -264,7 +331,7 @@ CAMEO_CODE_RE = re.compile(r"[0-9]{2,4}")
 
 
 @extend_schema_field({"type": "string", "pattern": "^[0-9]{2,4}$", "minLength": 2, "maxLength": 4, "example": "043"})
-class EventTypeRefField(serializers.PrimaryKeyRelatedField):
+class EventTypeRefField(NoBlankAsNullMixin, serializers.PrimaryKeyRelatedField):
     """An event type by its CAMEO code: a string of 2 to 4 digits (43 is not 043, so a number is refused)."""
 
     default_error_messages = {
@@ -297,6 +364,63 @@ def drf_detail(detail):
     return detail
 
 
+def _condition_fields(condition) -> set[str]:
+    """The names a check constraint's condition (a Q of lookups, possibly comparing with F()) starts from."""
+    names = set()
+    for child in condition.children:
+        if isinstance(child, models.Q):
+            names |= _condition_fields(child)
+        elif isinstance(child, tuple) and len(child) == 2:
+            lookup, value = child
+            names.add(lookup.split(LOOKUP_SEP)[0])
+            if isinstance(value, models.F):
+                names.add(value.name.split(LOOKUP_SEP)[0])
+    return names
+
+
+def constraint_fields(model) -> dict[str, list[str]]:
+    """For each check constraint of `model`: its violation message -> the fields its condition reads."""
+    # Not an automatic id ("cannot be part of itself" reads id and parent): the body gives the parent, never the id.
+    field_names = {f.name for f in model._meta.get_fields()
+                   if getattr(f, "concrete", False) and not isinstance(f, AutoFieldMixin)}
+    found = {}
+    for constraint in model._meta.constraints:
+        if isinstance(constraint, models.CheckConstraint) and isinstance(constraint.condition, models.Q):
+            names = sorted(_condition_fields(constraint.condition) & field_names)
+            if names:
+                found[str(constraint.get_violation_error_message())] = names
+    return found
+
+
+def name_constraint_fields(model, detail):
+    """Errors with each violated check constraint of `model` named at the fields it is about.
+
+    Django reports a CheckConstraint's violation as a non-field error (the model cannot tell which field is at
+    fault): "A CAMEO code is 2 to 4 digits." under non_field_errors would name no field of the body. The message
+    goes to each field its condition reads (code; latitude and longitude; date_start and date_end) instead; other
+    non-field errors stay where they are.
+    """
+    key = api_settings.NON_FIELD_ERRORS_KEY
+    if not isinstance(detail, dict) or not isinstance(detail.get(key), list):
+        return detail
+    by_message = constraint_fields(model)
+    detail, kept = dict(detail), []
+    for message in detail[key]:
+        names = by_message.get(str(message))
+        if not names:
+            kept.append(message)
+            continue
+        for name in names:
+            messages = detail.setdefault(name, [])
+            if isinstance(messages, list) and message not in messages:
+                messages.append(message)
+    if kept:
+        detail[key] = kept
+    else:
+        del detail[key]
+    return detail
+
+
 def reason_field():
     return StrictCharField(
         write_only=True, required=False, allow_blank=True, max_length=services.REASON_MAX_LENGTH,
@@ -312,7 +436,7 @@ SLUG_MAX = 120  # the models' slug length
 
 
 @extend_schema_field({"type": "string", "pattern": "^[-a-zA-Z0-9_]+$", "minLength": 1, "maxLength": SLUG_MAX})
-class SlugRefField(BoundedManyMixin, serializers.SlugRelatedField):
+class SlugRefField(NoBlankAsNullMixin, BoundedManyMixin, serializers.SlugRelatedField):
     """A reference by slug that refuses a malformed slug before the lookup: PostgreSQL rejects some characters in
     a query parameter (NUL) with an error instead of finding nothing. Only a string is a slug (not 123)."""
 
@@ -454,7 +578,7 @@ def shown_value(value, length: int = 80) -> str:
 
 @extend_schema_field({"oneOf": [{"type": "integer", "minimum": 1}, {"type": "string", "minLength": 1,
                                                                      "maxLength": 120}], "example": 1})
-class SourceRefField(serializers.RelatedField):
+class SourceRefField(NoBlankAsNullMixin, serializers.RelatedField):
     """A source given by its id (a number) or its slug (a string)."""
 
     default_error_messages = {
@@ -487,6 +611,10 @@ class SourceRefField(serializers.RelatedField):
 
     def to_representation(self, value):
         return value.pk
+
+
+# A fact cites at least one passage: an empty `evidence` list is refused with the service's own message.
+NO_EVIDENCE_MESSAGES = {"min_length": services.NO_EVIDENCE}
 
 
 class EvidenceInputSerializer(StrictInputMixin, serializers.Serializer):
@@ -545,11 +673,22 @@ class ParticipantInputSerializer(StrictInputMixin, serializers.Serializer):
 
 
 class AliasInputSerializer(StrictInputMixin, serializers.Serializer):
-    """A name, spelling or metonym a source uses for the actor."""
+    """A name, spelling or metonym for the actor: one a source uses cites the passages where it does; any other (a
+    canonical spelling) is marked external instead, e.g. {"name": "canonical spelling"}."""
 
     name = StrictCharField(max_length=ActorAlias._meta.get_field("name").max_length, min_length=1,
                            help_text="The alias as the source writes it.")
     kind = serializers.ChoiceField(choices=AliasKind.choices, default=AliasKind.NAME, help_text="Kind of alias.")
+    external = ExternalField(
+        required=False, model=ActorAlias,
+        help_text='{"name": "<origin>"} for an alias no source uses (e.g. a canonical spelling); then evidence may '
+                  "be left out. For an alias the actor already has, leaving it out keeps the stored one.",
+    )
+    evidence = EvidenceInputSerializer(
+        many=True, required=False, max_length=ALIAS_EVIDENCE_MAX,
+        help_text="Passages where a source uses the alias (each must contain it); at least one unless the alias is "
+                  "external. For an alias the actor already has, leaving it out keeps its evidence.",
+    )
 
     class Meta:
         list_serializer_class = BoundedListSerializer
@@ -573,7 +712,7 @@ class ServiceWriteSerializer(StrictInputMixin, StrictModelFieldsMixin, serialize
         try:
             return service(user=_request_user(self), reason=reason, **extra, **validated_data)
         except services.FactValidationError as exc:
-            raise serializers.ValidationError(drf_detail(exc.detail))
+            raise serializers.ValidationError(name_constraint_fields(self.Meta.model, drf_detail(exc.detail)))
 
     def create(self, validated_data):
         return self._call(type(self).create_service, validated_data)
@@ -697,7 +836,9 @@ class ValidatedModelSerializer(StrictInputMixin, StrictModelFieldsMixin, seriali
 
 DATE_FIELDS = ["date_text", "date_start", "date_end", "date_precision"]
 DATE_HELP = (" A date expression without date_start/date_end is resolved against the publication date of the first "
-             "evidence source.")
+             "evidence source, as a fact reported in the past: its interval ends no later than that date (“this "
+             "week” in a report of a Monday is that Monday). For a fact the source presents as expected, give "
+             "date_start, date_end and date_precision; an unknown bound is null, with precision “open”.")
 
 
 class EventWriteSerializer(ServiceWriteSerializer):
@@ -719,7 +860,7 @@ class EventWriteSerializer(ServiceWriteSerializer):
         help_text="Who took part, each with a role; on update the list replaces the current participants.",
     )
     evidence = EvidenceInputSerializer(
-        many=True, max_length=EVIDENCE_MAX,
+        many=True, max_length=EVIDENCE_MAX, min_length=1, error_messages=NO_EVIDENCE_MESSAGES,
         help_text="Passages that support the event (at least one); on update the list replaces them.",
     )
     reason = reason_field()
@@ -761,7 +902,7 @@ class StatementWriteSerializer(ServiceWriteSerializer):
     event = IdRefField(queryset=Event.objects.all(), required=False, allow_null=True,
                        help_text="Id of the event the statement was made at or about.")
     evidence = EvidenceInputSerializer(
-        many=True, max_length=EVIDENCE_MAX,
+        many=True, max_length=EVIDENCE_MAX, min_length=1, error_messages=NO_EVIDENCE_MESSAGES,
         help_text="Passages that support the statement (at least one); on update the list replaces them.",
     )
     reason = reason_field()
@@ -790,7 +931,7 @@ class RelationWriteSerializer(ServiceWriteSerializer):
     object = SlugRefField(slug_field="slug", queryset=Actor.objects.all(),
                                           help_text="The second actor: its slug.")
     evidence = EvidenceInputSerializer(
-        many=True, max_length=EVIDENCE_MAX,
+        many=True, max_length=EVIDENCE_MAX, min_length=1, error_messages=NO_EVIDENCE_MESSAGES,
         help_text="Passages that support the relation (at least one); on update the list replaces them.",
     )
     reason = reason_field()
@@ -814,18 +955,20 @@ class AffiliationWriteSerializer(ServiceWriteSerializer):
     instance_kwarg = "affiliation"
 
     person = SlugRefField(slug_field="slug", queryset=Actor.objects.all(),
-                                          help_text="The person (or unnamed source): its slug.")
+                                          help_text="The member (a person, unnamed source, organization or group): "
+                                                    "its slug.")
     organization = SlugRefField(slug_field="slug", queryset=Actor.objects.all(),
                                                 help_text="The state, organization or group: its slug.")
     evidence = EvidenceInputSerializer(
         many=True, max_length=EVIDENCE_MAX,
-        help_text="Passages that support the affiliation (at least one); on update they replace the current ones.",
+        help_text="Passages that support the affiliation (at least one, unless `external` names `organization`: a "
+                  "link from outside knowledge); on update they replace the current ones.",
     )
     reason = reason_field()
 
     class Meta:
         model = Affiliation
-        fields = ["id", "person", "organization", "role_title", *DATE_FIELDS, "evidence", "reason"]
+        fields = ["id", "person", "organization", "role_title", *DATE_FIELDS, "external", "evidence", "reason"]
         extra_kwargs = {
             "id": {"help_text": "The affiliation's id, assigned by the server."},
             "date_text": {"help_text": Affiliation._meta.get_field("date_text").help_text + DATE_HELP},
@@ -916,6 +1059,16 @@ class EventTypeWriteSerializer(ValidatedModelSerializer):
         model = EventType
         fields = ["code", "label", "description"]
         extra_kwargs = {"description": {"help_text": "What the code covers, from the CAMEO codebook."}}
+
+    def validate_code(self, code):
+        # The code is the primary key: saved under another code, the row would be a new event type (an INSERT)
+        # beside the unchanged old one, answered as if the old one had been updated.
+        if self.instance is not None and code != self.instance.code:
+            raise serializers.ValidationError(
+                f"The code of an event type cannot change (it is “{self.instance.code}”): create an event type "
+                "with the new code instead."
+            )
+        return code
 
 
 WRITE_SERIALIZERS = {

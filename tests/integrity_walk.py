@@ -134,6 +134,7 @@ REFERENCE_DATA_KEYS = {"name", "title", "kind", "label"}
 
 ROLES = ["initiator", "target", "host", "guest", "mediator", "party", "attendee", "observer"]
 ALIAS_KINDS = ["name", "spelling", "surname", "metonym", "description", "adjective", "abbreviation"]
+WALK_ALIAS = {"name": "made up by the integrity walk"}  # an alias no source uses is marked external
 RELATION_TYPES = ["ally_of", "at_war_with", "rival_of", "ceasefire_with", "mediator_for", "supports",
                   "negotiating_with"]
 STATUSES = ["draft", "reviewed", "verified"]
@@ -906,7 +907,8 @@ class Walk:
         n = self.n()
         kind = self.rng.choice(ACTOR_KINDS)
         body = {"slug": f"walk-actor-{n}", "name": f"Walk Actor {n}", "kind": kind,
-                "aliases": [{"name": f"Walker {n}-{j}", "kind": self.rng.choice(ALIAS_KINDS)}
+                # Made up, so cited nowhere: marked external, as an alias no source uses must be.
+                "aliases": [{"name": f"Walker {n}-{j}", "kind": self.rng.choice(ALIAS_KINDS), "external": WALK_ALIAS}
                             for j in range(self.rng.randint(0, 3))],
                 "reason": f"walk op {self.current.index}"}
         if kind == "state":
@@ -1074,7 +1076,8 @@ class Walk:
             options = [
                 ("name", {"name": f"Walk Name {n}"}, {200}),
                 ("description", {"description": f"Changed by walk op {self.current.index}."}, {200}),
-                ("aliases replaced", {"aliases": [{"name": f"Walk alias {n}-{j}", "kind": rng.choice(ALIAS_KINDS)}
+                ("aliases replaced", {"aliases": [{"name": f"Walk alias {n}-{j}", "kind": rng.choice(ALIAS_KINDS),
+                                                   "external": WALK_ALIAS}
                                                   for j in range(rng.randint(0, 2))]}, {200}),
                 ("slug", {"slug": f"walk-renamed-{n}"}, {200}),
                 ("invalid: alias given twice", {"aliases": [{"name": "Twice"}, {"name": "Twice"}]}, {400}),
@@ -1501,10 +1504,15 @@ class Walk:
                 for hid, person, org in history.values_list("history_id", "person_id", "organization_id"):
                     out[(name, hid)] = [("actor", person), ("actor", org)]
             else:
-                for hid, event, statement, relation, affiliation in history.values_list(
-                        "history_id", "event_id", "statement_id", "relation_id", "affiliation_id"):
+                for hid, event, statement, relation, affiliation, alias in history.values_list(
+                        "history_id", "event_id", "statement_id", "relation_id", "affiliation_id", "alias_id"):
                     owners = [(n, v) for n, v in (("event", event), ("statement", statement), ("relation", relation))
                               if v is not None]
+                    if alias is not None:
+                        # A span of an alias shows in the alias' actor.
+                        actor = ActorAlias.history.filter(id=alias).order_by("-history_id").values_list(
+                            "actor_id", flat=True).first()
+                        owners += [("actor", actor)] if actor is not None else []
                     if affiliation is not None:
                         if affiliation not in affiliations:
                             affiliations[affiliation] = Affiliation.history.filter(id=affiliation).order_by(

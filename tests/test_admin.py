@@ -254,10 +254,27 @@ def test_an_unresolvable_date_asks_for_explicit_dates_on_the_date_text_field(adm
 
 def test_explicit_dates_are_kept_when_the_expression_cannot_be_resolved(admin_client, source):
     data = event_post(source, DINNER, date_text="around then", date_start="2023-04-28", date_end="2023-04-30",
-                      date_precision="day")
+                      date_precision="range")
     assert admin_client.post(admin_url(Event, "add"), data).status_code == 302
     event = Event.objects.get()
-    assert (event.date_start, event.date_end) == (date(2023, 4, 28), date(2023, 4, 30))
+    assert (event.date_start, event.date_end, event.date_precision) == (date(2023, 4, 28), date(2023, 4, 30), "range")
+
+
+def test_a_precision_that_misdescribes_the_dates_is_refused_on_the_precision_field(admin_client, source):
+    # Three days are no single day: the precision must describe the interval as stored.
+    data = event_post(source, DINNER, date_text="around then", date_start="2023-04-28", date_end="2023-04-30",
+                      date_precision="day")
+    response = admin_client.post(admin_url(Event, "add"), data)
+    assert response.status_code == 200 and Event.objects.count() == 0
+    (message,) = response.context["adminform"].form.errors["date_precision"]
+    assert message == "2023-04-28..2023-04-30 is not one day: give “range”, or the bounds of one day."
+
+
+def test_an_open_start_is_recorded_with_the_open_precision(admin_client, source):
+    data = event_post(source, DINNER, date_text="", date_start="", date_end="2023-05-01", date_precision="open")
+    assert admin_client.post(admin_url(Event, "add"), data).status_code == 302
+    event = Event.objects.get()
+    assert (event.date_start, event.date_end, event.date_precision) == (None, date(2023, 5, 1), "open")
 
 
 def test_a_date_without_evidence_to_resolve_against_asks_for_evidence_or_dates(admin_client, source):
@@ -390,8 +407,9 @@ def test_a_curator_records_a_statement_with_its_evidence_given_as_a_passage(admi
     statement = Statement.objects.get()
     span = statement.evidence.get()
     assert source.text[span.start:span.end] == passage
+    # "this week", reported as said, ends no later than publication (Monday 1 May): that Monday alone.
     assert (statement.date_start, statement.date_end, statement.date_precision) == (
-        date(2023, 5, 1), date(2023, 5, 7), "week",
+        date(2023, 5, 1), date(2023, 5, 1), "day",
     )
 
 
@@ -409,3 +427,63 @@ def test_a_standalone_span_is_added_from_its_passage_and_refused_without_a_fact(
     assert orphan.context["adminform"].form.non_field_errors() == [
         "A span supports exactly one event, statement, relation, affiliation or alias."
     ]
+
+
+# --- Aliases with their evidence -----------------------------------------------------------------------------------
+
+def actor_post(**fields):
+    return {"name": "Armenia", "slug": "armenia-admin", "kind": ActorKind.STATE, "country_code": "AM",
+            "description": "", "external": "{}", **management("affiliations", 0), **fields}
+
+
+def alias_row(index, name, kind="name", passage="", source="", external="{}"):
+    row = f"aliases-{index}"
+    return {f"{row}-name": name, f"{row}-kind": kind, f"{row}-external": external, f"{row}-passage": passage,
+            f"{row}-passage_source": source, f"{row}-occurrence": ""}
+
+
+def test_an_alias_added_on_the_actor_page_cites_its_passage_or_is_marked_external(admin_client, source):
+    from facts.models import Actor
+
+    # Neither a passage nor an external mark: refused on the row, and nothing is written.
+    response = admin_client.post(admin_url(Actor, "add"), actor_post(
+        **management("aliases", 1), **alias_row(0, "Yerevan", "metonym")))
+    assert response.status_code == 200
+    (alias_form,) = next(f.formset for f in response.context["inline_admin_formsets"]
+                         if f.formset.model is ActorAlias).forms
+    assert "Cite a passage where a source uses the alias “Yerevan”" in alias_form.errors["passage"][0]
+    assert not Actor.objects.filter(slug="armenia-admin").exists()
+    # A passage without the alias is refused too.
+    response = admin_client.post(admin_url(Actor, "add"), actor_post(
+        **management("aliases", 1), **alias_row(0, "Yerevan", "metonym", "Armenia views the move", source.pk)))
+    assert response.status_code == 200 and not Actor.objects.filter(slug="armenia-admin").exists()
+    # The passage becomes the alias' evidence span; a canonical name is marked external instead.
+    response = admin_client.post(admin_url(Actor, "add"), actor_post(
+        **management("aliases", 2),
+        **alias_row(0, "Yerevan", "metonym", "an angry response from Yerevan", source.pk),
+        **alias_row(1, "Republic of Armenia", external='{"name": "canonical name"}')))
+    assert response.status_code == 302, response.context and [
+        f.formset.errors for f in response.context["inline_admin_formsets"]]
+    actor = Actor.objects.get(slug="armenia-admin")
+    yerevan = actor.aliases.get(name="Yerevan")
+    (span,) = yerevan.evidence.all()
+    assert source.text[span.start:span.end] == "an angry response from Yerevan"
+    assert not actor.aliases.get(name="Republic of Armenia").evidence.exists()
+
+
+def test_the_alias_page_keeps_one_passage_unless_the_alias_is_external(admin_client, source):
+    armenia = make_actor("Armenia", ActorKind.STATE, country_code="AM")
+    alias = ActorAlias.objects.create(actor=armenia, name="Yerevan", kind="metonym")
+    span = cite(source, "an angry response from Yerevan", alias=alias)
+    data = {"actor": armenia.pk, "name": "Yerevan", "kind": "metonym", "external": "{}", "change_reason": "",
+            "evidence-TOTAL_FORMS": "1", "evidence-INITIAL_FORMS": "1", "evidence-MIN_NUM_FORMS": "0",
+            "evidence-MAX_NUM_FORMS": "1000", "evidence-0-id": span.pk, "evidence-0-alias": alias.pk,
+            "evidence-0-source": source.pk, "evidence-0-quote": span.quote, "evidence-0-occurrence": "",
+            "evidence-0-DELETE": "on"}
+    response = admin_client.post(admin_url(ActorAlias, "change", alias.pk), data)
+    assert response.status_code == 200
+    assert alias.evidence.count() == 1
+    response = admin_client.post(admin_url(ActorAlias, "change", alias.pk),
+                                 {**data, "external": '{"name": "metonym"}'})
+    assert response.status_code == 302
+    assert not alias.evidence.exists()

@@ -34,6 +34,12 @@ WAR_1990 = "Armenia-Azerbaijan war of 1990"
 WAR_2020 = "Armenia-Azerbaijan war of 2020"
 UKRAINE = "Russia bogged down in Ukraine"
 THAW = "United States and European Union seek to steer a thaw in Armenia-Azerbaijan ties"
+ANNOUNCEMENT = "Azerbaijan announces the Lachin Corridor checkpoint"
+ANGRY_RESPONSE = "Angry response from Armenia to the checkpoint"
+BRIEFING = "A US official speaks about the talks on grounds of anonymity"
+# Facts the article places before, or as of, its publication without saying since when: their start is unknown
+# (open), their end the publication date, so a window reaching back from publication to any date may hold them.
+OPEN_START = {CLASHES, UKRAINE, CHECKPOINT, ANNOUNCEMENT, THAW}
 
 # Statements are named by (speaker, kind, a phrase of the article their words contain): direct quotes are verbatim,
 # while a paraphrase's wording is the curators', so only its key phrase is pinned.
@@ -93,11 +99,14 @@ def test_every_cameo_04_event_involving_blinken(api):
 
 
 def test_every_event_at_a_place_within_azerbaijan_in_april_and_may_2023(api):
-    # Baku, the Lachin corridor and Nagorno-Karabakh lie within Azerbaijan. The clashes and the checkpoint are
-    # undated in the article, so no date window can match them; the peacekeepers' stay runs up to publication.
+    # Baku, the Lachin corridor and Nagorno-Karabakh lie within Azerbaijan. The peacekeepers' stay runs up to
+    # publication; the clashes (recurring as of publication) and the checkpoint (set up before it) have no known
+    # start, so they may overlap any window before publication: an unknown bound is unbounded.
     assert titles(api, f"{EVENTS}?place=azerbaijan&date_after=2023-04-01&date_before=2023-05-31") == {
-        PEACEKEEPERS, COLONNA_BAKU,
+        PEACEKEEPERS, COLONNA_BAKU, CLASHES, CHECKPOINT,
     }
+    # After publication, only what the article presents as expected: none of it is at a place within Azerbaijan.
+    assert titles(api, f"{EVENTS}?place=azerbaijan&date_after=2023-05-02") == set()
 
 
 def test_place_includes_the_places_within_it(api):
@@ -131,13 +140,27 @@ def test_type_takes_a_code_or_a_prefix(api):
 
 
 def test_date_window_matches_overlapping_intervals(api):
-    # Saturday 29 and Sunday 30 April 2023: the two calls, the dinner, Colonna's trip "last week", and the
-    # ceasefire and peacekeepers that run from 2020 up to publication.
+    # Saturday 29 and Sunday 30 April 2023: the two calls, the dinner, Colonna's trip "last week", the ceasefire and
+    # peacekeepers that run from 2020 up to publication, and the facts whose start is unknown.
     assert titles(api, f"{EVENTS}?date_after=2023-04-29&date_before=2023-04-30") == {
         SPOKE_PASHINYAN, CALL_ALIYEV, DINNER, COLONNA_TRIP, COLONNA_BAKU, COLONNA_YEREVAN, NEWS_CONFERENCE,
         CEASEFIRE, PEACEKEEPERS,
-    }
-    assert titles(api, f"{EVENTS}?date_before=1999-12-31") == {WAR_1990}
+    } | OPEN_START
+    assert titles(api, f"{EVENTS}?date_before=1999-12-31") == {WAR_1990} | OPEN_START
+    # "Tensions have spiked again this week" (published on Monday 1 May): that Monday, not the week after it. Only
+    # the talks, "the expected four days" from Monday, reach beyond publication.
+    assert titles(api, f"{EVENTS}?date_after=2023-05-02") == {TALKS}
+    assert titles(api, f"{EVENTS}?date_after=2023-05-01&date_before=2023-05-01") == {
+        TALKS, KICK_OFF, BRIEFING, ANGRY_RESPONSE, CEASEFIRE, PEACEKEEPERS} | OPEN_START
+
+
+def test_a_date_window_never_matches_an_undated_fact(api, article):
+    from facts.models import Event
+
+    undated = Event.objects.create(title="Undated and unbounded", event_type_id="010")
+    for query in ("date_after=1900-01-01", "date_before=2100-01-01", "date_after=1900-01-01&date_before=2100-01-01"):
+        assert undated.title not in titles(api, f"{EVENTS}?{query}")
+    assert undated.title in titles(api, EVENTS)
 
 
 def test_parent_lists_the_parts_of_an_event(api):
@@ -149,7 +172,7 @@ def test_parent_lists_the_parts_of_an_event(api):
 def test_source_and_status(api):
     source_id = results(api, "/api/v1/sources/")[0]["id"]
     everything = titles(api, EVENTS)
-    assert len(everything) == 21
+    assert len(everything) == 22
     assert titles(api, f"{EVENTS}?source={source_id}") == everything
     assert titles(api, f"{EVENTS}?status=reviewed") == everything
     assert titles(api, f"{EVENTS}?status=draft") == set()
@@ -163,7 +186,7 @@ def test_search_covers_aliases_and_is_case_insensitive(api):
 
 def test_ordering(api):
     ids = [item["id"] for item in results(api, f"{EVENTS}?ordering=-id")]
-    assert ids == sorted(ids, reverse=True) and len(ids) == 21
+    assert ids == sorted(ids, reverse=True) and len(ids) == 22
     items = results(api, f"{EVENTS}?ordering=type,-id")
     assert [(i["type"]["code"], -i["id"]) for i in items] == sorted((i["type"]["code"], -i["id"]) for i in items)
 
@@ -217,15 +240,83 @@ def test_about_an_event_and_at_an_event(api):
 
 
 def test_statement_date_window(api):
-    # Saturday 29 April: Blinken speaking with Pashinyan, and what Colonna said on her visit "last week" (24-30 April).
-    assert texts(api, "date_after=2023-04-29&date_before=2023-04-29") == BLINKEN_TO_PASHINYAN | COLONNA_UNHINDERED | {
-        ("catherine-colonna", "paraphrase", "territorial integrity must be respected")}
+    # Saturday 29 April: Blinken speaking with Pashinyan, and everything Colonna said on her visit "last week"
+    # (24-30 April): the statements the article dates itself, and those it gives without a date that were made on
+    # the same visit (they take its dates). Beside them, the statements said or held before publication on no day
+    # the article names: their start is unknown, so they may have been said that Saturday.
+    said_before_publication = AZERBAIJAN_ON_CHECKPOINT | {ARMENIA_ON_CHECKPOINT} | PATEL_QUOTES
+    assert texts(api, "date_after=2023-04-29&date_before=2023-04-29") == (
+        BLINKEN_TO_PASHINYAN | COLONNA_SAYS | said_before_publication)
     assert texts(api, "date_before=2023-04-29&speaker=antony-blinken") == BLINKEN_TO_PASHINYAN
+    # The anonymous official said all five on Monday (14-16 take the date of the occasion 12 and 13 give).
+    assert texts(api, "date_after=2023-05-01&speaker=us-official-anonymous") == OFFICIAL_SAYS
+    assert texts(api, "date_before=2023-04-30&speaker=us-official-anonymous") == set()
+    # Nothing said is dated after publication.
+    assert texts(api, "date_after=2023-05-02") == set()
 
 
 def test_statement_search(api):
     assert texts(api, "search=lachin") == {AZERBAIJAN_ANNOUNCES, PATEL_LACHIN,
                                             ("catherine-colonna", "paraphrase", "restore unhindered movement")}
+
+
+US_SAYS = PATEL_QUOTES | OFFICIAL_SAYS | BLINKEN_ON_CHECKPOINT | BLINKEN_TO_PASHINYAN
+
+
+def test_speaker_affiliated_with_follows_affiliations_down_at_any_depth(api):
+    # Blinken and the official directly; Patel through the State Department, which is part of the United States.
+    assert texts(api, "speaker_affiliated_with=united-states") == US_SAYS
+    assert texts(api, "speaker_affiliated_with=us-state-department") == PATEL_QUOTES
+    assert texts(api, "speaker_affiliated_with=france") == COLONNA_SAYS
+    # Not the actor's own statements: Armenia speaks for itself, and has no member who speaks here.
+    assert texts(api, "speaker_affiliated_with=armenia") == set()
+
+
+def test_speaker_affiliated_with_combines_with_about_an_event(api):
+    checkpoint_id = results(api, f"{EVENTS}?search={CHECKPOINT}")[0]["id"]
+    assert texts(api, f"speaker_affiliated_with=united-states&about=event:{checkpoint_id}") == (
+        BLINKEN_ON_CHECKPOINT | {PATEL_LACHIN})
+    assert texts(api, f"speaker_affiliated_with=united-states&about=event:{checkpoint_id}&kind=partial") == {
+        ("antony-blinken", "partial", "undermines efforts to establish confidence in the peace process")}
+
+
+def test_channel_is_a_case_insensitive_substring(api):
+    assert texts(api, "channel=state%20department") == BLINKEN_ON_CHECKPOINT
+    assert texts(api, "channel=NEWS%20CONFERENCE") == {
+        ("catherine-colonna", "paraphrase", "territorial integrity must be respected")}
+    assert texts(api, "channel=anonymity") == OFFICIAL_SAYS
+
+
+def test_kind_takes_several_values_comma_separated_or_repeated(api):
+    quoted = {k for k in PATEL_QUOTES | OFFICIAL_SAYS | COLONNA_SAYS | BLINKEN_ON_CHECKPOINT
+              | AZERBAIJAN_ON_CHECKPOINT if k[1] in ("quote", "partial")}
+    assert texts(api, "kind=quote,partial") == quoted
+    assert texts(api, "kind=quote&kind=partial") == quoted
+    assert texts(api, "kind=partial,quote&speaker=catherine-colonna") == {
+        k for k in COLONNA_SAYS if k[1] != "paraphrase"}
+
+
+def test_relation_actor_repeated_means_all_of_them(api):
+    assert relations(api, "actor=turkey&actor=azerbaijan") == {("turkey", "ally_of", "azerbaijan")}
+    assert relations(api, "actor=russia&actor=armenia") == {("russia", "mediator_for", "armenia")}
+    assert relations(api, "actor=russia&actor=turkey") == {("russia", "keeps_ties_with", "turkey")}
+    assert relations(api, "actor=france&actor=azerbaijan") == set()
+
+
+@pytest.mark.parametrize("query, name", [
+    ("speaker_affiliated_with=nobody", "speaker_affiliated_with"),
+    ("channel=ab", "channel"),
+    ("kind=quote,rumour", "kind"),
+    ("kind=quote&kind=rumour", "kind"),
+])
+def test_new_statement_filters_refuse_bad_values_naming_the_parameter(api, query, name):
+    assert error_names(api, f"{STATEMENTS}?{query}") == {name}
+
+
+@pytest.mark.parametrize("query", ["actor=nobody", "actor=armenia&actor=nobody",
+                                   "actor=armenia&actor=azerbaijan&actor=turkey"])
+def test_relation_actor_refuses_unknown_slugs_and_more_than_two(api, query):
+    assert error_names(api, f"/api/v1/relations/?{query}") == {"actor"}
 
 
 # Relations, actors, places, sources, event types ---------------------------------------------------------------------
@@ -237,20 +328,33 @@ def relations(client, query):
 
 
 def test_relation_filters(api):
-    assert relations(api, "actor=turkey") == {("turkey", "ally_of", "azerbaijan")}
+    # Azerbaijan's key ally, and Russia's stance toward it ("unwilling to strain ties with ... Turkey").
+    assert relations(api, "actor=turkey") == {("turkey", "ally_of", "azerbaijan"),
+                                              ("russia", "keeps_ties_with", "turkey")}
     assert relations(api, "actor=european-union") == {
         ("european-union", "mediator_for", "armenia"), ("european-union", "mediator_for", "azerbaijan"),
     }
+    # Russia brokered the 2020 ceasefire: a mediator, as the United States and the European Union are.
     assert relations(api, "type=mediator_for") == {
         ("united-states", "mediator_for", "armenia"), ("united-states", "mediator_for", "azerbaijan"),
         ("european-union", "mediator_for", "armenia"), ("european-union", "mediator_for", "azerbaijan"),
+        ("russia", "mediator_for", "armenia"), ("russia", "mediator_for", "azerbaijan"),
     }
     assert relations(api, "actor=ukraine") == {("russia", "at_war_with", "ukraine")}
     assert relations(api, "actor=armenia&type=supports") == {("france", "supports", "armenia"),
                                                             ("united-states", "supports", "armenia")}
-    # The two wars, in 1990 and 2020, are the only relations that end before 2021.
-    assert relations(api, "date_before=2020-12-31") == {("armenia", "at_war_with", "azerbaijan")}
-    assert len(results(api, "/api/v1/relations/?date_before=2020-12-31")) == 2
+    # Before 2021: the two wars, in 1990 and 2020 (the only relations that end before 2021), the ceasefire that
+    # followed the 2020 fighting, and every state the article reports as of publication without saying since when
+    # (an unknown start may lie before any date).
+    before_2021 = results(api, "/api/v1/relations/?date_before=2020-12-31")
+    assert [r["date_text"] for r in before_2021 if r["date_end"] < "2021-01-01"] == ["in 1990", "in 2020"]
+    assert {("at_war_with", "1990-01-01"), ("at_war_with", "2020-01-01"), ("ceasefire_with", "2020-01-01")} <= {
+        (r["type"], r["date_start"]) for r in before_2021 if r["date_start"]}
+    assert relations(api, "date_after=2021-01-01&date_before=2021-12-31") == {
+        (r["subject"]["slug"], r["type"], r["object"]["slug"]) for r in before_2021 if r["date_end"] >= "2021-01-01"}
+    open_start = [r for r in before_2021 if r["date_start"] is None]
+    assert open_start and all((r["date_end"], r["date_precision"]) == ("2023-05-01", "open") for r in open_start)
+    assert len(open_start) == len(results(api, "/api/v1/relations/?precision=open"))
 
 
 def slugs(client, url):
@@ -263,13 +367,21 @@ def test_actor_filters(api):
         "catherine-colonna",
     }
     assert slugs(api, "/api/v1/actors/?kind=unnamed") == {"us-official-anonymous"}
-    assert slugs(api, "/api/v1/actors/?affiliated_with=united-states") == {"antony-blinken", "us-official-anonymous"}
-    assert slugs(api, "/api/v1/actors/?affiliated_with=us-state-department") == {"vedant-patel"}
+    # Transitive: Patel through the State Department, which is part of the United States (an external link).
+    assert slugs(api, "/api/v1/actors/?affiliated_with=united-states") == {
+        "antony-blinken", "us-official-anonymous", "us-state-department", "vedant-patel"}
+    # Both directions: its member, and the state it is part of.
+    assert slugs(api, "/api/v1/actors/?affiliated_with=us-state-department") == {"vedant-patel", "united-states"}
+    assert slugs(api, "/api/v1/actors/?affiliated_with=vedant-patel") == {"us-state-department", "united-states"}
     assert slugs(api, "/api/v1/actors/?affiliated_with=azerbaijan") == {"jeyhun-bayramov", "ilham-aliyev"}
     assert slugs(api, "/api/v1/actors/?affiliated_with=antony-blinken") == {"united-states"}
     assert slugs(api, "/api/v1/actors/?country=am") == {"armenia"}
     assert slugs(api, "/api/v1/actors/?search=moscow") == {"russia"}  # a metonym
     assert slugs(api, "/api/v1/actors/?search=US%20diplomat") == {"antony-blinken"}
+    # Role titles are searched too.
+    assert slugs(api, "/api/v1/actors/?search=spokesman") == {"vedant-patel"}
+    assert slugs(api, "/api/v1/actors/?search=foreign%20minister") == {
+        "ararat-mirzoyan", "jeyhun-bayramov", "catherine-colonna"}
 
 
 def test_place_filters(api):
@@ -291,7 +403,7 @@ def test_source_filters(api):
 
 def test_event_type_counts_and_filters(api):
     used = {t["code"]: t["event_count"] for t in results(api, "/api/v1/event-types/?used=true")}
-    assert sum(used.values()) == 21
+    assert sum(used.values()) == 22
     assert used["042"] == 3 and used["041"] == 1 and used["040"] == 2 and used["043"] == 1
     assert {t["code"] for t in results(api, "/api/v1/event-types/?used=true&search=04")} == {
         "040", "041", "042", "043", "044", "045", "046"}

@@ -1,9 +1,10 @@
 """What each resource returns: compact references, evidence, dates, detail extras, `fields=`, and 404s."""
 
-import pytest
-from django.db.models import F
+from datetime import date
 
-from facts.models import Actor, Event, Statement
+import pytest
+
+from facts.models import DATE_ORDER, Actor, Event, Statement
 
 from article_api import body, error_names, get_json, results
 from article_api import api_fixture, article_fixture  # noqa: F401  (pytest fixtures)
@@ -11,6 +12,7 @@ from article_api import api_fixture, article_fixture  # noqa: F401  (pytest fixt
 pytestmark = pytest.mark.django_db
 
 TALKS = "Armenia-Azerbaijan talks hosted by the United States"
+BRIEFING = "A US official speaks about the talks on grounds of anonymity"
 
 
 def event_by_title(client, title):
@@ -51,27 +53,37 @@ def test_event_detail_adds_its_statements_and_parts(api):
     talks = get_json(api, event_by_title(api, TALKS)["url"])
     assert {c["title"] for c in talks["children"]} == {
         "Blinken's dinner with the Armenian and Azerbaijani foreign ministers", "Blinken kicks off the talks"}
-    # Patel's two statements on the talks, and the anonymous US official's five.
-    speakers = sorted(s["speaker"]["slug"] for s in talks["statements"])
-    assert speakers == ["us-official-anonymous"] * 5 + ["vedant-patel"] * 2
-    assert all(get_json(api, s["url"])["text"] == s["text"] for s in talks["statements"])
+    # The statements on the talks were made elsewhere (they are about it: about=event:<id>); the anonymous US
+    # official's five were made at his briefing on Monday.
+    assert talks["statements"] == []
+    briefing = get_json(api, event_by_title(api, BRIEFING)["url"])
+    assert [s["speaker"]["slug"] for s in briefing["statements"]] == ["us-official-anonymous"] * 5
+    assert all(get_json(api, s["url"])["text"] == s["text"] for s in briefing["statements"])
 
 
-def test_event_detail_lists_statements_and_parts_in_date_order_undated_last(api):
+def test_event_detail_lists_statements_and_parts_in_date_order_undated_first(api):
+    # The lists' one date order (facts.models.DATE_ORDER): a missing start first, on every database.
     talks = Event.objects.get(title=TALKS)
     Event.objects.create(title="An undated part", event_type=talks.event_type, parent=talks)
-    Statement.objects.create(speaker=Actor.objects.get(slug="vedant-patel"), text="Undated remark", kind="quote",
-                             event=talks)
+    patel = Actor.objects.get(slug="vedant-patel")
+    for words in ("First remark", "Second remark"):
+        # Made at the talks without a date of its own: it takes the talks' dates (Statement.save()).
+        Statement.objects.create(speaker=patel, text=words, kind="quote", event=talks)
+    Statement.objects.create(speaker=patel, text="Said on Sunday", kind="quote", event=talks, date_text="Sunday",
+                             date_start=date(2023, 4, 30), date_end=date(2023, 4, 30), date_precision="day")
     detail = get_json(api, f"/api/v1/events/{talks.id}/")
 
     def in_date_order(related, column):
-        return list(related.order_by(F("date_start").asc(nulls_last=True), "id").values_list(column, flat=True))
+        return list(related.order_by(*DATE_ORDER).values_list(column, flat=True))
 
     assert [child["title"] for child in detail["children"]] == in_date_order(talks.children, "title")
-    assert [statement["text"] for statement in detail["statements"]] == in_date_order(talks.statements, "text")
-    part, remark = detail["children"][-1], detail["statements"][-1]
+    assert [statement["text"] for statement in detail["statements"]] == in_date_order(talks.statements, "text") == [
+        "Said on Sunday", "First remark", "Second remark"]
+    part = detail["children"][0]
     assert part == {"id": part["id"], "title": "An undated part", "url": f"http://testserver/api/v1/events/{part['id']}/"}
-    assert (remark["text"], remark["kind"], remark["speaker"]["slug"]) == ("Undated remark", "quote", "vedant-patel")
+    remark = detail["statements"][1]
+    assert (remark["text"], remark["kind"], remark["speaker"]["slug"]) == ("First remark", "quote", "vedant-patel")
+    assert get_json(api, remark["url"])["date_start"] == talks.date_start.isoformat()
 
 
 def test_statement_shows_speaker_and_what_it_is_about(api):
@@ -86,7 +98,7 @@ def test_statement_shows_speaker_and_what_it_is_about(api):
 
 
 def test_relation_shows_both_actors(api):
-    (ally,) = results(api, "/api/v1/relations/?actor=turkey")
+    (ally,) = results(api, "/api/v1/relations/?actor=turkey&actor=azerbaijan")
     assert (ally["subject"]["name"], ally["type"], ally["object"]["name"], ally["symmetric"]) == (
         "Turkey", "ally_of", "Azerbaijan", True)
 
@@ -105,9 +117,26 @@ def test_actor_detail_has_affiliations_counts_and_links(api):
 def test_organization_detail_lists_its_members(api):
     department = get_json(api, "/api/v1/actors/us-state-department/")
     assert [(m["person"]["slug"], m["role_title"]) for m in department["members"]] == [("vedant-patel", "spokesman")]
-    assert department["affiliations"] == []
+    # Part of the United States: a link no passage states, marked external and citing nothing.
+    (state,) = department["affiliations"]
+    assert (state["organization"]["slug"], state["role_title"], state["evidence"]) == ("united-states", "", [])
+    assert "organization" in state["external"]
     us = get_json(api, "/api/v1/actors/united-states/")
-    assert {m["person"]["slug"] for m in us["members"]} == {"antony-blinken", "us-official-anonymous"}
+    assert {m["person"]["slug"] for m in us["members"]} == {
+        "antony-blinken", "us-official-anonymous", "us-state-department"}
+
+
+def test_aliases_carry_their_evidence_or_their_external_origin(api):
+    blinken = get_json(api, "/api/v1/actors/antony-blinken/")
+    diplomat = next(a for a in blinken["aliases"] if a["name"] == "The US diplomat")
+    assert (diplomat["kind"], diplomat["external"]) == ("description", {})
+    (span,) = diplomat["evidence"]
+    assert span["quote"] == "The US diplomat then kicked off"
+    assert get_json(api, span["source"]["url"])["text"][span["start"]:span["end"]] == span["quote"]
+    # A canonical spelling the article never writes: external, with no passage.
+    mirzoyan = get_json(api, "/api/v1/actors/?search=mirzoya&fields=slug,aliases")["results"][0]
+    canonical = next(a for a in mirzoyan["aliases"] if a["name"] == "Ararat Mirzoyan")
+    assert canonical["evidence"] == [] and "name" in canonical["external"]
 
 
 def test_place_detail_has_parent_chain_and_children(api):

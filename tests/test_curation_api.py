@@ -119,7 +119,8 @@ RESOURCES = [
     Resource(
         "actors", Actor, "slug", "spare_actor",
         lambda w: {"slug": "ilham-aliyev", "name": "Ilham Aliyev", "kind": "person",
-                   "aliases": [{"name": "Aliyev", "kind": "surname"}]},
+                   "aliases": [{"name": "Aliyev", "kind": "surname",
+                                "evidence": [{"source": w.source.pk, "quote": "Azerbaijan President Ilham Aliyev"}]}]},
         {"name": "Atlantis (myth)"}, "slug",
     ),
     Resource(
@@ -416,18 +417,50 @@ def test_a_write_failing_halfway_leaves_no_rows_behind_in_any_table(world, monke
 
 def test_put_replaces_aliases_and_validates_like_the_model(world):
     client = token_client(user_with("change_actor"))
+    # Every problem at once: the state's code, and an alias that neither cites a passage nor is marked external.
     response = client.put(f"{API}/actors/armenia/", {
         "slug": "armenia", "name": "Armenia", "kind": "state", "country_code": "", "aliases": [{"name": "Yerevan"}],
     }, format="json")
     assert response.status_code == 400
     assert response.json()["errors"]["country_code"] == ["A state needs its ISO 3166-1 alpha-2 code."]
+    assert "Cite a passage where a source uses the alias “Yerevan”" in (
+        response.json()["errors"]["aliases"]["0"]["evidence"][0])
     assert not world.armenia.aliases.exists()
+    # A passage that does not contain the alias is refused too.
+    response = client.put(f"{API}/actors/armenia/", {
+        "slug": "armenia", "name": "Armenia", "kind": "state", "country_code": "AM",
+        "aliases": [{"name": "Yerevan", "kind": "metonym",
+                     "evidence": [{"source": world.source.pk, "quote": "Armenia views the move"}]}],
+    }, format="json")
+    assert response.status_code == 400
+    assert response.json()["errors"]["aliases"]["0"]["evidence"] == [
+        "Each passage cited for the alias “Yerevan” must contain it."]
+    response = client.put(f"{API}/actors/armenia/", {
+        "slug": "armenia", "name": "Armenia", "kind": "state", "country_code": "AM",
+        "aliases": [{"name": "Yerevan", "kind": "metonym",
+                     "evidence": [{"source": world.source.pk, "quote": "an angry response from Yerevan"}]},
+                    {"name": "Republic of Armenia", "kind": "name", "external": {"name": "canonical name"}}],
+    }, format="json")
+    assert response.status_code == 200, response.json()
+    aliases = {a["name"]: a for a in response.json()["aliases"]}
+    assert [(a["kind"], [e["quote"] for e in a["evidence"]]) for a in aliases.values()] == [
+        ("name", []), ("metonym", ["an angry response from Yerevan"])]
+    assert aliases["Republic of Armenia"]["external"] == {"name": "canonical name"}
+    # Left out, an alias' evidence and external mark stay as stored; an external alias may not lose its mark
+    # while it cites nothing.
+    response = client.put(f"{API}/actors/armenia/", {
+        "slug": "armenia", "name": "Armenia", "kind": "state", "country_code": "AM",
+        "aliases": [{"name": "Yerevan", "kind": "metonym"}, {"name": "Republic of Armenia", "external": {}}],
+    }, format="json")
+    assert response.status_code == 400
+    assert "aliases" in response.json()["errors"] and "0" not in response.json()["errors"]["aliases"]
     response = client.put(f"{API}/actors/armenia/", {
         "slug": "armenia", "name": "Armenia", "kind": "state", "country_code": "AM",
         "aliases": [{"name": "Yerevan", "kind": "metonym"}],
     }, format="json")
     assert response.status_code == 200
-    assert [(a["name"], a["kind"]) for a in response.json()["aliases"]] == [("Yerevan", "metonym")]
+    (yerevan,) = response.json()["aliases"]
+    assert [e["quote"] for e in yerevan["evidence"]] == ["an angry response from Yerevan"]
 
 
 # --- Refused deletions -----------------------------------------------------------------------------------------

@@ -55,7 +55,10 @@ def test_curator_records_facts_about_a_new_source_through_api_and_admin(curator)
 
     for actor in (
         {"slug": "united-states", "name": "United States", "kind": "state", "country_code": "US",
-         "aliases": [{"name": "US", "kind": "abbreviation"}, {"name": "Washington", "kind": "metonym"}]},
+         "aliases": [{"name": "US", "kind": "abbreviation",
+                      "evidence": [{"source": "us-hosts-talks", "quote": "US Hosts Armenia-Azerbaijan Peace Talks"}]},
+                     # The article writes Washington only as a place: the metonym is outside knowledge.
+                     {"name": "Washington", "kind": "metonym", "external": {"name": "metonym (outside knowledge)"}}]},
         {"slug": "armenia", "name": "Armenia", "kind": "state", "country_code": "AM"},
         {"slug": "azerbaijan", "name": "Azerbaijan", "kind": "state", "country_code": "AZ"},
         {"slug": "vedant-patel", "name": "Vedant Patel", "kind": "person"},

@@ -189,15 +189,64 @@ def test_reason_longer_than_history_allows_is_refused(source, cast):
     assert "reason" in raised.value.detail
 
 
-def test_actor_create_with_aliases_and_duplicate_alias_refused(cast):
+def test_actor_create_with_aliases_and_duplicate_alias_refused(source, cast):
     actor = services.actor_create(slug="ilham-aliyev", name="Ilham Aliyev", kind=ActorKind.PERSON,
-                                  aliases=[{"name": "Aliyev", "kind": "surname"}])
+                                  aliases=[{"name": "Aliyev", "kind": "surname",
+                                            "evidence": [{"source": source, "quote": "President Ilham Aliyev"}]}])
     assert list(actor.aliases.values_list("name", "kind")) == [("Aliyev", "surname")]
+    assert list(actor.aliases.get().evidence.values_list("quote", flat=True)) == ["President Ilham Aliyev"]
     with pytest.raises(services.FactValidationError) as raised:
         services.actor_update(actor=actor, aliases=[{"name": "Aliyev"}, {"name": "Aliyev"}])
     assert raised.value.detail["aliases"][1]["name"] == ["This alias is given twice."]
-    services.actor_update(actor=actor, aliases=[{"name": "President Aliyev", "kind": "description"}])
+    services.actor_update(actor=actor, aliases=[{"name": "President Aliyev", "kind": "description",
+                                                 "external": {"name": "a title the article does not write"}}])
     assert list(ActorAlias.objects.filter(actor=actor).values_list("name", flat=True)) == ["President Aliyev"]
+
+
+def test_an_alias_cites_a_passage_holding_it_or_is_marked_external(source, cast):
+    with pytest.raises(services.FactValidationError) as raised:
+        services.actor_create(slug="ilham-aliyev", name="Ilham Aliyev", kind=ActorKind.PERSON,
+                              aliases=[{"name": "Aliyev", "kind": "surname"},
+                                       {"name": "Ilham", "evidence": [{"source": source, "quote": "Blinken also spoke"}]},
+                                       {"name": "Aliev", "external": {"name": "transliteration"}}])
+    assert raised.value.detail["aliases"][0]["evidence"][0].startswith("Cite a passage where a source uses")
+    assert raised.value.detail["aliases"][1]["evidence"] == ["Each passage cited for the alias “Ilham” must contain it."]
+    assert raised.value.detail["aliases"][2] == {}
+    assert not Actor.objects.filter(slug="ilham-aliyev").exists()
+    # One alias on its own: the same rule (used by reverts of an alias).
+    armenia = cast["armenia"]
+    with pytest.raises(services.FactValidationError):
+        services.alias_create(actor=armenia, name="Yerevan", kind="metonym")
+    alias = services.alias_create(actor=armenia, name="Yerevan", kind="metonym",
+                                  evidence=[{"source": source, "quote": "an angry response from Yerevan"}])
+    with pytest.raises(services.FactValidationError):
+        services.alias_update(alias=alias, evidence=[])
+    services.alias_update(alias=alias, external={"name": "metonym"}, evidence=[])
+    assert not alias.evidence.exists()
+
+
+def test_affiliation_links_organizations_and_states_and_an_external_link_needs_no_evidence(source, cast):
+    us = make_actor("United States", kind="state", country_code="US")
+    department = make_actor("State Department", kind="organization")
+    with pytest.raises(services.FactValidationError) as raised:
+        services.affiliation_create(person=department, organization=us, evidence=[])
+    assert raised.value.detail["evidence"] == [services.NO_EVIDENCE]
+    link = services.affiliation_create(person=department, organization=us, evidence=[],
+                                       external={"organization": "outside knowledge"})
+    assert not link.evidence.exists()
+    # Dropping the mark from a link that cites nothing needs a passage.
+    with pytest.raises(services.FactValidationError) as raised:
+        services.affiliation_update(affiliation=link, external={})
+    assert raised.value.detail["evidence"] == [services.NO_EVIDENCE]
+    # A state is no one's member, and a link that would close a cycle is refused (the model's rules).
+    with pytest.raises(services.FactValidationError) as raised:
+        services.affiliation_create(person=us, organization=department, evidence=[], external={"person": "x"})
+    assert "person" in raised.value.detail
+    bureau = make_actor("Bureau", kind="group")
+    services.affiliation_create(person=bureau, organization=department, evidence=[], external={"person": "x"})
+    with pytest.raises(services.FactValidationError) as raised:
+        services.affiliation_create(person=department, organization=bureau, evidence=[], external={"person": "x"})
+    assert "part of itself" in raised.value.detail["organization"][0]
 
 
 def test_dependents_block_deletion_and_nothing_is_deleted(source, cast):
@@ -278,3 +327,23 @@ def test_write_problems_checks_without_writing_and_skips_fields_found_bad_upstre
                       Event.history.count())
     # Outside write_problems the services write again.
     assert services.event_create(**valid).pk is not None
+
+
+def test_reverting_an_actor_or_an_alias_restores_alias_evidence_and_keeps_the_rule(source, cast):
+    from facts.history import version_restore
+
+    armenia = cast["armenia"]
+    services.actor_update(actor=armenia, aliases=[
+        {"name": "Yerevan", "kind": "metonym", "evidence": [{"source": source, "quote": "angry response from Yerevan"}]}])
+    first = armenia.history.order_by("-history_id").first()
+    services.actor_update(actor=armenia, aliases=[
+        {"name": "Yerevan", "kind": "metonym",
+         "evidence": [{"source": source, "quote": "a ceasefire between Yerevan and Baku"}]}])
+    version_restore(model=Actor, object_id=armenia.pk, version_id=first.history_id)
+    alias = armenia.aliases.get()
+    assert list(alias.evidence.values_list("quote", flat=True)) == ["angry response from Yerevan"]
+    # An alias deleted with its evidence comes back from its own history with the passages it had.
+    version = alias.history.filter(history_type="+").order_by("history_id").first()
+    services.actor_update(actor=armenia, aliases=[])
+    restored = version_restore(model=ActorAlias, object_id=alias.pk, version_id=version.history_id)
+    assert list(restored.evidence.values_list("quote", flat=True)) == ["angry response from Yerevan"]

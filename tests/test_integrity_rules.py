@@ -18,6 +18,8 @@ from rest_framework.test import APIClient
 
 from facts import services
 from facts.models import (
+    ActorAlias,
+    Affiliation,
     Event,
     EvidenceSpan,
     Source,
@@ -236,6 +238,35 @@ def test_postgresql_refuses_at_commit_a_queryset_delete_that_leaves_a_fact_witho
         EvidenceSpan.objects.filter(event=event).delete()
         Event.objects.filter(pk=event.pk).delete()
     assert not Event.objects.filter(pk=event.pk).exists()
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="deferred constraint triggers are PostgreSQL's")
+@pytest.mark.django_db(transaction=True)
+def test_postgresql_holds_alias_evidence_at_commit_and_spares_what_is_marked_external(article_text):
+    source = make_source(article_text)
+    armenia = make_actor("Armenia", slug="armenia-trigger", kind="state", country_code="AM")
+    alias = services.alias_create(actor=armenia, name="Yerevan", kind="metonym",
+                                  evidence=[{"source": source, "quote": "an angry response from Yerevan"}])
+    with pytest.raises(IntegrityError, match="Alias .* would be left without evidence"):
+        with transaction.atomic():
+            EvidenceSpan.objects.filter(alias=alias).delete()
+    assert alias.evidence.count() == 1
+    # Marked external, it may lose its last span; so may an affiliation whose link is marked external.
+    ActorAlias.objects.filter(pk=alias.pk).update(external={"name": "metonym"})
+    with transaction.atomic():
+        EvidenceSpan.objects.filter(alias=alias).delete()
+    us = make_actor("United States", slug="us-trigger", kind="state", country_code="US")
+    department = make_actor("State Department", slug="department-trigger", kind="organization")
+    link = services.affiliation_create(person=department, organization=us, role_title="",
+                                       evidence=[{"source": source, "quote": "State Department spokesman"}])
+    with pytest.raises(IntegrityError, match="Affiliation .* would be left without evidence"):
+        with transaction.atomic():
+            EvidenceSpan.objects.filter(affiliation=link).delete()
+    Affiliation.objects.filter(pk=link.pk).update(external={"organization": "outside knowledge"})
+    with transaction.atomic():
+        EvidenceSpan.objects.filter(affiliation=link).delete()
+    assert not EvidenceSpan.objects.filter(alias=alias).exists()
+    assert not EvidenceSpan.objects.filter(affiliation=link).exists()
 
 
 def test_deleting_an_actor_that_statements_are_about_is_refused_and_the_link_stays(api, source, colonna):

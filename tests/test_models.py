@@ -77,13 +77,48 @@ class TestDateInterval:
             lambda: Event.objects.filter(pk=event.pk).update(date_start=date(2023, 5, 2), date_end=date(2023, 5, 1))
         )
 
-    @pytest.mark.parametrize("given", ["date_start", "date_end"])
-    def test_one_date_without_the_other_is_refused(self, event, given):
-        setattr(event, "date_end" if given == "date_start" else "date_start", None)
-        assert errors_of(event)[NON_FIELD_ERRORS] == ["Give both the earliest and the latest date, or neither."]
+    FITS_BOUNDS = ("An undated fact has no precision; an interval with both bounds has a precision other than “open”; "
+                   "an interval with one unknown bound has precision “open”.")
 
-    def test_one_date_without_the_other_is_refused_by_the_database(self, event):
+    @pytest.mark.parametrize("given", ["date_start", "date_end"])
+    def test_one_unknown_bound_needs_the_open_precision(self, event, given):
+        # An unknown bound stays open (NULL), never guessed; the precision must then say "open".
+        setattr(event, "date_end" if given == "date_start" else "date_start", None)
+        assert errors_of(event) == {
+            "date_precision": ["An interval with an unknown (open) bound has precision “open”."]}
+        # full_clean() skips the constraints on a field clean() refused; checked alone, the constraint refuses it too.
+        with pytest.raises(ValidationError) as refused:
+            event.validate_constraints()
+        assert refused.value.message_dict[NON_FIELD_ERRORS] == [self.FITS_BOUNDS]
+        event.date_precision = "open"
+        event.full_clean()
+
+    def test_one_unknown_bound_without_the_open_precision_is_refused_by_the_database(self, event):
         assert_refused_by_database(lambda: Event.objects.filter(pk=event.pk).update(date_end=None))
+        Event.objects.filter(pk=event.pk).update(date_start=None, date_precision="open")  # an open start is stored
+
+    def test_open_is_refused_with_both_bounds_and_any_precision_without_a_date(self, event):
+        event.date_precision = "open"
+        assert errors_of(event) == {"date_precision": [
+            "Both bounds are known, so the precision is not “open”: give “day” (or “range”)."]}
+        with pytest.raises(ValidationError) as refused:
+            event.validate_constraints()
+        assert refused.value.message_dict[NON_FIELD_ERRORS] == [self.FITS_BOUNDS]
+        assert_refused_by_database(lambda: Event.objects.filter(pk=event.pk).update(date_precision="open"))
+        event.date_text, event.date_start, event.date_end, event.date_precision = "", None, None, "day"
+        assert errors_of(event)[NON_FIELD_ERRORS] == [self.FITS_BOUNDS]
+        assert_refused_by_database(lambda: Event.objects.filter(pk=event.pk).update(
+            date_start=None, date_end=None, date_precision="day"))
+
+    @pytest.mark.parametrize("start, end, precision", [
+        (date(2020, 1, 1), date(2023, 5, 1), "year"), (date(2023, 4, 30), date(2023, 5, 1), "day"),
+        (date(2023, 4, 1), date(2023, 5, 31), "month"),
+    ])
+    def test_the_precision_must_describe_the_bounds(self, event, start, end, precision):
+        event.date_start, event.date_end, event.date_precision = start, end, precision
+        assert "is not one" in errors_of(event)["date_precision"][0]
+        event.date_precision = "range"  # two known bounds, no single unit
+        event.full_clean()
 
     def test_a_resolved_date_needs_a_precision(self, event):
         event.date_precision = ""
@@ -225,15 +260,72 @@ class TestActor:
         assert errors_of(duplicate)[NON_FIELD_ERRORS] == ["This actor already has this alias."]
         assert_refused_by_database(lambda: ActorAlias.objects.create(actor=armenia, name="Yerevan"))
 
+    def test_an_alias_cites_a_passage_holding_it_or_is_marked_external(self, armenia):
+        alias = ActorAlias(actor=armenia, name="Yerevan", kind="metonym")
+        assert "Cite a passage where a source uses the alias “Yerevan”" in alias.support_refused([])
+        assert alias.support_refused(["an angry response from Yerevan."]) is None
+        assert alias.support_refused(["an angry response from “yerevan”"]) is None  # case and quotes aside
+        assert alias.support_refused(["an angry response from Baku"]) == (
+            "Each passage cited for the alias “Yerevan” must contain it.")
+        canonical = ActorAlias(actor=armenia, name="Republic of Armenia", external={"name": "canonical name"})
+        assert canonical.support_refused([]) is None and not canonical.needs_evidence()
+
+    def test_the_last_span_of_an_alias_cannot_go_unless_the_alias_is_external(self, source, armenia):
+        alias = ActorAlias.objects.create(actor=armenia, name="Armenia", kind="name")
+        span = EvidenceSpan(source=source, quote="Armenia views the move", alias=alias)
+        span.full_clean()
+        span.save()
+        with pytest.raises(ValidationError, match="Every fact needs at least one evidence span"):
+            span.delete()
+        ActorAlias.objects.filter(pk=alias.pk).update(external={"name": "canonical name"})
+        span.delete()
+        assert not alias.evidence.exists()
+
     def test_the_same_alias_may_name_two_actors(self, armenia, azerbaijan):
         ActorAlias.objects.create(actor=armenia, name="the two sides")
         ActorAlias(actor=azerbaijan, name="the two sides").full_clean()
 
 
 class TestAffiliation:
-    def test_only_a_person_or_unnamed_source_holds_an_affiliation(self, armenia, azerbaijan):
+    def test_a_state_is_no_ones_member(self, armenia, azerbaijan):
         affiliation = Affiliation(person=armenia, organization=azerbaijan, role_title="ally")
-        assert errors_of(affiliation)["person"] == ["Only a person or an unnamed source can hold an affiliation."]
+        assert errors_of(affiliation)["person"] == [
+            "A member is a person, an unnamed source, or an organization or group (part of a state or of another "
+            "organization); a state is no one's member."]
+
+    def test_an_organization_or_group_can_be_part_of_a_state_or_another_organization(self, db):
+        us = make_actor("United States", ActorKind.STATE, country_code="US")
+        department = make_actor("State Department", ActorKind.ORGANIZATION)
+        bureau = make_actor("Bureau of European Affairs", ActorKind.GROUP)
+        Affiliation(person=department, organization=us).full_clean()
+        Affiliation.objects.create(person=department, organization=us)
+        Affiliation(person=bureau, organization=department, role_title="bureau").full_clean()
+
+    def test_a_link_that_would_close_a_cycle_is_refused_on_every_path(self, db):
+        ministry = make_actor("Ministry", ActorKind.ORGANIZATION)
+        department = make_actor("Department", ActorKind.ORGANIZATION)
+        office = make_actor("Office", ActorKind.ORGANIZATION)
+        Affiliation.objects.create(person=office, organization=department)
+        Affiliation.objects.create(person=department, organization=ministry)
+        closing = Affiliation(person=ministry, organization=office)
+        message = ("This link would make the member part of itself: the organization already belongs, directly or "
+                   "through others, to the member.")
+        assert errors_of(closing)["organization"] == [message]
+        with pytest.raises(ValidationError, match="part of itself"):
+            closing.save()  # save() holds the rule for writes that skip clean()
+        assert not Affiliation.objects.filter(person=ministry).exists()
+        # Re-pointing the existing link is judged without the link it replaces.
+        link = Affiliation.objects.get(person=department)
+        link.organization = office
+        assert errors_of(link)["organization"] == [message]
+
+    def test_a_link_from_outside_knowledge_is_marked_external_and_needs_no_evidence(self, db):
+        us = make_actor("United States", ActorKind.STATE, country_code="US")
+        department = make_actor("State Department", ActorKind.ORGANIZATION)
+        link = Affiliation(person=department, organization=us, external={"organization": "outside knowledge"})
+        link.full_clean()
+        assert not link.needs_evidence()
+        assert Affiliation(person=department, organization=us).needs_evidence()
 
     def test_an_affiliation_is_to_a_state_organization_or_group(self, blinken):
         patel = make_actor("Vedant Patel")
@@ -356,14 +448,14 @@ class TestEvidenceSpan:
     def test_a_span_supporting_no_fact_is_refused(self, source):
         span = EvidenceSpan(source=source, quote="hosted negotiations")
         assert errors_of(span)[NON_FIELD_ERRORS] == [
-            "A span supports exactly one event, statement, relation or affiliation."
+            "A span supports exactly one event, statement, relation, affiliation or alias."
         ]
 
     def test_a_span_supporting_two_facts_is_refused(self, source, event, armenia, azerbaijan):
         relation = make_relation(source, "gone to war twice", armenia, azerbaijan)
         span = EvidenceSpan(source=source, quote="hosted negotiations", event=event, relation=relation)
         assert errors_of(span)[NON_FIELD_ERRORS] == [
-            "A span supports exactly one event, statement, relation or affiliation."
+            "A span supports exactly one event, statement, relation, affiliation or alias."
         ]
 
     def test_a_span_supporting_no_fact_is_refused_by_the_database(self, source):

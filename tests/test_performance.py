@@ -12,7 +12,7 @@ from urllib.parse import urlencode
 import pytest
 from django.contrib.auth import get_user_model
 from django.db import connection
-from django.db.models import Exists, F, OuterRef, Q
+from django.db.models import Exists, OuterRef, Q
 from django.http import QueryDict
 from django.test.utils import CaptureQueriesContext
 from rest_framework.request import Request
@@ -21,9 +21,9 @@ from rest_framework.test import APIClient
 from article_api import body, get_json, results
 from article_api import api_fixture, article_fixture  # noqa: F401  (pytest fixtures)
 from facts import filtersets, pagination
-from facts.filtersets import EventFilterSet, StatementFilterSet, matching_actor_ids
+from facts.filtersets import EventFilterSet, StatementFilterSet, date_window, matching_actor_ids
 from facts.serializers import EventSerializer, StatementSerializer
-from facts.models import Actor, ActorAlias, Event, Participant, Place, Statement
+from facts.models import DATE_ORDER, Actor, ActorAlias, Event, Participant, Place, Statement, date_order
 
 pytestmark = pytest.mark.django_db
 
@@ -41,18 +41,26 @@ LIST_URLS = [
     # On PostgreSQL a search alone first asks the planner how many events the text is in (broad_search_actor_ids).
     ("/api/v1/events/?search=colonna", 5),
     ("/api/v1/events/?actor=antony-blinken&date_after=2022-01-01", 5),
+    # A PLOVER category is a subquery of the codebook inside the page's query: no query more than the plain list.
+    ("/api/v1/events/?plover=CONSULT,retreat", 4),
     ("/api/v1/statements/", 4),
     ("/api/v1/statements/?about=place:azerbaijan", 5),
+    # The slug's lookup, then the walk down the affiliations inside the count and the page queries.
+    ("/api/v1/statements/?speaker_affiliated_with=united-states", 5),
     # As for events, the planner's estimate first (broad_search_actor_ids).
     ("/api/v1/statements/?search=lachin", 5),
     ("/api/v1/relations/", 3),
     ("/api/v1/relations/?search=armenia", 3),
-    ("/api/v1/actors/", 3),
-    ("/api/v1/actors/?search=a", 3),
+    # Actors read their aliases, and the aliases' evidence, in one query each.
+    ("/api/v1/actors/", 4),
+    ("/api/v1/actors/?search=a", 4),
+    # The slug's lookup, then the walk down and up the affiliations inside the count and the page queries.
+    ("/api/v1/actors/?affiliated_with=united-states", 5),
     ("/api/v1/places/", 2),
     ("/api/v1/places/?within=south-caucasus", 3),
     ("/api/v1/sources/", 2),
     ("/api/v1/event-types/", 2),
+    ("/api/v1/event-types/?plover=consult&parent=04", 3),  # one lookup more validates the parent code
 ]
 
 
@@ -135,7 +143,7 @@ def test_statements_list_what_they_are_about_in_each_models_order(api):
         assert [p["slug"] for p in got["about_places"]] == list(
             statement.about_places.order_by("name", "id").values_list("slug", flat=True))
         assert [e["id"] for e in got["about_events"]] == list(
-            statement.about_events.order_by(F("date_start").asc(nulls_last=True), "id").values_list("id", flat=True))
+            statement.about_events.order_by(*DATE_ORDER).values_list("id", flat=True))
     assert any(len(s["about_actors"]) > 1 for s in statements.values())
     assert any(s["about_places"] for s in statements.values()) and any(s["about_events"] for s in statements.values())
 
@@ -197,15 +205,12 @@ def test_an_api_date_change_reaches_the_participants_copies(article, db):
 ])
 def test_the_actor_filter_finds_and_orders_events_as_a_plain_exists_would(api, query):
     actors = query["actor"] if isinstance(query["actor"], list) else [query["actor"]]
-    expected = Event.objects.order_by("date_start", "id")
+    expected = Event.objects.order_by(*DATE_ORDER)
     for slug in actors:
         taking_part = Participant.objects.filter(event=OuterRef("pk"), actor__slug=slug,
                                                  **({"role": query["role"]} if "role" in query else {}))
         expected = expected.filter(Exists(taking_part))
-    if "date_after" in query:
-        expected = expected.filter(date_end__gte=query["date_after"])
-    if "date_before" in query:
-        expected = expected.filter(date_start__lte=query["date_before"])
+    expected = expected.filter(date_window(query.get("date_after"), query.get("date_before")))
     if "type" in query:
         expected = expected.filter(event_type__code__startswith=query["type"])
     found = [e["id"] for e in results(api, f"/api/v1/events/?{urlencode(query, doseq=True)}&page_size=500")]
@@ -214,22 +219,29 @@ def test_the_actor_filter_finds_and_orders_events_as_a_plain_exists_would(api, q
 
 @pytest.fixture
 def long_intervals(article):
-    """Facts whose intervals are longer than the article's: a decade a curator typed in, and a year."""
+    """Facts whose intervals are longer than the article's (a decade a curator typed in, and a year), one expected
+    with its end unknown, and one undated, beside the article's open-start facts ("as of publication")."""
     event_type, speaker = Event.objects.first().event_type, Statement.objects.first().speaker
     armenia = Actor.objects.get(slug="armenia")
     decade = Event.objects.create(title="Through the decade", event_type=event_type, date_text="in the 2010s",
-                                  date_start=date(2010, 1, 1), date_end=date(2019, 12, 31), date_precision="year")
+                                  date_start=date(2010, 1, 1), date_end=date(2019, 12, 31), date_precision="decade")
     year = Event.objects.create(title="Through the year", event_type=event_type, date_text="in 2022",
                                 date_start=date(2022, 1, 1), date_end=date(2022, 12, 31), date_precision="year")
-    for event in (decade, year):
+    expected = Event.objects.create(title="Expected, its end unknown", event_type=event_type,
+                                    date_start=date(2023, 5, 1), date_precision="open")
+    undated = Event.objects.create(title="Undated", event_type=event_type)
+    for event in (decade, year, expected, undated):
         Participant.objects.create(event=event, actor=armenia, role="party")
     Statement.objects.create(speaker=speaker, text="Said over the decade", kind="paraphrase", date_text="in the 2010s",
-                             date_start=date(2010, 1, 1), date_end=date(2019, 12, 31), date_precision="year")
+                             date_start=date(2010, 1, 1), date_end=date(2019, 12, 31), date_precision="decade")
+    Statement.objects.create(speaker=speaker, text="To be said", kind="paraphrase", date_start=date(2023, 5, 1),
+                             date_precision="open")
 
 
 WINDOWS = [{"date_after": "2019-06-01"}, {"date_after": "2019-12-31", "date_before": "2020-01-01"},
            {"date_after": "2022-12-01", "date_before": "2023-04-30"}, {"date_after": "2023-05-01"},
-           {"date_after": "2011-01-01", "date_before": "2011-01-01"}, {"date_before": "2010-01-01"}]
+           {"date_after": "2011-01-01", "date_before": "2011-01-01"}, {"date_before": "2010-01-01"},
+           {"date_after": "2030-01-01"}, {"date_before": "1900-01-01"}]
 
 
 @pytest.mark.parametrize("window", WINDOWS)
@@ -241,21 +253,29 @@ def test_a_date_window_finds_every_interval_overlapping_it_however_long(long_int
                                                                         filterset_class, extra):
     # The window's lower bound on date_start is `date_after` minus the longest interval in the table: the decade
     # must still be found by a window at its very end, ten years after it started.
-    filterset = filterset_class(data={**window, **extra}, queryset=model.objects.order_by("date_start", "id"))
+    filterset = filterset_class(data={**window, **extra}, queryset=model.objects.order_by(*DATE_ORDER))
     assert filterset.is_valid(), filterset.errors
-    unfiltered = filterset_class(data=extra, queryset=model.objects.order_by("date_start", "id")).qs
-    expected = [fact.id for fact in unfiltered if fact.date_start is not None
-                and ("date_after" not in window or fact.date_end >= date.fromisoformat(window["date_after"]))
-                and ("date_before" not in window or fact.date_start <= date.fromisoformat(window["date_before"]))]
+    unfiltered = filterset_class(data=extra, queryset=model.objects.order_by(*DATE_ORDER)).qs
+    # Overlap, an unknown bound unbounded (an open start before any date, an open end after any), undated never.
+    expected = [fact.id for fact in unfiltered if (fact.date_start, fact.date_end) != (None, None)
+                and ("date_after" not in window or fact.date_end is None
+                     or fact.date_end >= date.fromisoformat(window["date_after"]))
+                and ("date_before" not in window or fact.date_start is None
+                     or fact.date_start <= date.fromisoformat(window["date_before"]))]
     assert list(filterset.qs.values_list("id", flat=True)) == expected
     assert filterset.qs.count() == len(expected)
 
 
 def test_a_date_window_at_the_end_of_a_decade_finds_it_through_the_api(api, long_intervals):
-    titles = [e["title"] for e in results(api, "/api/v1/events/?date_after=2019-12-31&date_before=2019-12-31")]
-    assert titles == ["Through the decade"]
+    found = results(api, "/api/v1/events/?date_after=2019-12-31&date_before=2019-12-31")
+    # The decade, and the facts whose start is unknown and which hold (or happened) up to publication: they may
+    # have held in 2019. Those come first, as an unknown start does in date order.
+    open_start = list(Event.objects.filter(date_start__isnull=True, date_end__isnull=False).order_by("id")
+                      .values_list("title", flat=True))
+    assert [e["title"] for e in found] == [*open_start, "Through the decade"] and len(open_start) >= 4
     titles = [e["title"] for e in results(api, "/api/v1/events/?actor=armenia&date_after=2019-12-31")]
-    assert titles[0] == "Through the decade" and "Through the year" in titles
+    assert "Through the decade" in titles and "Through the year" in titles and "Expected, its end unknown" in titles
+    assert "Undated" not in titles
 
 
 def count_query(api, url: str) -> str:
@@ -297,10 +317,10 @@ def test_the_actor_filter_keeps_an_ordering_asked_for(api):
 
 
 def test_the_actor_filter_orders_by_the_participants_copy_of_the_dates(article):
-    filterset = EventFilterSet(data={"actor": ["armenia"]}, queryset=Event.objects.order_by("date_start", "id"))
+    filterset = EventFilterSet(data={"actor": ["armenia"]}, queryset=Event.objects.order_by(*DATE_ORDER))
     assert filterset.is_valid(), filterset.errors
     queryset = filterset.qs
-    assert queryset.query.order_by == ("participants__event_date_start", "participants__event_id")
+    assert queryset.query.order_by == (date_order("participants__event_date_start"), "participants__event_id")
 
 
 # Capped count ---------------------------------------------------------------------------------------------------
@@ -333,7 +353,7 @@ def test_page_links_walk_past_the_cap_to_the_exact_end(api, cap_of_5):
         if not page["next"]:
             break
         page = get_json(api, page["next"])
-    assert ids == list(Event.objects.order_by("date_start", "id").values_list("id", flat=True))
+    assert ids == list(Event.objects.order_by(*DATE_ORDER).values_list("id", flat=True))
     # Each deeper page counts far enough to know a next page exists; the last page knows the total.
     assert counts[0] == (5, False) and counts[3] == (8, False) and counts[-1] == (total, True)
     assert get_json(api, page["previous"])["next"] is not None
@@ -375,7 +395,7 @@ def test_a_search_finds_its_matches_once_for_the_count_and_the_page(api, url, mo
     # The page itself is then read by id: the search's conditions run once (an estimate only plans them).
     assert sum("%the%" in q.lower() for q in sql if "facts_text_estimate" not in q) == 1, sql
     filterset = (EventFilterSet if model is Event else StatementFilterSet)(
-        data={"search": "the"}, queryset=model.objects.order_by("date_start", "id"))
+        data={"search": "the"}, queryset=model.objects.order_by(*DATE_ORDER))
     expected = list(filterset.qs.values_list("id", flat=True))
     # Counting with the page costs nothing more, so the count is exact even past the cap.
     assert len(expected) > 5 and (page["count"], page["count_is_exact"]) == (len(expected), True)
@@ -389,7 +409,7 @@ def test_a_search_keeps_the_ordering_asked_for_and_the_actors_order(api):
     with_actor = [e["id"] for e in results(api, "/api/v1/events/?search=talks&actor=armenia&page_size=2")]
     assert with_actor == list(Event.objects.filter(pk__in=[e["id"] for e in results(
         api, "/api/v1/events/?search=talks")], participants__actor__slug="armenia").order_by(
-        "date_start", "id").values_list("id", flat=True)) and with_actor
+        *DATE_ORDER).values_list("id", flat=True)) and with_actor
 
 
 def test_a_search_page_past_the_end_or_with_nothing_found_still_knows_the_total(api):
@@ -410,7 +430,7 @@ def test_only_a_search_picks_its_page_with_the_count(api):
 
 @pytest.mark.parametrize("text", ["the", "talks", "Mirzoyan", "baku", "zzz-nothing"])
 def test_a_search_alone_picks_its_page_from_the_union_in_the_same_order_and_total(article, text):
-    filterset = EventFilterSet(data={"search": text}, queryset=Event.objects.order_by("date_start", "id"))
+    filterset = EventFilterSet(data={"search": text}, queryset=Event.objects.order_by(*DATE_ORDER))
     expected = list(filterset.qs.values_list("id", flat=True))
     assert filterset.qs.query.page_matches is not None
     picked = pagination.pick_from_matches(filterset.search_matches(text), 0, 1000)
@@ -428,7 +448,7 @@ def test_a_search_alone_reads_match_dates_from_the_participant_copy(api):
 @pytest.mark.parametrize("query", ["search=talks&actor=armenia", "search=talks&ordering=-title",
                                    "search=talks&type=04"])
 def test_a_search_with_other_filters_or_another_order_picks_from_the_events_table(article, query):
-    filterset = EventFilterSet(data=QueryDict(query), queryset=Event.objects.order_by("date_start", "id"))
+    filterset = EventFilterSet(data=QueryDict(query), queryset=Event.objects.order_by(*DATE_ORDER))
     assert filterset.is_valid(), filterset.errors
     assert filterset.qs.query.page_matches is None
 
@@ -447,7 +467,8 @@ def walk_every_search(monkeypatch):
 @pytest.fixture
 def named_only_elsewhere(article):
     """Two events whose titles never name the text: one at a place so named, one with an actor so aliased."""
-    event_type, dates = Event.objects.first().event_type, {"date_start": date(2023, 5, 2), "date_end": date(2023, 5, 2)}
+    event_type = Event.objects.first().event_type
+    dates = {"date_start": date(2023, 5, 2), "date_end": date(2023, 5, 2), "date_precision": "day"}
     place = Place.objects.create(slug="quietville", name="Quietville", kind="city")
     Event.objects.create(title="A gathering", event_type=event_type, place=place, **dates)
     actor = Actor.objects.create(slug="unnamed-envoy", name="An envoy", kind="person")
@@ -461,8 +482,8 @@ def named_only_elsewhere(article):
                                   "zzz-nothing"])
 def test_the_date_order_walk_matches_what_the_union_matches_in_the_same_order(named_only_elsewhere, text):
     actor_ids = [row["id"] for row in matching_actor_ids(text)]
-    walked = Event.objects.filter(EventFilterSet.search_walk(text, actor_ids)).order_by("date_start", "id")
-    unioned = EventFilterSet(data={"search": text}, queryset=Event.objects.order_by("date_start", "id")).qs
+    walked = Event.objects.filter(EventFilterSet.search_walk(text, actor_ids)).order_by(*DATE_ORDER)
+    unioned = EventFilterSet(data={"search": text}, queryset=Event.objects.order_by(*DATE_ORDER)).qs
     assert list(walked.values_list("id", flat=True)) == list(unioned.values_list("id", flat=True))
     assert text != "quiet" or walked.filter(title__endswith="gathering").count() == 2
 
@@ -491,14 +512,14 @@ def test_a_walked_search_answers_the_page_a_sorted_search_answers(api, named_onl
 @pytest.mark.parametrize("text", ["the", "lachin", "State Department", "Blinken", "Mirzoyan", "zzz-nothing"])
 def test_a_statement_walk_matches_what_the_union_matches_in_the_same_order(article, text):
     actor_ids = [row["id"] for row in matching_actor_ids(text)]
-    walked = Statement.objects.filter(StatementFilterSet.search_walk(text, actor_ids)).order_by("date_start", "id")
-    unioned = StatementFilterSet(data={"search": text}, queryset=Statement.objects.order_by("date_start", "id")).qs
+    walked = Statement.objects.filter(StatementFilterSet.search_walk(text, actor_ids)).order_by(*DATE_ORDER)
+    unioned = StatementFilterSet(data={"search": text}, queryset=Statement.objects.order_by(*DATE_ORDER)).qs
     assert list(walked.values_list("id", flat=True)) == list(unioned.values_list("id", flat=True))
 
 
 @postgres_only
 def test_a_walked_search_counts_up_to_the_cap_like_any_list(api, walk_every_search, cap_of_5):
-    expected = list(Event.objects.filter(old_event_search("the")).order_by("date_start", "id")
+    expected = list(Event.objects.filter(old_event_search("the")).order_by(*DATE_ORDER)
                     .values_list("id", flat=True))
     with CaptureQueriesContext(connection) as queries:
         page = get_json(api, "/api/v1/events/?search=the&page_size=2&page=2")
@@ -512,14 +533,14 @@ def test_a_walked_search_counts_up_to_the_cap_like_any_list(api, walk_every_sear
 @postgres_only
 def test_only_a_text_in_much_of_a_large_table_is_walked(filler, monkeypatch):
     def walked(text: str) -> bool:
-        filterset = EventFilterSet(data={"search": text}, queryset=Event.objects.order_by("date_start", "id"))
+        filterset = EventFilterSet(data={"search": text}, queryset=Event.objects.order_by(*DATE_ORDER))
         return not getattr(filterset.qs.query, "count_with_page", False)
 
     # 10,000 filler events: below the size at which any text is walked, then, that size lowered, above it.
     assert not walked("filler meeting")
     monkeypatch.setattr(filtersets, "BROAD_SEARCH_MIN_ROWS", 5000)
     assert walked("filler meeting") and walked("Filler") and not walked("colonna") and not walked("number 123")
-    filterset = EventFilterSet(data={"search": "filler meeting"}, queryset=Event.objects.order_by("date_start", "id"))
+    filterset = EventFilterSet(data={"search": "filler meeting"}, queryset=Event.objects.order_by(*DATE_ORDER))
     plan = filterset.qs[:50].explain()
     assert "event_date_order" in plan and "Seq Scan on facts_event" not in plan, plan
 
@@ -528,7 +549,7 @@ def test_only_a_text_in_much_of_a_large_table_is_walked(filler, monkeypatch):
 def test_only_a_text_in_much_of_a_large_statement_table_is_walked(filler, monkeypatch):
     def walked(text: str) -> bool:
         filterset = StatementFilterSet(data={"search": text},
-                                       queryset=Statement.objects.order_by("date_start", "id"))
+                                       queryset=Statement.objects.order_by(*DATE_ORDER))
         return not getattr(filterset.qs.query, "count_with_page", False)
 
     # 10,000 filler statements, all "Filler remark <n>": walked only once the size threshold is below that.
@@ -536,7 +557,7 @@ def test_only_a_text_in_much_of_a_large_statement_table_is_walked(filler, monkey
     monkeypatch.setattr(filtersets, "BROAD_SEARCH_MIN_ROWS", 5000)
     assert walked("filler remark") and walked("Remark") and not walked("lachin") and not walked("remark 123")
     filterset = StatementFilterSet(data={"search": "filler remark"},
-                                   queryset=Statement.objects.order_by("date_start", "id"))
+                                   queryset=Statement.objects.order_by(*DATE_ORDER))
     plan = filterset.qs[:50].explain()
     assert "statement_date_order" in plan and "Seq Scan on facts_statement" not in plan, plan
 
@@ -628,7 +649,7 @@ def full_sorts(plan: str) -> list[str]:
 def test_every_sort_order_offered_reads_a_page_from_an_index_without_sorting_the_table(filler, filterset_class,
                                                                                          ordering):
     filterset = filterset_class(data={"ordering": ordering},
-                                queryset=filterset_class.Meta.model.objects.order_by("date_start", "id"))
+                                queryset=filterset_class.Meta.model.objects.order_by(*DATE_ORDER))
     assert filterset.is_valid(), filterset.errors
     plan = plan_without_seqscan(filterset.qs[:50])
     assert not full_sorts(plan), plan
@@ -683,7 +704,7 @@ def test_the_actor_filter_walks_the_actor_date_index(filler, query):
         for event in Event.objects.filter(title__startswith="Filler"))
     with connection.cursor() as cursor:
         cursor.execute("ANALYZE facts_event, facts_participant")
-    filterset = EventFilterSet(data=query, queryset=Event.objects.order_by("date_start", "id"))
+    filterset = EventFilterSet(data=query, queryset=Event.objects.order_by(*DATE_ORDER))
     assert filterset.is_valid(), filterset.errors
     plan = plan_without_seqscan(filterset.qs[:50])
     assert "participant_actor_date" in plan, plan
@@ -713,7 +734,7 @@ def test_a_date_window_seeks_to_the_longest_interval_before_it(filler, model, fi
                        f"WHERE date_start IS NULL")
         cursor.execute(f"ANALYZE {table}")
     filterset = filterset_class(data={"date_after": "2014-01-01", "date_before": "2014-01-31"},
-                                queryset=model.objects.order_by("date_start", "id"))
+                                queryset=model.objects.order_by(*DATE_ORDER))
     assert filterset.is_valid(), filterset.errors
     assert filterset.qs.count() > 20
     span = f"Index Scan Backward using {table.removeprefix('facts_')}_span"
@@ -739,7 +760,7 @@ def test_a_page_in_date_order_sorts_nothing_when_thousands_share_a_start_date(fi
                                                         date_precision="year")
     with connection.cursor() as cursor:
         cursor.execute(f"ANALYZE {model._meta.db_table}")
-    plan = plan_without_seqscan(model.objects.order_by("date_start", "id").values("id")[:50])
+    plan = plan_without_seqscan(model.objects.order_by(*DATE_ORDER).values("id")[:50])
     assert f"using {index}" in plan and "Sort" not in plan, plan
 
 

@@ -339,7 +339,8 @@ def test_an_actor_slug_taken_after_the_service_checks_is_400_naming_slug_and_wri
 
     monkeypatch.setattr(services, "_clean", clean_then_lose)
     response = client.post(f"{API}/actors/", {"slug": "ilham-aliyev", "name": "The loser", "kind": "person",
-                                              "aliases": [{"name": "Aliyev", "kind": "surname"}]}, format="json")
+                                              "aliases": [{"name": "Aliyev", "kind": "surname",
+                                                           "external": {"name": "surname"}}]}, format="json")
     assert refused(response, 400)["errors"] == {"slug": ["Actor with this Slug already exists."]}
     # The winner was written on this request's own connection, so the refusal's rollback took it too; what matters
     # is that nothing of the loser was written.

@@ -1,7 +1,8 @@
 """Verify every evidence span in the database against the stored source text.
 
 A span is good when its offsets are in range (0 <= start < end <= len(text)) and its quote equals
-source.text[start:end]. Every event, statement and relation must also have at least one span. Every problem is
+source.text[start:end]. Every event, statement and relation must also have at least one span, and every alias
+too unless it is marked external (ActorAlias.needs_evidence). Every problem is
 printed with the ids involved, then one summary line; the command fails (exit status 1) on any problem, so CI and
 `make verify` can rely on it.
 
@@ -11,7 +12,7 @@ printed with the ids involved, then one summary line; the command fails (exit st
 from django.core.management.base import BaseCommand, CommandError
 from django.db.models import Count
 
-from facts.models import EvidenceSpan, Event, Relation, Source, Statement
+from facts.models import ActorAlias, EvidenceSpan, Event, Relation, Source, Statement
 
 
 def _fact_label(span: EvidenceSpan) -> str:
@@ -63,6 +64,12 @@ class Command(BaseCommand):
             for pk in queryset.filter(spans=0).order_by("pk").values_list("pk", flat=True):
                 problems += 1
                 self.stdout.write(f"MISSING evidence for {label} {pk}: it cites no span")
+        # An alias cites the passages where a source uses it, unless it is marked external (a canonical spelling).
+        for alias in ActorAlias.objects.annotate(spans=Count("evidence")).filter(spans=0).order_by("pk"):
+            if alias.needs_evidence():
+                problems += 1
+                self.stdout.write(f"MISSING evidence for alias {alias.pk} “{_short(alias.name)}”: it cites no span "
+                                  "and is not marked external")
 
         summary = (f"Checked {checked} evidence span(s) over {len(texts)} source(s) and {facts} fact(s): "
                    f"{problems} problem(s).")
