@@ -233,8 +233,12 @@ class EventEvidenceInline(FactEvidenceInline):
     fk_name = "event"
 
 
-class StatementEvidenceFormSet(FactEvidenceFormSet):
-    """A statement's evidence as the form posts it, checked against the statement's words (Statement.quote_refused)."""
+class PassagesCheckedFormSet(FactEvidenceFormSet):
+    """Evidence as the form posts it, checked as a whole by the owner's own rule (`refusal`), which sees every
+    passage the save would keep: the spans stored and those in the form."""
+
+    def refusal(self, quotes: list[str]) -> str | None:
+        raise NotImplementedError
 
     def clean(self):
         super().clean()
@@ -242,8 +246,15 @@ class StatementEvidenceFormSet(FactEvidenceFormSet):
             return
         quotes = [form.instance.quote for form in self.forms
                   if form.cleaned_data and not self._should_delete_form(form)]
-        if refused := self.instance.quote_refused(quotes):
+        if refused := self.refusal(quotes):
             raise ValidationError(refused)
+
+
+class StatementEvidenceFormSet(PassagesCheckedFormSet):
+    """A statement's passages must hold its words (Statement.quote_refused)."""
+
+    def refusal(self, quotes):
+        return self.instance.quote_refused(quotes)
 
 
 class StatementEvidenceInline(FactEvidenceInline):
@@ -259,18 +270,12 @@ class AffiliationEvidenceInline(EvidenceInline):
     fk_name = "affiliation"
 
 
-class AliasEvidenceFormSet(FactEvidenceFormSet):
-    """An alias' evidence as the form posts it: at least one passage, each containing the alias, unless the alias
-    is marked external (ActorAlias.support_refused)."""
+class AliasEvidenceFormSet(PassagesCheckedFormSet):
+    """An alias' passages: at least one, each containing the alias, unless the alias is marked external
+    (ActorAlias.support_refused)."""
 
-    def clean(self):
-        super().clean()
-        if any(self.errors):
-            return
-        quotes = [form.instance.quote for form in self.forms
-                  if form.cleaned_data and not self._should_delete_form(form)]
-        if refused := self.instance.support_refused(quotes):
-            raise ValidationError(refused)
+    def refusal(self, quotes):
+        return self.instance.support_refused(quotes)
 
 
 class AliasEvidenceInline(EvidenceInline):
