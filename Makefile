@@ -31,7 +31,7 @@ serve: load
 prod: load
 	PYTHON=$(BIN)/python scripts/serve-production
 
-# The full load run against gunicorn (README, "Load test"); CI runs a short version in tests/test_load.py.
+# The full load run against gunicorn (README, "Load test"); CI runs a short version in tests/system/test_load.py.
 loadtest: install-dev
 	$(BIN)/python scripts/loadtest.py $(LOADTEST_ARGS)
 

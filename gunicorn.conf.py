@@ -107,5 +107,6 @@ def worker_abort(worker):
     frames = sys._current_frames()
     for start, request, ident in running:
         stack = "".join(traceback.format_stack(frames[ident])) if ident in frames else ""
-        worker.log.critical("Request running for %.1f s, ended by the worker timeout: %s\n%s", now - start, request,
-                            stack)
+        worker.log.critical(
+            "Request running for %.1f s, ended by the worker timeout: %s\n%s", now - start, request, stack
+        )

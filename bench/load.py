@@ -69,9 +69,13 @@ def latency(port: int, path: str, *, requests: int, warmup: int = 2, max_seconds
     finally:
         client.close()
     return {
-        "n": len(times), "p50_ms": round(percentile(times, 0.5), 2), "p95_ms": round(percentile(times, 0.95), 2),
-        "p99_ms": round(percentile(times, 0.99), 2), "mean_ms": round(statistics.fmean(times), 2),
-        "statuses": {str(k): v for k, v in statuses.items()}, "bytes": nbytes,
+        "n": len(times),
+        "p50_ms": round(percentile(times, 0.5), 2),
+        "p95_ms": round(percentile(times, 0.95), 2),
+        "p99_ms": round(percentile(times, 0.99), 2),
+        "mean_ms": round(statistics.fmean(times), 2),
+        "statuses": {str(k): v for k, v in statuses.items()},
+        "bytes": nbytes,
     }
 
 
@@ -111,7 +115,10 @@ def throughput(port: int, path: str, *, concurrency: int, seconds: float, max_re
         t.join()
     wall = time.perf_counter() - began
     return {
-        "concurrency": concurrency, "requests": state["done"], "errors": state["errors"],
-        "seconds": round(wall, 2), "rps": round(state["done"] / wall, 1) if wall else 0.0,
+        "concurrency": concurrency,
+        "requests": state["done"],
+        "errors": state["errors"],
+        "seconds": round(wall, 2),
+        "rps": round(state["done"] / wall, 1) if wall else 0.0,
         "p50_ms": round(percentile(times, 0.5), 1) if times else None,
     }

@@ -19,10 +19,17 @@ def main():
     parser.add_argument("urls", nargs="+", help="Paths such as /api/v1/events/?search=x")
     parser.add_argument("--requests", type=int, default=60, help="Timed requests per URL, after one warm-up.")
     args = parser.parse_args()
-    os.environ.update({"DJANGO_SETTINGS_MODULE": "bench.settings", "DEBUG": "0", "SECURE_SSL_REDIRECT": "0",
-                       "SECRET_KEY": secrets.token_urlsafe(60)})
+    os.environ.update(
+        {
+            "DJANGO_SETTINGS_MODULE": "bench.settings",
+            "DEBUG": "0",
+            "SECURE_SSL_REDIRECT": "0",
+            "SECRET_KEY": secrets.token_urlsafe(60),
+        }
+    )
 
     import django
+
     django.setup()
     from django.db import connection
     from django.test import Client
@@ -43,8 +50,10 @@ def main():
         with CaptureQueriesContext(connection) as queries:
             client.get(url)
         sql_ms = [round(float(query["time"]) * 1000, 1) for query in queries.captured_queries]
-        print(f"{url}  p50 {statistics.median(times):.1f} ms  p95 {times[int(len(times) * 0.95)]:.1f} ms  "
-              f"CPU {cpu_ms:.2f} ms/request  SQL ms {sql_ms}")
+        print(
+            f"{url}  p50 {statistics.median(times):.1f} ms  p95 {times[int(len(times) * 0.95)]:.1f} ms  "
+            f"CPU {cpu_ms:.2f} ms/request  SQL ms {sql_ms}"
+        )
 
 
 if __name__ == "__main__":

@@ -19,7 +19,7 @@ import subprocess
 import sys
 import time
 import urllib.request
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -30,6 +30,7 @@ FILTER_SCENARIOS = ("list", "actor", "place", "type", "dates", "search", "combin
 
 
 # -- processes --------------------------------------------------------------------------------------------------
+
 
 def free_port() -> int:
     with socket.socket() as s:
@@ -65,39 +66,87 @@ def stop(proc: subprocess.Popen | None):
 
 def start_gunicorn(port: int, log: Path) -> subprocess.Popen:
     env = {
-        **os.environ, "DJANGO_SETTINGS_MODULE": "bench.settings", "DEBUG": "0",
-        "SECRET_KEY": secrets.token_urlsafe(60), "GUNICORN_BIND": f"127.0.0.1:{port}", "GUNICORN_ACCESSLOG": "",
-        "GUNICORN_MAX_REQUESTS": "0", "GUNICORN_LOGLEVEL": "warning", "GUNICORN_TIMEOUT": "300",
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "bench.settings",
+        "DEBUG": "0",
+        "SECRET_KEY": secrets.token_urlsafe(60),
+        "GUNICORN_BIND": f"127.0.0.1:{port}",
+        "GUNICORN_ACCESSLOG": "",
+        "GUNICORN_MAX_REQUESTS": "0",
+        "GUNICORN_LOGLEVEL": "warning",
+        "GUNICORN_TIMEOUT": "300",
         # Plain HTTP on loopback: in production TLS ends at the proxy, which the benchmark leaves out.
         "SECURE_SSL_REDIRECT": "0",
     }
-    return subprocess.Popen([str(Path(sys.executable).parent / "gunicorn"), "-c", "gunicorn.conf.py"], cwd=ROOT,
-                            env=env, stdout=log.open("w"), stderr=subprocess.STDOUT, start_new_session=True)
+    return subprocess.Popen(
+        [str(Path(sys.executable).parent / "gunicorn"), "-c", "gunicorn.conf.py"],
+        cwd=ROOT,
+        env=env,
+        stdout=log.open("w"),
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
 
 
 def start_datasette(port: int, path: Path, log: Path) -> subprocess.Popen:
     return subprocess.Popen(
-        [str(Path(sys.executable).parent / "datasette"), "serve", "-i", str(path), "-h", "127.0.0.1", "-p", str(port),
-         "--setting", "sql_time_limit_ms", "120000", "--setting", "max_csv_mb", "0",
-         "--setting", "num_sql_threads", "3"],
-        cwd=ROOT, stdout=log.open("w"), stderr=subprocess.STDOUT, start_new_session=True)
+        [
+            str(Path(sys.executable).parent / "datasette"),
+            "serve",
+            "-i",
+            str(path),
+            "-h",
+            "127.0.0.1",
+            "-p",
+            str(port),
+            "--setting",
+            "sql_time_limit_ms",
+            "120000",
+            "--setting",
+            "max_csv_mb",
+            "0",
+            "--setting",
+            "num_sql_threads",
+            "3",
+        ],
+        cwd=ROOT,
+        stdout=log.open("w"),
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
 
 
 # -- facts about the run ----------------------------------------------------------------------------------------
 
+
 def machine() -> dict:
-    cpu = next((line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
-                if line.startswith("model name")), platform.processor())
-    mem = next((line.split()[1] for line in Path("/proc/meminfo").read_text().splitlines()
-                if line.startswith("MemTotal")), "0")
-    return {"cpu": cpu, "cores": os.cpu_count(), "memory_gb": round(int(mem) / 1024 / 1024, 1),
-            "os": platform.platform(), "python": platform.python_version()}
+    cpu = next(
+        (
+            line.split(":", 1)[1].strip()
+            for line in Path("/proc/cpuinfo").read_text().splitlines()
+            if line.startswith("model name")
+        ),
+        platform.processor(),
+    )
+    mem = next(
+        (line.split()[1] for line in Path("/proc/meminfo").read_text().splitlines() if line.startswith("MemTotal")), "0"
+    )
+    return {
+        "cpu": cpu,
+        "cores": os.cpu_count(),
+        "memory_gb": round(int(mem) / 1024 / 1024, 1),
+        "os": platform.platform(),
+        "python": platform.python_version(),
+    }
 
 
 def versions() -> dict:
     from importlib.metadata import version
-    return {name: version(name) for name in ("django", "djangorestframework", "django-filter", "gunicorn",
-                                             "datasette", "psycopg")}
+
+    return {
+        name: version(name)
+        for name in ("django", "djangorestframework", "django-filter", "gunicorn", "datasette", "psycopg")
+    }
 
 
 def database_info(connection) -> dict:
@@ -111,6 +160,7 @@ def database_info(connection) -> dict:
 
 
 # -- in-process measurements ------------------------------------------------------------------------------------
+
 
 def count_queries(path: str) -> tuple[int, int, list[str]]:
     from django.db import connection
@@ -150,30 +200,45 @@ def explain(sqls: list[str]) -> list[dict]:
                 walk(child)
 
         walk(plan["Plan"])
-        out.append({"sql": sql[:300], "ms": round(plan["Execution Time"], 2), "nodes": nodes,
-                    "seq_scans": [n for n in nodes if n.startswith("Seq Scan")]})
+        out.append(
+            {
+                "sql": sql[:300],
+                "ms": round(plan["Execution Time"], 2),
+                "nodes": nodes,
+                "seq_scans": [n for n in nodes if n.startswith("Seq Scan")],
+            }
+        )
     return out
 
 
 # -- one size ---------------------------------------------------------------------------------------------------
 
+
 def run_size(args) -> dict:
     os.environ["DJANGO_SETTINGS_MODULE"] = "bench.settings"
     import django
+
     django.setup()
     from django.core.management import call_command
     from django.db import connection, connections
 
-    from bench.scenarios import pick_scenarios
     from bench import load
-    from facts.synthetic import generate
+    from bench.scenarios import pick_scenarios
+    from bench.synthetic import generate
 
     n = args.events
-    result = {"meta": {"events": n, "seed": args.seed, "smoke": args.smoke,
-                       "date": datetime.now(timezone.utc).isoformat(timespec="seconds"),
-                       "machine": machine(), "versions": versions(),
-                       # The machine is shared: the load average says how much else was running.
-                       "load_average_start": os.getloadavg()}}
+    result = {
+        "meta": {
+            "events": n,
+            "seed": args.seed,
+            "smoke": args.smoke,
+            "date": datetime.now(UTC).isoformat(timespec="seconds"),
+            "machine": machine(),
+            "versions": versions(),
+            # The machine is shared: the load average says how much else was running.
+            "load_average_start": os.getloadavg(),
+        }
+    }
     result["meta"]["database"] = database_info(connection)
     log = print
     if not args.no_generate:
@@ -194,19 +259,29 @@ def run_size(args) -> dict:
             sqlite_path.unlink(missing_ok=True)
             env = {**os.environ, "DATABASE_URL": f"sqlite:///{sqlite_path}", "DJANGO_SETTINGS_MODULE": "bench.settings"}
             started = time.monotonic()
-            for cmd in (["migrate", "--noinput", "--skip-checks", "-v0"],
-                        ["generate_synthetic", "--events", str(n), "--seed", str(args.seed), "--skip-checks"]):
-                subprocess.run([sys.executable, "manage.py", *cmd], cwd=ROOT, env=env, check=True,
-                               stdout=subprocess.DEVNULL)
+            for cmd in (
+                ["migrate", "--noinput", "--skip-checks", "-v0"],
+                ["generate_synthetic", "--events", str(n), "--seed", str(args.seed), "--skip-checks"],
+            ):
+                subprocess.run(
+                    [sys.executable, "manage.py", *cmd], cwd=ROOT, env=env, check=True, stdout=subprocess.DEVNULL
+                )
             result["meta"]["sqlite_generation_seconds"] = round(time.monotonic() - started, 1)
     result["meta"]["datasette_file"] = sqlite_path.name
 
     scenarios = pick_scenarios()
     rows = []
     for sc in scenarios:
-        entry = {"name": sc.name, "description": sc.description, "kind": sc.kind, "rows": sc.rows,
-                 "urls": {"api": sc.api_url(), "bare": sc.bare_url(), "datasette": sc.datasette_url(sqlite_path.stem)},
-                 "queries": {}, "latency": {}, "throughput": {}}
+        entry = {
+            "name": sc.name,
+            "description": sc.description,
+            "kind": sc.kind,
+            "rows": sc.rows,
+            "urls": {"api": sc.api_url(), "bare": sc.bare_url(), "datasette": sc.datasette_url(sqlite_path.stem)},
+            "queries": {},
+            "latency": {},
+            "throughput": {},
+        }
         for target, url_of in (("api", sc.api_url), ("bare", sc.bare_url)):
             sizes = (10, 50) if sc.kind in ("list", "cursor") else (None,)
             if sc.kind == "csv" and n > 20_000:
@@ -231,12 +306,13 @@ def run_size(args) -> dict:
     gunicorn = datasette = None
     try:
         gunicorn = start_gunicorn(ports["api"], logs / "gunicorn.log")
-        datasette = None if args.skip_datasette else start_datasette(ports["datasette"], sqlite_path,
-                                                                    logs / "datasette.log")
+        datasette = (
+            None if args.skip_datasette else start_datasette(ports["datasette"], sqlite_path, logs / "datasette.log")
+        )
         wait_ready(ports["api"], "/bare/events/?page_size=1", 120, gunicorn)
         if datasette:
             wait_ready(ports["datasette"], "/-/versions.json", 300, datasette)
-        for sc, entry in zip(scenarios, rows):
+        for sc, entry in zip(scenarios, rows, strict=False):
             entry["load_average"] = os.getloadavg()
             for target in TARGETS:
                 url = entry["urls"][target]
@@ -246,24 +322,35 @@ def run_size(args) -> dict:
                 if sc.kind == "csv":
                     # An export of 10^5 rows is a bulk job, not a page: its rate is rows per second, with one and
                     # with two exports at once (8 or 32 concurrent exports would hold two cores for many minutes).
-                    entry["latency"][target] = load.latency(port, url, requests=args.csv_requests, warmup=0,
-                                                            max_seconds=args.seconds * 10)
-                    entry["throughput"][target] = {"2": load.throughput(
-                        port, url, concurrency=2, seconds=args.seconds, max_requests=2)}
+                    entry["latency"][target] = load.latency(
+                        port, url, requests=args.csv_requests, warmup=0, max_seconds=args.seconds * 10
+                    )
+                    entry["throughput"][target] = {
+                        "2": load.throughput(port, url, concurrency=2, seconds=args.seconds, max_requests=2)
+                    }
                     continue
-                entry["latency"][target] = lat = load.latency(port, url, requests=args.requests,
-                                                              max_seconds=args.seconds * 10)
+                entry["latency"][target] = lat = load.latency(
+                    port, url, requests=args.requests, max_seconds=args.seconds * 10
+                )
                 if lat["p50_ms"] > args.slow_ms:
                     # 32 requests of several seconds each in flight would hold both cores for minutes.
                     entry["throughput"][target] = {
-                        "skipped": f"one request takes {lat['p50_ms']:.0f} ms (> {args.slow_ms} ms); not loaded"}
+                        "skipped": f"one request takes {lat['p50_ms']:.0f} ms (> {args.slow_ms} ms); not loaded"
+                    }
                     continue
                 entry["throughput"][target] = {
-                    str(c): load.throughput(port, url, concurrency=c, seconds=args.seconds, max_requests=args.max_requests)
-                    for c in (8, 32)}
-            log(f"{sc.name}: " + ", ".join(
-                f"{t} p50={entry['latency'][t]['p50_ms']}ms throughput={entry['throughput'][t]}"
-                for t in entry["latency"]))
+                    str(c): load.throughput(
+                        port, url, concurrency=c, seconds=args.seconds, max_requests=args.max_requests
+                    )
+                    for c in (8, 32)
+                }
+            log(
+                f"{sc.name}: "
+                + ", ".join(
+                    f"{t} p50={entry['latency'][t]['p50_ms']}ms throughput={entry['throughput'][t]}"
+                    for t in entry["latency"]
+                )
+            )
     finally:
         stop(gunicorn)
         stop(datasette)
@@ -275,13 +362,15 @@ def run_size(args) -> dict:
 def _sqlite_events(path: Path) -> int | None:
     try:
         with sqlite3.connect(f"file:{path}?mode=ro", uri=True) as db:
-            return db.execute("SELECT COUNT(*) FROM facts_event e JOIN facts_place p ON p.id = e.place_id "
-                              "WHERE p.slug LIKE 'syn-%'").fetchone()[0]
+            return db.execute(
+                "SELECT COUNT(*) FROM facts_event e JOIN facts_place p ON p.id = e.place_id WHERE p.slug LIKE 'syn-%'"
+            ).fetchone()[0]
     except sqlite3.Error:
         return None
 
 
 # -- report -----------------------------------------------------------------------------------------------------
+
 
 def ratio(a, b):
     return round(a / b, 2) if a and b else None
@@ -327,26 +416,43 @@ def report(results: list[dict], out: Path) -> str:
         lines.append(
             f"| {s['name']}: {s['description']} | {lat.get('p50_ms')} / {lat.get('p95_ms')} / {lat.get('p99_ms')} "
             f"| {qs} | {pair('api')} | {pair('bare')} | {ratios('bare')} | {pair('datasette')} "
-            f"| {ratios('datasette')} |")
+            f"| {ratios('datasette')} |"
+        )
     for s in big["scenarios"]:
         if s["kind"] == "csv" and s.get("rows"):
             speeds = {t: round(s["rows"] / (s["latency"][t]["p50_ms"] / 1000)) for t in TARGETS if t in s["latency"]}
-            lines += ["", f"CSV export of {s['rows']:,} rows, one client: " + ", ".join(
-                f"{t} {v:,} rows/s" for t, v in speeds.items()) + " (the req/s columns of that row are at two "
-                "concurrent exports, not 8 / 32)."]
-    lines += ["", "One-client p50 latency (ms) of the bare view and Datasette, for reference:", "",
-              "| scenario | API | bare | Datasette |", "|---|---|---|---|"]
+            lines += [
+                "",
+                f"CSV export of {s['rows']:,} rows, one client: "
+                + ", ".join(f"{t} {v:,} rows/s" for t, v in speeds.items())
+                + " (the req/s columns of that row are at two "
+                "concurrent exports, not 8 / 32).",
+            ]
+    lines += [
+        "",
+        "One-client p50 latency (ms) of the bare view and Datasette, for reference:",
+        "",
+        "| scenario | API | bare | Datasette |",
+        "|---|---|---|---|",
+    ]
     for s in big["scenarios"]:
-        lines.append(f"| {s['name']} | " + " | ".join(str(s["latency"].get(t, {}).get("p50_ms", "–"))
-                                                     for t in TARGETS) + " |")
+        lines.append(
+            f"| {s['name']} | " + " | ".join(str(s["latency"].get(t, {}).get("p50_ms", "–")) for t in TARGETS) + " |"
+        )
     if len(results) > 1:
         sizes = [r["meta"]["events"] for r in results]
-        lines += ["", "### Scale curve: API p50 (ms) by number of events", "",
-                  "| scenario | " + " | ".join(f"{n:,}" for n in sizes) + " | growth |",
-                  "|---|" + "---|" * (len(sizes) + 1)]
+        lines += [
+            "",
+            "### Scale curve: API p50 (ms) by number of events",
+            "",
+            "| scenario | " + " | ".join(f"{n:,}" for n in sizes) + " | growth |",
+            "|---|" + "---|" * (len(sizes) + 1),
+        ]
         for name in [s["name"] for s in big["scenarios"]]:
-            values = [next((s["latency"].get("api", {}).get("p50_ms") for s in r["scenarios"] if s["name"] == name),
-                           None) for r in results]
+            values = [
+                next((s["latency"].get("api", {}).get("p50_ms") for s in r["scenarios"] if s["name"] == name), None)
+                for r in results
+            ]
             growth = ratio(values[-1], values[0])
             lines.append(f"| {name} | " + " | ".join(str(v) for v in values) + f" | {growth}× |")
         lines += ["", "![API p50 latency by number of events](scale.png)"]
@@ -354,8 +460,11 @@ def report(results: list[dict], out: Path) -> str:
     lines += ["", "### Targets", ""] + targets(results)
     gen = meta.get("generation")
     if gen:
-        lines += ["", f"Loading {meta['events']:,} events with `generate_synthetic` took {gen['wall_seconds']} s "
-                      f"on {db['vendor']}."]
+        lines += [
+            "",
+            f"Loading {meta['events']:,} events with `generate_synthetic` took {gen['wall_seconds']} s "
+            f"on {db['vendor']}.",
+        ]
     text = "\n".join(lines) + "\n"
     (out / "RESULTS.md").write_text(text)
     return text
@@ -380,8 +489,10 @@ def targets(results: list[dict]) -> list[str]:
     for name, s in by.items():
         q = s["queries"].get("api", {})
         if "10" in q:
-            check(q["10"] == q["50"] and q["50"] <= 5, f"{name}: {q['10']} / {q['50']} queries at page 10 / 50 "
-                                                        "(target constant, ≤ 5)")
+            check(
+                q["10"] == q["50"] and q["50"] <= 5,
+                f"{name}: {q['10']} / {q['50']} queries at page 10 / 50 (target constant, ≤ 5)",
+            )
     first = by["cursor_first"]["latency"].get("api", {}).get("p50_ms")
     deep = by["cursor_deep"]["latency"].get("api", {}).get("p50_ms")
     check(first and deep and deep <= 2 * first, f"deep cursor page p50 {deep} ms vs first {first} ms (target ≤ 2×)")
@@ -406,22 +517,27 @@ def targets(results: list[dict]) -> list[str]:
             a = small.get(name, {}).get("latency", {}).get("api", {}).get("p50_ms")
             b = s["latency"].get("api", {}).get("p50_ms")
             if s["kind"] != "csv":
-                check(a and b and b <= 1.5 * a,
-                      f"{name}: p50 {a} → {b} ms from {results[0]['meta']['events']:,} to "
-                      f"{big['meta']['events']:,} events = {ratio(b, a)}× (≤ 1.5×)")
+                check(
+                    a and b and b <= 1.5 * a,
+                    f"{name}: p50 {a} → {b} ms from {results[0]['meta']['events']:,} to "
+                    f"{big['meta']['events']:,} events = {ratio(b, a)}× (≤ 1.5×)",
+                )
     return out
 
 
 def plot(results: list[dict], path: Path):
     import matplotlib
+
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
     sizes = [r["meta"]["events"] for r in results]
     fig, ax = plt.subplots(figsize=(8, 5))
     for name in [s["name"] for s in results[-1]["scenarios"] if s["kind"] != "csv"]:
-        values = [next((s["latency"].get("api", {}).get("p50_ms") for s in r["scenarios"] if s["name"] == name), None)
-                  for r in results]
+        values = [
+            next((s["latency"].get("api", {}).get("p50_ms") for s in r["scenarios"] if s["name"] == name), None)
+            for r in results
+        ]
         ax.plot(sizes, values, marker="o", label=name)
     ax.set_xscale("log")
     ax.set_yscale("log")
@@ -437,6 +553,7 @@ def plot(results: list[dict], path: Path):
 
 # -- entry point ------------------------------------------------------------------------------------------------
 
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", default="10000,100000,1000000", help="Comma-separated event counts.")
@@ -446,13 +563,20 @@ def main(argv=None):
     parser.add_argument("--skip-datasette", action="store_true")
     parser.add_argument("--requests", type=int, default=200, help="Sequential requests per latency measurement.")
     parser.add_argument("--csv-requests", type=int, default=2)
-    parser.add_argument("--slow-ms", type=float, default=1500,
-                        help="Skip the throughput runs of a target whose one-client p50 is above this.")
+    parser.add_argument(
+        "--slow-ms",
+        type=float,
+        default=1500,
+        help="Skip the throughput runs of a target whose one-client p50 is above this.",
+    )
     parser.add_argument("--seconds", type=float, default=4, help="Duration of each throughput measurement.")
     parser.add_argument("--max-requests", type=int, default=3000)
     parser.add_argument("--out", type=Path, default=RESULTS)
-    parser.add_argument("--report-only", action="store_true",
-                        help="Only rewrite RESULTS.md and scale.png from the JSON results already in --out.")
+    parser.add_argument(
+        "--report-only",
+        action="store_true",
+        help="Only rewrite RESULTS.md and scale.png from the JSON results already in --out.",
+    )
     parser.add_argument("--events", type=int, help=argparse.SUPPRESS)  # set for the per-size child process
     args = parser.parse_args(argv)
     if args.smoke:
@@ -475,10 +599,27 @@ def main(argv=None):
             # Never the developer's db.sqlite3: a SQLite file per size under bench/data/.
             DATA.mkdir(parents=True, exist_ok=True)
             env["DATABASE_URL"] = f"sqlite:///{DATA / f'bench-{size}.sqlite3'}"
-        child = [sys.executable, "-m", "bench.run", "--events", str(size), "--seed", str(args.seed),
-                 "--requests", str(args.requests), "--csv-requests", str(args.csv_requests),
-                 "--seconds", str(args.seconds), "--max-requests", str(args.max_requests), "--out", str(args.out),
-                 "--slow-ms", str(args.slow_ms)]
+        child = [
+            sys.executable,
+            "-m",
+            "bench.run",
+            "--events",
+            str(size),
+            "--seed",
+            str(args.seed),
+            "--requests",
+            str(args.requests),
+            "--csv-requests",
+            str(args.csv_requests),
+            "--seconds",
+            str(args.seconds),
+            "--max-requests",
+            str(args.max_requests),
+            "--out",
+            str(args.out),
+            "--slow-ms",
+            str(args.slow_ms),
+        ]
         child += ["--smoke"] * args.smoke + ["--no-generate"] * args.no_generate
         child += ["--skip-datasette"] * args.skip_datasette
         subprocess.run(child, cwd=ROOT, env=env, check=True)

@@ -15,12 +15,16 @@ from facts.models import Actor, Event, Participant, Place
 
 API = "/api/v1/events/"
 BARE = "/bare/events/"
-FLAT_COLUMNS = ("e.id, e.title, e.description, e.event_type_id, e.date_text, e.date_start, e.date_end, "
-                "e.date_precision, p.slug AS place, e.parent_id, e.status")
+FLAT_COLUMNS = (
+    "e.id, e.title, e.description, e.event_type_id, e.date_text, e.date_start, e.date_end, "
+    "e.date_precision, p.slug AS place, e.parent_id, e.status"
+)
 FLAT_FROM = "FROM facts_event e LEFT JOIN facts_place p ON p.id = e.place_id"
 ORDER = "ORDER BY e.date_start, e.id LIMIT 50"
-ACTOR_SQL = ("EXISTS (SELECT 1 FROM facts_participant pa WHERE pa.event_id = e.id AND pa.actor_id = "
-             "(SELECT id FROM facts_actor WHERE slug = :actor))")
+ACTOR_SQL = (
+    "EXISTS (SELECT 1 FROM facts_participant pa WHERE pa.event_id = e.id AND pa.actor_id = "
+    "(SELECT id FROM facts_actor WHERE slug = :actor))"
+)
 DATE_SQL = "e.date_end >= :date_after AND e.date_start <= :date_before"
 TYPE_SQL = "e.event_type_id LIKE :type || '%'"
 
@@ -81,14 +85,18 @@ def pick_scenarios() -> list[Scenario]:
     by_use = list(Participant.objects.values("actor_id").annotate(n=Count("id")).order_by("-n", "actor_id")[:60])
     frequent = Actor.objects.get(pk=by_use[min(4, len(by_use) - 1)]["actor_id"])
     # A person of middling popularity: the realistic "everything about this minister" query.
-    mid_ids = [row["actor_id"] for row in by_use[len(by_use) // 2:]]
-    actor = (Actor.objects.filter(pk__in=mid_ids, kind="person").order_by("id").first()
-             or Actor.objects.get(pk=mid_ids[0]))
+    mid_ids = [row["actor_id"] for row in by_use[len(by_use) // 2 :]]
+    actor = Actor.objects.filter(pk__in=mid_ids, kind="person").order_by("id").first() or Actor.objects.get(
+        pk=mid_ids[0]
+    )
     countries = list(Place.objects.filter(kind="country").order_by("id")[:3])
     country = countries[-1]
     deep = bounds["lo"] + int((bounds["hi"] - bounds["lo"]) * 0.9)
-    detail = Event.objects.filter(statements__isnull=False).order_by("id").values_list("id", flat=True)[
-        min(events // 3, Event.objects.filter(statements__isnull=False).count() - 1)]
+    detail = (
+        Event.objects.filter(statements__isnull=False)
+        .order_by("id")
+        .values_list("id", flat=True)[min(events // 3, Event.objects.filter(statements__isnull=False).count() - 1)]
+    )
 
     # The CSV export: 10^5 rows at most (a date window around the median when there are more events than that).
     if events > 100_000:
@@ -97,43 +105,96 @@ def pick_scenarios() -> list[Scenario]:
         hi = dates[int(events * (0.5 + share / 2))]
         csv_params = {"date_after": lo.isoformat(), "date_before": hi.isoformat()}
         csv_rows = Event.objects.filter(date_end__gte=lo, date_start__lte=hi).count()
-        csv_datasette = (f"facts_event.csv?_stream=on&_size=max&date_end__gte={lo.isoformat()}"
-                         f"&date_start__lte={hi.isoformat()}")
+        csv_datasette = (
+            f"facts_event.csv?_stream=on&_size=max&date_end__gte={lo.isoformat()}&date_start__lte={hi.isoformat()}"
+        )
     else:
         csv_params, csv_rows, csv_datasette = {}, events, "facts_event.csv?_stream=on&_size=max"
 
     flat = f"SELECT {FLAT_COLUMNS} {FLAT_FROM}"
     return [
         Scenario("list", "Plain list, first page", {}, datasette_sql=f"{flat} {ORDER}"),
-        Scenario("actor", f"actor={actor.slug} (a person of middling popularity)", {"actor": actor.slug},
-                 datasette_sql=f"{flat} WHERE {ACTOR_SQL} {ORDER}", datasette_params={"actor": actor.slug}),
-        Scenario("place", f"place={country.slug} (a country: events anywhere within it)", {"place": country.slug},
-                 datasette_sql=(
-                     "WITH RECURSIVE sub(id) AS (SELECT id FROM facts_place WHERE slug = :place UNION ALL "
-                     "SELECT c.id FROM facts_place c JOIN sub ON c.parent_id = sub.id) "
-                     f"{flat} WHERE e.place_id IN (SELECT id FROM sub) {ORDER}"),
-                 datasette_params={"place": country.slug}),
-        Scenario("type", "type=04 (every consultation, a CAMEO prefix)", {"type": "04"},
-                 datasette_sql=f"{flat} WHERE {TYPE_SQL} {ORDER}", datasette_params={"type": "04"}),
-        Scenario("dates", f"date_after/date_before: 30 days from {window['date_after']}", window,
-                 datasette_sql=f"{flat} WHERE {DATE_SQL} {ORDER}", datasette_params=window),
-        Scenario("search", f"search={actor.name!r} (free text)", {"search": actor.name},
-                 datasette_sql=f"{flat} WHERE e.title LIKE '%' || :q || '%' {ORDER}",
-                 datasette_params={"q": actor.name}),
-        Scenario("combined", f"actor={frequent.slug} + type=04 + one year from {year['date_after']}",
-                 {"actor": frequent.slug, "type": "04", **year},
-                 datasette_sql=f"{flat} WHERE {ACTOR_SQL} AND {TYPE_SQL} AND {DATE_SQL} {ORDER}",
-                 datasette_params={"actor": frequent.slug, "type": "04", **year}),
-        Scenario("cursor_first", "Cursor mode, first page", {"mode": "cursor"}, kind="cursor",
-                 bare_params={"after": 0},
-                 datasette_sql=f"{flat} ORDER BY e.id LIMIT 50"),
-        Scenario("cursor_deep", "Cursor mode, a page 90% of the way through", {"cursor": drf_cursor(deep)},
-                 kind="cursor", bare_params={"after": deep},
-                 datasette_sql=f"{flat} WHERE e.id > :after ORDER BY e.id LIMIT 50",
-                 datasette_params={"after": deep}),
-        Scenario("detail", f"Detail view of event {detail}", {}, kind="detail",
-                 api_path=f"{API}{detail}/", bare_path=f"{BARE}{detail}/",
-                 datasette_sql=f"{flat} WHERE e.id = :id", datasette_params={"id": detail}),
-        Scenario("csv", f"CSV export of {csv_rows} rows", {**csv_params, "format": "csv"}, kind="csv",
-                 bare_path="/bare/events.csv", bare_params=csv_params, datasette_path=csv_datasette, rows=csv_rows),
+        Scenario(
+            "actor",
+            f"actor={actor.slug} (a person of middling popularity)",
+            {"actor": actor.slug},
+            datasette_sql=f"{flat} WHERE {ACTOR_SQL} {ORDER}",
+            datasette_params={"actor": actor.slug},
+        ),
+        Scenario(
+            "place",
+            f"place={country.slug} (a country: events anywhere within it)",
+            {"place": country.slug},
+            datasette_sql=(
+                "WITH RECURSIVE sub(id) AS (SELECT id FROM facts_place WHERE slug = :place UNION ALL "
+                "SELECT c.id FROM facts_place c JOIN sub ON c.parent_id = sub.id) "
+                f"{flat} WHERE e.place_id IN (SELECT id FROM sub) {ORDER}"
+            ),
+            datasette_params={"place": country.slug},
+        ),
+        Scenario(
+            "type",
+            "type=04 (every consultation, a CAMEO prefix)",
+            {"type": "04"},
+            datasette_sql=f"{flat} WHERE {TYPE_SQL} {ORDER}",
+            datasette_params={"type": "04"},
+        ),
+        Scenario(
+            "dates",
+            f"date_after/date_before: 30 days from {window['date_after']}",
+            window,
+            datasette_sql=f"{flat} WHERE {DATE_SQL} {ORDER}",
+            datasette_params=window,
+        ),
+        Scenario(
+            "search",
+            f"search={actor.name!r} (free text)",
+            {"search": actor.name},
+            datasette_sql=f"{flat} WHERE e.title LIKE '%' || :q || '%' {ORDER}",
+            datasette_params={"q": actor.name},
+        ),
+        Scenario(
+            "combined",
+            f"actor={frequent.slug} + type=04 + one year from {year['date_after']}",
+            {"actor": frequent.slug, "type": "04", **year},
+            datasette_sql=f"{flat} WHERE {ACTOR_SQL} AND {TYPE_SQL} AND {DATE_SQL} {ORDER}",
+            datasette_params={"actor": frequent.slug, "type": "04", **year},
+        ),
+        Scenario(
+            "cursor_first",
+            "Cursor mode, first page",
+            {"mode": "cursor"},
+            kind="cursor",
+            bare_params={"after": 0},
+            datasette_sql=f"{flat} ORDER BY e.id LIMIT 50",
+        ),
+        Scenario(
+            "cursor_deep",
+            "Cursor mode, a page 90% of the way through",
+            {"cursor": drf_cursor(deep)},
+            kind="cursor",
+            bare_params={"after": deep},
+            datasette_sql=f"{flat} WHERE e.id > :after ORDER BY e.id LIMIT 50",
+            datasette_params={"after": deep},
+        ),
+        Scenario(
+            "detail",
+            f"Detail view of event {detail}",
+            {},
+            kind="detail",
+            api_path=f"{API}{detail}/",
+            bare_path=f"{BARE}{detail}/",
+            datasette_sql=f"{flat} WHERE e.id = :id",
+            datasette_params={"id": detail},
+        ),
+        Scenario(
+            "csv",
+            f"CSV export of {csv_rows} rows",
+            {**csv_params, "format": "csv"},
+            kind="csv",
+            bare_path="/bare/events.csv",
+            bare_params=csv_params,
+            datasette_path=csv_datasette,
+            rows=csv_rows,
+        ),
     ]

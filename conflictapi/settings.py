@@ -41,9 +41,11 @@ def secret_key_is_strong(key: str) -> bool:
     if hasattr(security, "_check_secret_key"):  # private in Django: the same rule from its constants otherwise
         strong = security._check_secret_key(key)
     else:
-        strong = (len(set(key)) >= security.SECRET_KEY_MIN_UNIQUE_CHARACTERS
-                  and len(key) >= security.SECRET_KEY_MIN_LENGTH
-                  and not key.startswith(security.SECRET_KEY_INSECURE_PREFIX))
+        strong = (
+            len(set(key)) >= security.SECRET_KEY_MIN_UNIQUE_CHARACTERS
+            and len(key) >= security.SECRET_KEY_MIN_LENGTH
+            and not key.startswith(security.SECRET_KEY_INSECURE_PREFIX)
+        )
     return strong and key != _DEV_SECRET_KEY
 
 
@@ -82,26 +84,26 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     # A NUL in the path, query string or a header is a 400 (a 404 for an /api/ path) before anything looks it up:
     # PostgreSQL refuses NUL in text. A cookie holding one is dropped, before the session middleware reads it.
-    "facts.middleware.NulCharacterMiddleware",
+    "facts.api.middleware.NulCharacterMiddleware",
     # A chunked body (no Content-Length) would reach views as an empty one: such writes are refused with 411.
-    "facts.middleware.LengthRequiredMiddleware",
+    "facts.api.middleware.LengthRequiredMiddleware",
     # Static files are answered before sessions or the database are touched, so they survive a database outage.
     "whitenoise.middleware.WhiteNoiseMiddleware",
     # Outermost of the app's own layers: turns database outages into 503 JSON and unknown /api/ URLs into JSON 404s.
-    "facts.middleware.ApiErrorMiddleware",
+    "facts.api.middleware.ApiErrorMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     # Must run before CommonMiddleware so that preflight requests get their CORS headers.
     "corsheaders.middleware.CorsMiddleware",
     "django.middleware.common.CommonMiddleware",
     # A method the resolved view does not answer (TRACE, PROPFIND) is a 405 with Allow, before DRF's permission
     # check could call it a 401.
-    "facts.middleware.MethodNotAllowedMiddleware",
+    "facts.api.middleware.MethodNotAllowedMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
-    # Last, as django-axes requires: turns a locked-out login into facts.throttling.lockout_response.
+    # Last, as django-axes requires: turns a locked-out login into facts.api.throttling.lockout_response.
     "axes.middleware.AxesMiddleware",
 ]
 
@@ -140,6 +142,7 @@ DATABASES = {
     )
 }
 
+
 # --- Database timeouts --------------------------------------------------------------------------------------------
 # A database that accepts TCP but never answers must not hold a request, and with it a worker thread, for good.
 # Each value is in seconds; 0 turns that bound off.
@@ -154,7 +157,7 @@ DATABASES = {
 #   the kernel drops a connection whose sent data goes unacknowledged that long (libpq `tcp_user_timeout`), and
 #   keepalive probes, sent after that long without traffic, catch the same while a request only waits for a result.
 # What none of these catches (a server process that hangs while its host still acknowledges every packet) is ended
-# by gunicorn's timeout (gunicorn.conf.py). /readyz keeps to READYZ_TIMEOUT (facts/health.py), below the 2 s minimum
+# by gunicorn's timeout (gunicorn.conf.py). /readyz keeps to READYZ_TIMEOUT (facts/api/health.py), below the 2 s minimum
 # of a connect timeout. SQLite has no statement timeout and no network: a connection is a local file, a query is
 # bounded by its own work (and gunicorn's timeout), and waiting for another writer's lock by its `timeout` below.
 def env_seconds(name: str, default: str) -> float:
@@ -173,10 +176,9 @@ DATABASE_CONNECT_TIMEOUT = round(env_seconds("DATABASE_CONNECT_TIMEOUT", "3"))
 # Management commands other than runserver (migrate, generate_synthetic rebuilding indexes over 10^6 rows, an
 # operator's shell) may legitimately run one statement for minutes, and scripts/serve-production runs migrate with
 # the server's environment: they get no statement timeout. Servers (gunicorn, runserver) and tests do.
-RUNS_MANAGEMENT_COMMAND = (
-    Path(getattr(sys, "argv", [""])[0] or "").name in {"manage.py", "django-admin"}
-    and sys.argv[1:2] != ["runserver"]
-)
+RUNS_MANAGEMENT_COMMAND = Path(getattr(sys, "argv", [""])[0] or "").name in {"manage.py", "django-admin"} and sys.argv[
+    1:2
+] != ["runserver"]
 DATABASE_STATEMENT_TIMEOUT = 0.0 if RUNS_MANAGEMENT_COMMAND else env_seconds("DATABASE_STATEMENT_TIMEOUT", "5")
 DATABASE_TCP_USER_TIMEOUT = env_seconds("DATABASE_TCP_USER_TIMEOUT", "5")
 READYZ_TIMEOUT = env_seconds("READYZ_TIMEOUT", "1")
@@ -189,7 +191,8 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     # No parallel workers either: starting one costs a page query more (3-6 ms, measured at 10^6 events) than it
     # saves, and under load the workers only compete with other requests for the same cores.
     session_options = os.environ.get(
-        "DATABASE_PG_OPTIONS", "-c random_page_cost=1.1 -c max_parallel_workers_per_gather=0")
+        "DATABASE_PG_OPTIONS", "-c random_page_cost=1.1 -c max_parallel_workers_per_gather=0"
+    )
     if DATABASE_STATEMENT_TIMEOUT:
         # Put first, so that a statement_timeout given in DATABASE_PG_OPTIONS (a later -c) still wins.
         session_options = f"-c statement_timeout={round(DATABASE_STATEMENT_TIMEOUT * 1000)} {session_options}"
@@ -242,7 +245,7 @@ WHITENOISE_AUTOREFRESH = DEBUG
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # The largest request body read, in bytes (4 MiB): a larger one is answered 413 payload_too_large before it is read
-# (facts.exceptions). It holds the longest source text (2,000,000 characters, facts.write_serializers) sent as UTF-8.
+# (facts.api.errors). It holds the longest source text (2,000,000 characters, facts.api.write_serializers) sent as UTF-8.
 try:
     DATA_UPLOAD_MAX_MEMORY_SIZE = int(os.environ.get("MAX_BODY_BYTES", str(4 * 1024 * 1024)))
 except ValueError:
@@ -250,7 +253,7 @@ except ValueError:
 
 REST_FRAMEWORK = {
     # Adds the `fields`/`format` parameters, CSV/GeoJSON bodies and 400/404 errors to the read operations.
-    "DEFAULT_SCHEMA_CLASS": "facts.schema.FactsAutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "facts.api.openapi.FactsAutoSchema",
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     # Token first: an anonymous write then gets 401 with `WWW-Authenticate: Token`, not a bare 403. Sessions (with
     # CSRF) serve the browsable API.
@@ -259,19 +262,19 @@ REST_FRAMEWORK = {
         "rest_framework.authentication.SessionAuthentication",
     ],
     # Reads open to all; writes need the model's add/change/delete permission.
-    "DEFAULT_PERMISSION_CLASSES": ["facts.permissions.ReadOpenModelWritePermissions"],
+    "DEFAULT_PERMISSION_CLASSES": ["facts.api.permissions.ReadOpenModelWritePermissions"],
     # Writes take JSON only (nested lists cannot be sent as form fields), parsed strictly: duplicate keys, lone
-    # surrogates, NUL in keys, non-finite numbers, deep nesting and millions of values are a 400 (facts/parsers.py).
-    "DEFAULT_PARSER_CLASSES": ["facts.parsers.StrictJSONParser"],
+    # surrogates, NUL in keys, non-finite numbers, deep nesting and millions of values are a 400 (facts/api/parsers.py).
+    "DEFAULT_PARSER_CLASSES": ["facts.api.parsers.StrictJSONParser"],
     # Every error under /api/ leaves in one JSON shape: {"status", "code", "detail", "errors"}.
-    "EXCEPTION_HANDLER": "facts.exceptions.api_exception_handler",
+    "EXCEPTION_HANDLER": "facts.api.errors.api_exception_handler",
     # An unknown ?format= is 406 naming the parameter (DRF's default answers 404, as if the resource were missing).
-    "DEFAULT_CONTENT_NEGOTIATION_CLASS": "facts.exceptions.StrictFormatNegotiation",
+    "DEFAULT_CONTENT_NEGOTIATION_CLASS": "facts.api.errors.StrictFormatNegotiation",
     # DRF's throttles, counting atomically in the default cache (shared by every worker when REDIS_URL is set) and
     # letting requests through, with a warning in the log, while that cache is unreachable.
     "DEFAULT_THROTTLE_CLASSES": [
-        "facts.throttling.AnonRateThrottle",
-        "facts.throttling.UserRateThrottle",
+        "facts.api.throttling.AnonRateThrottle",
+        "facts.api.throttling.UserRateThrottle",
     ],
     "DEFAULT_THROTTLE_RATES": {
         "anon": os.environ.get("THROTTLE_ANON_RATE", "1000/minute"),
@@ -299,11 +302,11 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_SETTINGS": {"deepLinking": True, "validatorUrl": None},
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
-        "facts.schema.describe_blank_enum",
+        "facts.api.openapi.describe_blank_enum",
         # OpenAPI links from each create's 201 to the retrieve, update and delete of the created object.
-        "facts.schema.link_created_objects",
-        # Last: documents the one error shape (facts.exceptions) on every 4xx/5xx response.
-        "facts.exceptions.document_error_responses",
+        "facts.api.openapi.link_created_objects",
+        # Last: documents the one error shape (facts.api.errors) on every 4xx/5xx response.
+        "facts.api.errors.document_error_responses",
     ],
     # Several models have a `kind` or `type`; named enums keep the schema's components distinct and readable.
     "ENUM_NAME_OVERRIDES": {
@@ -347,7 +350,7 @@ CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", "")
 CORS_ALLOWED_ORIGINS = env_list("CORS_ALLOWED_ORIGINS", "")
 CORS_URLS_REGEX = r"^/api/.*$"
 # The request headers the API reads must get through a preflight: conditional requests (If-Match /
-# If-None-Match) and the reason given for a write or delete (X-Change-Reason, facts.permissions), besides the token,
+# If-None-Match) and the reason given for a write or delete (X-Change-Reason, facts.api.permissions), besides the token,
 # the body's type and Accept (format negotiation). Browser apps may read the response headers the API sets: ETag
 # (for If-Match), Location (of a created object), Retry-After (429, 503) and Content-Disposition (exports).
 CORS_ALLOW_HEADERS = ["accept", "authorization", "content-type", "if-match", "if-none-match", "x-change-reason"]
@@ -360,7 +363,7 @@ CORS_EXPOSE_HEADERS = ["ETag", "Location", "Retry-After", "Content-Disposition"]
 try:
     TRUSTED_PROXY_COUNT = int(os.environ.get("TRUSTED_PROXY_COUNT", "0"))
 except ValueError:
-    raise ImproperlyConfigured("TRUSTED_PROXY_COUNT must be a whole number of proxies (0 without a proxy).")
+    raise ImproperlyConfigured("TRUSTED_PROXY_COUNT must be a whole number of proxies (0 without a proxy).") from None
 if TRUSTED_PROXY_COUNT < 0:
     raise ImproperlyConfigured("TRUSTED_PROXY_COUNT must be 0 or more.")
 REST_FRAMEWORK["NUM_PROXIES"] = TRUSTED_PROXY_COUNT
@@ -382,9 +385,7 @@ if REDIS_URL:
         }
     }
 else:
-    CACHES = {
-        "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "KEY_PREFIX": CACHE_KEY_PREFIX}
-    }
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "KEY_PREFIX": CACHE_KEY_PREFIX}}
 
 # Login lockout (django-axes): after LOGIN_FAILURE_LIMIT failed logins for one username from one address, that pair
 # is refused, right password or not, until LOGIN_COOLOFF_MINUTES pass without a further attempt; another user, or
@@ -397,8 +398,8 @@ AXES_COOLOFF_TIME = timedelta(minutes=float(os.environ.get("LOGIN_COOLOFF_MINUTE
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_HANDLER = "axes.handlers.database.AxesDatabaseHandler"
-AXES_CLIENT_IP_CALLABLE = "facts.throttling.client_ip"
-AXES_LOCKOUT_CALLABLE = "facts.throttling.lockout_response"
+AXES_CLIENT_IP_CALLABLE = "facts.api.throttling.client_ip"
+AXES_LOCKOUT_CALLABLE = "facts.api.throttling.lockout_response"
 # Failures and lockouts are still logged (warnings); this only drops axes' start-up line, which every manage.py
 # command would otherwise print to stdout ahead of its own output (e.g. `TOKEN=$(manage.py issue_token ...)`).
 AXES_VERBOSE = False

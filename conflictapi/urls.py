@@ -4,20 +4,19 @@ from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularRedocView, SpectacularSwaggerView
 
-from facts import health
-from facts.changes import ChangesView
-from facts.views import LandingView, SchemaView
+from facts.api import health
+from facts.api.changes import ChangesView
+from facts.api.views import LandingView, SchemaView
 
 urlpatterns = [
     path("", LandingView.as_view(), name="landing"),
     path("api/", LandingView.as_view(), name="api-landing"),
     path("api/v1/changes/", ChangesView.as_view(), name="changes"),
-    path("api/v1/", include("facts.urls")),
+    path("api/v1/", include("facts.api.urls")),
     path("api/schema/", SchemaView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger-ui"),
     # The stock ReDoc page pulls web fonts from a CDN; this template drops them so the docs work offline.
-    path("api/redoc/", SpectacularRedocView.as_view(url_name="schema", template_name="docs/redoc.html"),
-         name="redoc"),
+    path("api/redoc/", SpectacularRedocView.as_view(url_name="schema", template_name="docs/redoc.html"), name="redoc"),
     path("admin/", admin.site.urls),
     # Probes for a process manager or load balancer: liveness without the database, readiness with it.
     path("healthz", health.healthz, name="healthz"),
@@ -25,7 +24,7 @@ urlpatterns = [
 ]
 
 # Errors under /api/ answer in the API's JSON error shape; the rest of the site keeps Django's HTML pages.
-handler400 = "facts.exceptions.bad_request"
-handler403 = "facts.exceptions.permission_denied"
-handler404 = "facts.exceptions.page_not_found"
-handler500 = "facts.exceptions.server_error"
+handler400 = "facts.api.errors.bad_request"
+handler403 = "facts.api.errors.permission_denied"
+handler404 = "facts.api.errors.page_not_found"
+handler500 = "facts.api.errors.server_error"

@@ -42,13 +42,27 @@ class EventClaims:
 
 def claims_about(event: Event):
     """The statements that are claims about `event` (its id in their about_events), speakers and evidence loaded."""
-    spans = EvidenceSpan.objects.only("id", "quote", "start", "end", "source_id", "statement").annotate(
-        source_title=F("source__title")).order_by("source__published", "source_id", "start", "id")
-    return (Statement.objects.filter(about_events=event)
-            .select_related("speaker").only(
-                "id", "kind", "text", "channel", "date_text", "date_start", "date_end", "date_precision",
-                *(f"speaker__{name}" for name in ACTOR_COLUMNS))
-            .prefetch_related(Prefetch("evidence", queryset=spans, to_attr="evidence_prefetched")))
+    spans = (
+        EvidenceSpan.objects.only("id", "quote", "start", "end", "source_id", "statement")
+        .annotate(source_title=F("source__title"))
+        .order_by("source__published", "source_id", "start", "id")
+    )
+    return (
+        Statement.objects.filter(about_events=event)
+        .select_related("speaker")
+        .only(
+            "id",
+            "kind",
+            "text",
+            "channel",
+            "date_text",
+            "date_start",
+            "date_end",
+            "date_precision",
+            *(f"speaker__{name}" for name in ACTOR_COLUMNS),
+        )
+        .prefetch_related(Prefetch("evidence", queryset=spans, to_attr="evidence_prefetched"))
+    )
 
 
 def top_sides(links: list[tuple[int, int]], actor_id: int) -> list[int]:

@@ -93,8 +93,11 @@ def fitting_precision(start: date | None, end: date | None) -> str:
         return Precision.DAY
     if start.weekday() == 0 and end - start == timedelta(days=6):
         return Precision.WEEK
-    if start.day == 1 and (start.year, start.month) == (end.year, end.month) and end == _month_interval(
-            end.year, end.month).end:
+    if (
+        start.day == 1
+        and (start.year, start.month) == (end.year, end.month)
+        and end == _month_interval(end.year, end.month).end
+    ):
         return Precision.MONTH
     if (start.month, start.day, end.month, end.day) == (1, 1, 12, 31):
         if start.year == end.year:
@@ -167,20 +170,28 @@ def _in_tense(expression: str, resolved: Resolved, reference: date, reported: st
     start, end = resolved.start, resolved.end
     if reported == PAST:
         if _EXPECTED_WORDS.search(expression):
-            raise UnresolvableDate(f"“{expression}” presents the fact as expected, but it is resolved as reported "
-                                   "in the past: resolve it as expected (future).")
+            raise UnresolvableDate(
+                f"“{expression}” presents the fact as expected, but it is resolved as reported "
+                "in the past: resolve it as expected (future)."
+            )
         if start is not None and start > reference:
-            raise UnresolvableDate(f"“{expression}” lies after the publication date ({reference.isoformat()}), but "
-                                   "the fact is reported as past: if the source presents it as expected, say so.")
+            raise UnresolvableDate(
+                f"“{expression}” lies after the publication date ({reference.isoformat()}), but "
+                "the fact is reported as past: if the source presents it as expected, say so."
+            )
         if end is None or end > reference:
             end = reference
     elif reported == PRESENT:
         if (start is not None and start > reference) or (end is not None and end < reference):
-            raise UnresolvableDate(f"“{expression}” does not include the publication date "
-                                   f"({reference.isoformat()}), but the fact is reported as holding then.")
+            raise UnresolvableDate(
+                f"“{expression}” does not include the publication date "
+                f"({reference.isoformat()}), but the fact is reported as holding then."
+            )
     elif end is not None and end < reference:
-        raise UnresolvableDate(f"“{expression}” ends before the publication date ({reference.isoformat()}), but "
-                               "the fact is presented as expected.")
+        raise UnresolvableDate(
+            f"“{expression}” ends before the publication date ({reference.isoformat()}), but "
+            "the fact is presented as expected."
+        )
     if (start, end) == (resolved.start, resolved.end):
         return resolved
     return Resolved(start, end, fitting_precision(start, end))
@@ -247,10 +258,13 @@ def _resolve(expression: str, reference: date) -> Resolved:
 
 # "decades-long", "years-long", "a year-long" ...: a state that has lasted (at least) that long as of the reference.
 _LASTING = r"(?:a |an )?(?:decades?|years?|months?|weeks?|days?)[- ]long"
-_COUNTS = {word: n for n, word in enumerate(
-    "one two three four five six seven eight nine ten eleven twelve".split(), start=1)}
-_DURATION = re.compile(r"(?:(?:expected|scheduled|planned) )?(\d{1,3}|" + "|".join(_COUNTS) + r") (day|week)s?"
-                       r"(?: of .+?)?(?: (?:from|starting|beginning|on))?")
+_COUNTS = {
+    word: n for n, word in enumerate("one two three four five six seven eight nine ten eleven twelve".split(), start=1)
+}
+_DURATION = re.compile(
+    r"(?:(?:expected|scheduled|planned) )?(\d{1,3}|" + "|".join(_COUNTS) + r") (day|week)s?"
+    r"(?: of .+?)?(?: (?:from|starting|beginning|on))?"
+)
 
 
 def _duration(text: str, reference: date) -> Resolved | None:

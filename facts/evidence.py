@@ -20,7 +20,7 @@ from django.core.exceptions import ValidationError
 
 # Characters that stand for one another in a pasted passage, by group: straight and curly double quotes (and
 # guillemets), apostrophes and single quotes, hyphens and dashes.
-EQUIVALENT_GROUPS = ("\"“”„«»", "'‘’‚`", "-‐‑–—")
+EQUIVALENT_GROUPS = ('"“”„«»', "'‘’‚`", "-‐‑–—")
 # Every character that str.isspace() (and so the regex class \s) counts as white space; none lies above U+3000.
 WHITESPACE = "".join(chr(code) for code in range(0x3001) if chr(code).isspace())
 # What canonical() replaces, and by what. A chain of str.replace() calls, each skipped when its character is absent,
@@ -143,8 +143,10 @@ def locate_passage(text: str, passage: str, *, occurrence: int | None = None, fi
     if occurrence is None:
         if found.count > 1:
             raise ValidationError(
-                {field: f"The passage “{shown}” occurs {found.count} times in the source; "
-                        f"say which occurrence (1 to {found.count}) you mean."}
+                {
+                    field: f"The passage “{shown}” occurs {found.count} times in the source; "
+                    f"say which occurrence (1 to {found.count}) you mean."
+                }
             )
         return found.span(1)
     if not 1 <= occurrence <= found.count:

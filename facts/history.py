@@ -106,8 +106,7 @@ def version_of(model: type[models.Model], object_id, version_id) -> models.Model
     """
     history = model.history.model.objects
     chosen = history.get(id=object_id, history_id=version_id)
-    version = (history.filter(id=object_id, history_date=chosen.history_date)
-               .order_by("-history_id").first())
+    version = history.filter(id=object_id, history_date=chosen.history_date).order_by("-history_id").first()
     if version.history_type == "-":
         raise ValidationError("This version records the deletion; choose the version before it.")
     return version
@@ -115,8 +114,11 @@ def version_of(model: type[models.Model], object_id, version_id) -> models.Model
 
 def _field_values(model: type[models.Model], record) -> dict:
     """The editable fields of a historical record, by attribute name (foreign keys as ids)."""
-    return {field.attname: getattr(record, field.attname) for field in model._meta.concrete_fields
-            if field.editable and not field.primary_key}
+    return {
+        field.attname: getattr(record, field.attname)
+        for field in model._meta.concrete_fields
+        if field.editable and not field.primary_key
+    }
 
 
 def _evidence_input(fact_field: str, owner_id: int, when: datetime) -> list[dict]:
@@ -124,8 +126,10 @@ def _evidence_input(fact_field: str, owner_id: int, when: datetime) -> list[dict
     spans = parts_as_of(EvidenceSpan, fact_field, owner_id, when)
     for source in Source.objects.filter(pk__in={span.source_id for span in spans}):
         sources[source.pk] = source
-    return [{"source": sources.get(span.source_id), "quote": span.quote, "start": span.start, "end": span.end}
-            for span in spans]
+    return [
+        {"source": sources.get(span.source_id), "quote": span.quote, "start": span.start, "end": span.end}
+        for span in spans
+    ]
 
 
 def _stub(model: type[models.Model], pk) -> models.Model:
@@ -138,8 +142,11 @@ def _about_as_of(version) -> tuple[dict, dict]:
     about, errors = {}, {}
     for name in services.ABOUT_FIELDS:
         target = Statement._meta.get_field(name).related_model
-        snapshot = next(rel.related_model for rel in type(version)._meta.related_objects
-                        if rel.related_model.__name__.endswith(f"_{name}"))
+        snapshot = next(
+            rel.related_model
+            for rel in type(version)._meta.related_objects
+            if rel.related_model.__name__.endswith(f"_{name}")
+        )
         ids = set(snapshot.objects.filter(history=version).values_list(f"{target._meta.model_name}_id", flat=True))
         found = list(target._default_manager.filter(pk__in=ids))
         if missing := sorted(ids - {obj.pk for obj in found}):
@@ -152,45 +159,72 @@ def _about_as_of(version) -> tuple[dict, dict]:
 
 
 def _restore_event(event, version, when, **stamp):
-    participants = [{"actor": _stub(Actor, p.actor_id), "role": p.role}
-                    for p in parts_as_of(Participant, "event", version.id, when)]
-    return services.event_update(event=event, participants=participants,
-                                 evidence=_evidence_input("event", version.id, when),
-                                 **_field_values(Event, version), **stamp)
+    participants = [
+        {"actor": _stub(Actor, p.actor_id), "role": p.role} for p in parts_as_of(Participant, "event", version.id, when)
+    ]
+    return services.event_update(
+        event=event,
+        participants=participants,
+        evidence=_evidence_input("event", version.id, when),
+        **_field_values(Event, version),
+        **stamp,
+    )
 
 
 def _restore_statement(statement, version, when, **stamp):
     about, errors = _about_as_of(version)
     if errors:
         raise services.FactValidationError(errors)
-    return services.statement_update(statement=statement, evidence=_evidence_input("statement", version.id, when),
-                                     **about, **_field_values(Statement, version), **stamp)
+    return services.statement_update(
+        statement=statement,
+        evidence=_evidence_input("statement", version.id, when),
+        **about,
+        **_field_values(Statement, version),
+        **stamp,
+    )
 
 
 def _restore_relation(relation, version, when, **stamp):
-    return services.relation_update(relation=relation, evidence=_evidence_input("relation", version.id, when),
-                                    **_field_values(Relation, version), **stamp)
+    return services.relation_update(
+        relation=relation,
+        evidence=_evidence_input("relation", version.id, when),
+        **_field_values(Relation, version),
+        **stamp,
+    )
 
 
 def _restore_affiliation(affiliation, version, when, **stamp):
     # Affiliations may stand without evidence (the admin's actor page adds them so); such a version keeps the spans.
-    return services.affiliation_update(affiliation=affiliation,
-                                       evidence=_evidence_input("affiliation", version.id, when) or None,
-                                       **_field_values(Affiliation, version), **stamp)
+    return services.affiliation_update(
+        affiliation=affiliation,
+        evidence=_evidence_input("affiliation", version.id, when) or None,
+        **_field_values(Affiliation, version),
+        **stamp,
+    )
 
 
 def _restore_actor(actor, version, when, **stamp):
     # Each alias with its external mark and its evidence as of the version; an alias whose version recorded no span
     # keeps the spans it has now (and, as a new write would, needs one unless it is external).
-    aliases = [{"name": a.name, "kind": a.kind, "external": a.external,
-                "evidence": _evidence_input("alias", a.id, when) or None}
-               for a in parts_as_of(ActorAlias, "actor", version.id, when)]
+    aliases = [
+        {
+            "name": a.name,
+            "kind": a.kind,
+            "external": a.external,
+            "evidence": _evidence_input("alias", a.id, when) or None,
+        }
+        for a in parts_as_of(ActorAlias, "actor", version.id, when)
+    ]
     return services.actor_update(actor=actor, aliases=aliases, **_field_values(Actor, version), **stamp)
 
 
 def _restore_alias(alias, version, when, **stamp):
-    return services.alias_update(alias=alias, evidence=_evidence_input("alias", version.id, when) or None,
-                                 **_field_values(ActorAlias, version), **stamp)
+    return services.alias_update(
+        alias=alias,
+        evidence=_evidence_input("alias", version.id, when) or None,
+        **_field_values(ActorAlias, version),
+        **stamp,
+    )
 
 
 # Models whose versions include parts, restored through their service; the others are one row each.
@@ -210,7 +244,7 @@ def _restore_row(obj, version, when, *, user, reason):
     try:
         obj.full_clean()
     except ValidationError as exc:
-        raise services.FactValidationError(services.errors_of(exc))
+        raise services.FactValidationError(services.errors_of(exc)) from exc
     services.stamp(obj, user=user, reason=reason).save()
     return obj
 
@@ -230,4 +264,3 @@ def version_restore(*, model: type[models.Model], object_id, version_id, user=No
         if restorer is None:
             return _restore_row(obj, version, version.history_date, user=user, reason=reason)
         return restorer(obj, version, version.history_date, user=user, reason=reason)
-

@@ -14,7 +14,7 @@ here find the field by re-checking against the data as it is now, which includes
   or lock timeout: retrying may succeed) from a database that is down.
 
 Callers turn these into their own errors: FactValidationError in facts.services, DRF's ValidationError in
-facts.write_serializers and facts.exceptions, a 409 when nothing names a field.
+facts.api.write_serializers and facts.api.errors, a 409 when nothing names a field.
 """
 
 import sqlite3
@@ -67,8 +67,10 @@ def save(instance: models.Model, **kwargs) -> None:
 
 def gone_message(obj: models.Model) -> str:
     name = getattr(obj, "slug", None) or obj.pk
-    return (f"The {obj._meta.verbose_name} “{name}” was deleted by another request while this one was being "
-            "written; nothing was written.")
+    return (
+        f"The {obj._meta.verbose_name} “{name}” was deleted by another request while this one was being "
+        "written; nothing was written."
+    )
 
 
 def missing_references(data) -> dict:

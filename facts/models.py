@@ -60,8 +60,9 @@ class ExternalData(models.Model):
         for name, origin in self.external.items():
             # Stored as jsonb on PostgreSQL, which refuses a NUL; an origin is a short human text.
             if not isinstance(origin, str) or "\x00" in origin or len(origin) > 500 or not origin.strip():
-                raise ValidationError({"external": f"Give the origin of “{name}” as a text of 1 to 500 "
-                                                   "characters without NUL."})
+                raise ValidationError(
+                    {"external": f"Give the origin of “{name}” as a text of 1 to 500 characters without NUL."}
+                )
 
 
 class DateInterval(models.Model):
@@ -97,13 +98,12 @@ class DateInterval(models.Model):
             # An unknown bound stays open (NULL, "unbounded"), never guessed; the precision says which case it is.
             models.CheckConstraint(
                 condition=Q(date_start__isnull=True, date_end__isnull=True, date_precision="")
-                | (Q(date_start__isnull=False, date_end__isnull=False)
-                   & ~Q(date_precision__in=["", Precision.OPEN]))
+                | (Q(date_start__isnull=False, date_end__isnull=False) & ~Q(date_precision__in=["", Precision.OPEN]))
                 | ((Q(date_start__isnull=True) ^ Q(date_end__isnull=True)) & Q(date_precision=Precision.OPEN)),
                 name=f"{prefix}_date_precision_fits_bounds",
                 violation_error_message="An undated fact has no precision; an interval with both bounds has a "
-                                        "precision other than “open”; an interval with one unknown bound has "
-                                        "precision “open”.",
+                "precision other than “open”; an interval with one unknown bound has "
+                "precision “open”.",
             ),
         ]
 
@@ -177,7 +177,7 @@ class NullsFirstIndex(models.Index):
             suffixes = list(columns.col_suffixes or [""] * len(self.fields_orders))
             columns.col_suffixes = [
                 " ".join(filter(None, (suffix, "NULLS FIRST" if name in self.nulls_first else "")))
-                for (name, _order), suffix in zip(self.fields_orders, suffixes)
+                for (name, _order), suffix in zip(self.fields_orders, suffixes, strict=False)
             ]
         return statement
 
@@ -223,8 +223,10 @@ class Reviewed(models.Model):
             return None
         if user.has_perm(self.review_permission()):
             return None
-        return (f"Moving this {self._meta.verbose_name} to “{self.status}” needs the review permission "
-                f"({self.review_permission()}); leave it as a draft for a reviewer.")
+        return (
+            f"Moving this {self._meta.verbose_name} to “{self.status}” needs the review permission "
+            f"({self.review_permission()}); leave it as a draft for a reviewer."
+        )
 
 
 class Source(ExternalData, Timestamped):
@@ -279,8 +281,10 @@ class Source(ExternalData, Timestamped):
         spans = EvidenceSpan.objects.filter(source_id=self.pk).count() if stored.exists() else 0
         if not spans:
             return None
-        return (f"{spans} evidence span(s) point into this text by offset, so it cannot change. "
-                "Store the corrected text as a new source instead.")
+        return (
+            f"{spans} evidence span(s) point into this text by offset, so it cannot change. "
+            "Store the corrected text as a new source instead."
+        )
 
     def clean(self):
         self._canonicalize()
@@ -439,8 +443,10 @@ class ActorAlias(ExternalData, Timestamped):
         if not quotes:
             if not self.needs_evidence():
                 return None
-            return (f"Cite a passage where a source uses the alias “{self.name[:80]}”, or mark it external "
-                    '(external {"name": "<origin, e.g. canonical spelling>"}).')
+            return (
+                f"Cite a passage where a source uses the alias “{self.name[:80]}”, or mark it external "
+                '(external {"name": "<origin, e.g. canonical spelling>"}).'
+            )
         wanted = comparable_words(self.name or "").casefold()
         if wanted and any(wanted not in comparable_words(quote).casefold() for quote in quotes):
             return f"Each passage cited for the alias “{self.name[:80]}” must contain it."
@@ -461,11 +467,21 @@ class Affiliation(DateInterval, ExternalData, Timestamped):
     e.g. {"organization": "State Department is the US foreign ministry (outside knowledge)"}.
     """
 
-    person = models.ForeignKey(Actor, on_delete=models.PROTECT, related_name="affiliations",
-                               help_text="The member: a person, an unnamed source, or an organization or group.")
-    organization = models.ForeignKey(Actor, on_delete=models.PROTECT, related_name="members",
-                                     help_text="What the member belongs to: a state, organization or group.")
-    role_title = models.CharField(max_length=200, blank=True, help_text='As the source gives it, e.g. "Foreign Minister".')
+    person = models.ForeignKey(
+        Actor,
+        on_delete=models.PROTECT,
+        related_name="affiliations",
+        help_text="The member: a person, an unnamed source, or an organization or group.",
+    )
+    organization = models.ForeignKey(
+        Actor,
+        on_delete=models.PROTECT,
+        related_name="members",
+        help_text="What the member belongs to: a state, organization or group.",
+    )
+    role_title = models.CharField(
+        max_length=200, blank=True, help_text='As the source gives it, e.g. "Foreign Minister".'
+    )
     history = HistoricalRecords()
 
     class Meta:
@@ -508,16 +524,22 @@ class Affiliation(DateInterval, ExternalData, Timestamped):
             [self.organization_id, self.pk or 0, self.pk or 0],
         )
         if Actor._base_manager.filter(pk=self.person_id).filter(pk__in=above).exists():
-            return ("This link would make the member part of itself: the organization already belongs, directly "
-                    "or through others, to the member.")
+            return (
+                "This link would make the member part of itself: the organization already belongs, directly "
+                "or through others, to the member."
+            )
         return None
 
     def clean(self):
         super().clean()
         if self.person_id and self.person.kind not in self.MEMBER_KINDS:
-            raise ValidationError({"person": "A member is a person, an unnamed source, or an organization or group "
-                                             "(part of a state or of another organization); a state is no one's "
-                                             "member."})
+            raise ValidationError(
+                {
+                    "person": "A member is a person, an unnamed source, or an organization or group "
+                    "(part of a state or of another organization); a state is no one's "
+                    "member."
+                }
+            )
         if self.organization_id and self.organization.kind not in self.ORGANIZATION_KINDS:
             raise ValidationError({"organization": "An affiliation must be to a state, organization or group."})
         if refused := self.cycle_refused():
@@ -581,8 +603,12 @@ class Place(ExternalData, Timestamped):
             models.CheckConstraint(
                 condition=Q(latitude__isnull=True, longitude__isnull=True)
                 | Q(
-                    latitude__isnull=False, longitude__isnull=False,
-                    latitude__gte=-90, latitude__lte=90, longitude__gte=-180, longitude__lte=180,
+                    latitude__isnull=False,
+                    longitude__isnull=False,
+                    latitude__gte=-90,
+                    latitude__lte=90,
+                    longitude__gte=-180,
+                    longitude__lte=180,
                 ),
                 name="place_coordinates_valid",
                 violation_error_message="Give both latitude (-90..90) and longitude (-180..180), or neither.",
@@ -659,7 +685,11 @@ class Event(Reviewed, DateInterval, Timestamped):
     event_type = models.ForeignKey(EventType, on_delete=models.PROTECT, related_name="events")
     place = models.ForeignKey(Place, null=True, blank=True, on_delete=models.PROTECT, related_name="events")
     parent = models.ForeignKey(
-        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="children",
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="children",
         help_text="A larger event this one is part of (a dinner within a round of talks).",
     )
     actors = models.ManyToManyField(Actor, through="Participant", related_name="events")
@@ -683,8 +713,9 @@ class Event(Reviewed, DateInterval, Timestamped):
             # events share a start date ("in 2012"). date_end is in it so that a date window is checked in the index:
             # a key column rather than INCLUDE, which SQLite lacks (it then read each event's row: 7x slower).
             # NULL first (date_order): undated and open-start events lead the default order on every database.
-            NullsFirstIndex(fields=["date_start", "id", "date_end"], name="event_date_order",
-                            nulls_first=["date_start"]),
+            NullsFirstIndex(
+                fields=["date_start", "id", "date_end"], name="event_date_order", nulls_first=["date_start"]
+            ),
             # The other sort orders a client may ask for (`ordering=`): each page reads its first entries.
             NullsFirstIndex(fields=["date_end", "id"], name="event_end_order", nulls_first=["date_end"]),
             models.Index(fields=["title", "id"], name="event_title_order"),
@@ -699,8 +730,11 @@ class Event(Reviewed, DateInterval, Timestamped):
         super().save(*args, **kwargs)
         # Participants keep a copy of the dates and type (see Participant); one UPDATE keeps them equal whatever
         # changed.
-        copy = {"event_date_start": self.date_start, "event_date_end": self.date_end,
-                "event_type_code": self.event_type_id or ""}
+        copy = {
+            "event_date_start": self.date_start,
+            "event_date_end": self.date_end,
+            "event_type_code": self.event_type_id or "",
+        }
         self.participants.exclude(**copy).update(**copy)
         self.date_statements()
 
@@ -749,12 +783,19 @@ class Participant(Timestamped):
     # No index of its own: participant_actor_date starts with the actor.
     actor = models.ForeignKey(Actor, on_delete=models.PROTECT, related_name="participations", db_index=False)
     role = models.CharField(max_length=20, choices=ParticipantRole.choices, db_index=True)
-    event_date_start = models.DateField(null=True, blank=True, editable=False,
-                                        help_text="Copy of the event's date_start, for the (actor, date) index.")
-    event_date_end = models.DateField(null=True, blank=True, editable=False,
-                                      help_text="Copy of the event's date_end, for the (actor, date) index.")
-    event_type_code = models.CharField(max_length=4, blank=True, default="", editable=False,
-                                       help_text="Copy of the event's CAMEO code, for the (actor, date) index.")
+    event_date_start = models.DateField(
+        null=True, blank=True, editable=False, help_text="Copy of the event's date_start, for the (actor, date) index."
+    )
+    event_date_end = models.DateField(
+        null=True, blank=True, editable=False, help_text="Copy of the event's date_end, for the (actor, date) index."
+    )
+    event_type_code = models.CharField(
+        max_length=4,
+        blank=True,
+        default="",
+        editable=False,
+        help_text="Copy of the event's CAMEO code, for the (actor, date) index.",
+    )
     history = HistoricalRecords(excluded_fields=["event_date_start", "event_date_end", "event_type_code"])
 
     class Meta:
@@ -762,8 +803,11 @@ class Participant(Timestamped):
         indexes = [
             # event_date_end and event_type_code are key columns (not INCLUDE, which SQLite lacks) so that a date
             # window and a type prefix are checked in the index.
-            NullsFirstIndex(fields=["actor", "event_date_start", "event", "event_date_end", "event_type_code"],
-                            name="participant_actor_date", nulls_first=["event_date_start"]),
+            NullsFirstIndex(
+                fields=["actor", "event_date_start", "event", "event_date_end", "event_type_code"],
+                name="participant_actor_date",
+                nulls_first=["event_date_start"],
+            ),
         ]
         constraints = [
             models.UniqueConstraint(
@@ -805,13 +849,18 @@ class Statement(Reviewed, DateInterval, Timestamped):
     text = models.TextField(help_text="The quoted words verbatim, or the paraphrase.")
     kind = models.CharField(max_length=12, choices=StatementKind.choices, db_index=True)
     channel = models.CharField(
-        max_length=300, blank=True,
+        max_length=300,
+        blank=True,
         help_text='How the words reached the source, e.g. "according to a State Department statement".',
     )
     event = models.ForeignKey(
-        Event, null=True, blank=True, on_delete=models.PROTECT, related_name="statements",
+        Event,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="statements",
         help_text="The event the statement was made at (its occasion; what it is about goes in about_events). "
-                  "Without a date_text of its own, the statement takes this event's dates.",
+        "Without a date_text of its own, the statement takes this event's dates.",
     )
     about_actors = models.ManyToManyField(Actor, blank=True, related_name="mentioned_in")
     about_places = models.ManyToManyField(Place, blank=True, related_name="mentioned_in")
@@ -824,8 +873,9 @@ class Statement(Reviewed, DateInterval, Timestamped):
         constraints = [*DateInterval.date_constraints("statement")]
         indexes = [
             models.Index(fields=["date_start", "date_end"], name="statement_dates"),
-            NullsFirstIndex(fields=["date_start", "id", "date_end"], name="statement_date_order",
-                            nulls_first=["date_start"]),
+            NullsFirstIndex(
+                fields=["date_start", "id", "date_end"], name="statement_date_order", nulls_first=["date_start"]
+            ),
             # The other sort orders a client may ask for (`ordering=`), as for events.
             NullsFirstIndex(fields=["date_end", "id"], name="statement_end_order", nulls_first=["date_end"]),
             models.Index(fields=["kind", "id"], name="statement_kind_order"),
@@ -846,8 +896,9 @@ class Statement(Reviewed, DateInterval, Timestamped):
         if event is None:
             # Not read through self.event: a fixture load saves statements whose event may not be stored yet.
             event = Event.objects.filter(pk=self.event_id).only(*INTERVAL_FIELDS).first()
-        dates = dates_at_event(self.date_text, None if event is None else {
-            name: getattr(event, name) for name in INTERVAL_FIELDS})
+        dates = dates_at_event(
+            self.date_text, None if event is None else {name: getattr(event, name) for name in INTERVAL_FIELDS}
+        )
         if dates is None:
             return False
         changed = any(getattr(self, name) != value for name, value in dates.items())
@@ -879,9 +930,11 @@ class Statement(Reviewed, DateInterval, Timestamped):
         if any(words in comparable_words(quote) for quote in quotes):
             return None
         shown = self.text if len(self.text) <= 80 else self.text[:77] + "…"
-        return (f"A {self.get_kind_display().lower()} must be words of its evidence, but “{shown}” occurs in none of "
-                "its passages (only quotation marks, white space and a closing comma or full stop may differ). "
-                "Quote the source exactly, or record it as a paraphrase.")
+        return (
+            f"A {self.get_kind_display().lower()} must be words of its evidence, but “{shown}” occurs in none of "
+            "its passages (only quotation marks, white space and a closing comma or full stop may differ). "
+            "Quote the source exactly, or record it as a paraphrase."
+        )
 
 
 class RelationType(models.TextChoices):
@@ -897,7 +950,10 @@ class RelationType(models.TextChoices):
 
 
 SYMMETRIC_RELATIONS = {
-    RelationType.AT_WAR_WITH, RelationType.RIVAL_OF, RelationType.CEASEFIRE_WITH, RelationType.NEGOTIATING_WITH,
+    RelationType.AT_WAR_WITH,
+    RelationType.RIVAL_OF,
+    RelationType.CEASEFIRE_WITH,
+    RelationType.NEGOTIATING_WITH,
     RelationType.ALLY_OF,
 }
 
@@ -966,13 +1022,15 @@ class EvidenceSpan(Timestamped):
                 violation_error_message="A span needs a start offset before its end offset.",
             ),
             models.CheckConstraint(
-                condition=reduce(operator.or_, (
-                    Q(**{f"{name}__isnull": name != supported for name in SPAN_FACT_FIELDS})
-                    for supported in SPAN_FACT_FIELDS
-                )),
+                condition=reduce(
+                    operator.or_,
+                    (
+                        Q(**{f"{name}__isnull": name != supported for name in SPAN_FACT_FIELDS})
+                        for supported in SPAN_FACT_FIELDS
+                    ),
+                ),
                 name="evidence_supports_one_fact",
-                violation_error_message="A span supports exactly one event, statement, relation, affiliation or "
-                                        "alias.",
+                violation_error_message="A span supports exactly one event, statement, relation, affiliation or alias.",
             ),
         ]
         indexes = [models.Index(fields=["source", "start"], name="evidence_source_start")]
@@ -999,8 +1057,14 @@ class EvidenceSpan(Timestamped):
 
     def fact_key(self) -> tuple[str, int] | None:
         """(fact field, fact id) of the one fact this span supports."""
-        return next(((name, getattr(self, f"{name}_id")) for name in self.FACT_FIELDS
-                     if getattr(self, f"{name}_id") is not None), None)
+        return next(
+            (
+                (name, getattr(self, f"{name}_id"))
+                for name in self.FACT_FIELDS
+                if getattr(self, f"{name}_id") is not None
+            ),
+            None,
+        )
 
     def delete(self, *args, with_fact: bool = False, **kwargs):
         """Delete the span, refusing to leave its fact without evidence unless the fact goes too (`with_fact`).
@@ -1024,17 +1088,21 @@ class EvidenceSpan(Timestamped):
         text = self.source.text
         if self.start is None or self.end is None:
             self.start, self.end = locate_passage(text, self.quote, occurrence=self.occurrence, field="quote")
-            self.quote = text[self.start:self.end]
-        elif text[self.start:self.end] != self.quote:
+            self.quote = text[self.start : self.end]
+        elif text[self.start : self.end] != self.quote:
             raise ValidationError(
-                {"quote": f"The quote does not match the source text at {self.start}:{self.end}; "
-                          f"the source has “{text[self.start:self.end][:80]}” there."}
+                {
+                    "quote": f"The quote does not match the source text at {self.start}:{self.end}; "
+                    f"the source has “{text[self.start : self.end][:80]}” there."
+                }
             )
         if (key := self.fact_key()) and EvidenceSpan.objects.filter(
-                **{f"{key[0]}_id": key[1]}, source_id=self.source_id, start=self.start, end=self.end,
+            **{f"{key[0]}_id": key[1]},
+            source_id=self.source_id,
+            start=self.start,
+            end=self.end,
         ).exclude(pk=self.pk).exists():
             raise ValidationError({"quote": "This fact already cites this passage; give each passage once."})
-
 
 
 def facts_left_unevidenced(spans: Iterable[EvidenceSpan]) -> list[models.Model]:
@@ -1047,12 +1115,18 @@ def facts_left_unevidenced(spans: Iterable[EvidenceSpan]) -> list[models.Model]:
             by_field.setdefault(key[0], set()).add(key[1])
     bare = []
     for field, ids in by_field.items():
-        kept = set(EvidenceSpan.objects.filter(**{f"{field}_id__in": ids}).exclude(pk__in=doomed)
-                   .values_list(f"{field}_id", flat=True))
+        kept = set(
+            EvidenceSpan.objects.filter(**{f"{field}_id__in": ids})
+            .exclude(pk__in=doomed)
+            .values_list(f"{field}_id", flat=True)
+        )
         fact_model = EvidenceSpan._meta.get_field(field).related_model
         # An alias or affiliation marked external needs no passage (ActorAlias/Affiliation.needs_evidence).
-        bare.extend(fact for fact in fact_model._default_manager.filter(pk__in=ids - kept).order_by("pk")
-                    if getattr(fact, "needs_evidence", lambda: True)())
+        bare.extend(
+            fact
+            for fact in fact_model._default_manager.filter(pk__in=ids - kept).order_by("pk")
+            if getattr(fact, "needs_evidence", lambda: True)()
+        )
     return bare
 
 
@@ -1077,8 +1151,10 @@ def span_removal_refused(spans: Iterable[EvidenceSpan]) -> str | None:
 
 def unevidenced_message(facts: list[models.Model]) -> str:
     named = "; ".join(f"{fact._meta.verbose_name} {fact.pk} “{fact}”" for fact in facts[:10])
-    return (f"Every fact needs at least one evidence span; deleting this would leave without any: {named}. "
-            "Add another passage first, or delete the fact itself.")
+    return (
+        f"Every fact needs at least one evidence span; deleting this would leave without any: {named}. "
+        "Add another passage first, or delete the fact itself."
+    )
 
 
 @receiver(pre_save)

@@ -172,7 +172,7 @@ def _build_spans(evidence: Sequence[Mapping]) -> tuple[list[EvidenceSpan], list[
         span.occurrence = item.get("occurrence")
         offsets_given = span.start is not None and span.end is not None
         if span.source_id is not None and not span.quote and offsets_given:
-            span.quote = span.source.text[span.start:span.end]
+            span.quote = span.source.text[span.start : span.end]
         # Offsets are derived from the passage by clean(); checking them before that would only add noise.
         errors = _clean(span, exclude if offsets_given else [*exclude, "start", "end"])
         spans.append(span)
@@ -183,8 +183,9 @@ def _build_spans(evidence: Sequence[Mapping]) -> tuple[list[EvidenceSpan], list[
 NO_EVIDENCE = "Give at least one passage of a source that supports this fact."
 
 
-def _evidence_errors(evidence: Sequence[Mapping] | None, *, creating: bool,
-                     required: bool = True) -> tuple[list[EvidenceSpan], Any]:
+def _evidence_errors(
+    evidence: Sequence[Mapping] | None, *, creating: bool, required: bool = True
+) -> tuple[list[EvidenceSpan], Any]:
     """Spans to write and their errors; a new fact, or a replaced evidence list, needs at least one span unless the
     fact needs none (`required` false: an alias or affiliation marked external)."""
     if evidence is None:
@@ -254,7 +255,7 @@ def _save_fact(fact: models.Model, *, user, reason) -> None:
         # Only a concurrent write gets here (full_clean() checked every constraint just before): it took a unique
         # value (a slug, an affiliation). The model's checks, re-run, name the field as a later request is told.
         # A refusal they cannot explain propagates as IntegrityError, for the view to answer 409.
-        raise FactValidationError(exc.errors)
+        raise FactValidationError(exc.errors) from exc
 
 
 def _write_fact(
@@ -352,8 +353,14 @@ def _event_write(event: Event, *, fields, participants, evidence, user, reason) 
             _replace_participants(saved, holder["plan"], user=user, reason=reason)
 
     return _write_fact(
-        fact=event, fact_field="event", fields=fields, evidence=evidence, user=user, reason=reason,
-        extra_checks=checks, extra_writes=writes,
+        fact=event,
+        fact_field="event",
+        fields=fields,
+        evidence=evidence,
+        user=user,
+        reason=reason,
+        extra_checks=checks,
+        extra_writes=writes,
     )
 
 
@@ -370,8 +377,9 @@ def event_create(
     `fields` are Event model fields (title, event_type, place, parent, date_text, ... status). A date expression
     without explicit dates is resolved against the first evidence source's publication date.
     """
-    return _event_write(Event(), fields=fields, participants=list(participants), evidence=list(evidence),
-                        user=user, reason=reason)
+    return _event_write(
+        Event(), fields=fields, participants=list(participants), evidence=list(evidence), user=user, reason=reason
+    )
 
 
 def event_update(
@@ -413,8 +421,14 @@ def _statement_write(statement: Statement, *, fields, about, evidence, user, rea
                 getattr(saved, name).set(list(targets))
 
     return _write_fact(
-        fact=statement, fact_field="statement", fields=fields, evidence=evidence, user=user, reason=reason,
-        extra_checks=checks, extra_writes=writes,
+        fact=statement,
+        fact_field="statement",
+        fields=fields,
+        evidence=evidence,
+        user=user,
+        reason=reason,
+        extra_checks=checks,
+        extra_writes=writes,
     )
 
 
@@ -429,10 +443,8 @@ def statement_create(
     **fields,
 ) -> Statement:
     """Create a statement (speaker, text, kind, channel, ...) with its evidence and what it is about."""
-    about = {"about_actors": list(about_actors), "about_places": list(about_places),
-             "about_events": list(about_events)}
-    return _statement_write(Statement(), fields=fields, about=about, evidence=list(evidence), user=user,
-                            reason=reason)
+    about = {"about_actors": list(about_actors), "about_places": list(about_places), "about_events": list(about_events)}
+    return _statement_write(Statement(), fields=fields, about=about, evidence=list(evidence), user=user, reason=reason)
 
 
 def statement_update(
@@ -457,30 +469,32 @@ def statement_update(
 
 def relation_create(*, evidence: Sequence[Mapping], user=None, reason: str = "", **fields) -> Relation:
     """Create a relation (subject, object, type, ...) with its evidence."""
-    return _write_fact(fact=Relation(), fact_field="relation", fields=fields, evidence=list(evidence), user=user,
-                       reason=reason)
+    return _write_fact(
+        fact=Relation(), fact_field="relation", fields=fields, evidence=list(evidence), user=user, reason=reason
+    )
 
 
 def relation_update(
     *, relation: Relation, evidence: Sequence[Mapping] | None = None, user=None, reason: str = "", **fields
 ) -> Relation:
     """Change a relation; `evidence`, when given, replaces the current spans."""
-    return _write_fact(fact=relation, fact_field="relation", fields=fields, evidence=evidence, user=user,
-                       reason=reason)
+    return _write_fact(fact=relation, fact_field="relation", fields=fields, evidence=evidence, user=user, reason=reason)
 
 
 def affiliation_create(*, evidence: Sequence[Mapping], user=None, reason: str = "", **fields) -> Affiliation:
     """Create an affiliation (person, organization, role_title, ...) with its evidence."""
-    return _write_fact(fact=Affiliation(), fact_field="affiliation", fields=fields, evidence=list(evidence),
-                       user=user, reason=reason)
+    return _write_fact(
+        fact=Affiliation(), fact_field="affiliation", fields=fields, evidence=list(evidence), user=user, reason=reason
+    )
 
 
 def affiliation_update(
     *, affiliation: Affiliation, evidence: Sequence[Mapping] | None = None, user=None, reason: str = "", **fields
 ) -> Affiliation:
     """Change an affiliation; `evidence`, when given, replaces the current spans."""
-    return _write_fact(fact=affiliation, fact_field="affiliation", fields=fields, evidence=evidence, user=user,
-                       reason=reason)
+    return _write_fact(
+        fact=affiliation, fact_field="affiliation", fields=fields, evidence=evidence, user=user, reason=reason
+    )
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -568,13 +582,17 @@ def _alias_write(alias: ActorAlias, *, fields, evidence, user, reason) -> ActorA
     def checks(errors, spans):
         if {"name", "external", "evidence"} & (set(errors) | _skipped()):
             return
-        quotes = [span.quote for span in spans] if spans is not None else (
-            list(alias.evidence.values_list("quote", flat=True)) if alias.pk else [])
+        quotes = (
+            [span.quote for span in spans]
+            if spans is not None
+            else (list(alias.evidence.values_list("quote", flat=True)) if alias.pk else [])
+        )
         if refused := alias.support_refused(quotes):
             errors["evidence"] = [refused]
 
-    return _write_fact(fact=alias, fact_field="alias", fields=fields, evidence=evidence, user=user, reason=reason,
-                       extra_checks=checks)
+    return _write_fact(
+        fact=alias, fact_field="alias", fields=fields, evidence=evidence, user=user, reason=reason, extra_checks=checks
+    )
 
 
 def alias_create(*, evidence: Sequence[Mapping] = (), user=None, reason: str = "", **fields) -> ActorAlias:
@@ -639,12 +657,14 @@ def dependents_of(instance: models.Model, *, limit: int = 20) -> list[dict]:
         queryset = rel.related_model._base_manager.filter(**{rel.field.name: instance}).order_by("pk")
         ids = list(queryset.values_list("pk", flat=True)[: limit + 1])
         if ids:
-            found.append({
-                "model": rel.related_model._meta.verbose_name,
-                "field": rel.field.name,
-                "count": queryset.count() if len(ids) > limit else len(ids),
-                "ids": ids[:limit],
-            })
+            found.append(
+                {
+                    "model": rel.related_model._meta.verbose_name,
+                    "field": rel.field.name,
+                    "count": queryset.count() if len(ids) > limit else len(ids),
+                    "ids": ids[:limit],
+                }
+            )
     return found
 
 
@@ -658,8 +678,10 @@ def deletion_refusals(instances: Sequence[models.Model]) -> list[str]:
     for instance in instances:
         for d in dependents_of(instance):
             through = f" through “{d['field']}”" if d["field"] else ""
-            refusals.append(f"{instance._meta.verbose_name} “{instance}”: {d['count']} {d['model']}(s){through} "
-                            f"depend on it (ids {', '.join(map(str, d['ids']))})")
+            refusals.append(
+                f"{instance._meta.verbose_name} “{instance}”: {d['count']} {d['model']}(s){through} "
+                f"depend on it (ids {', '.join(map(str, d['ids']))})"
+            )
     spans = [instance for instance in instances if isinstance(instance, EvidenceSpan)]
     if spans and (refused := span_removal_refused(spans)):
         refusals.append(refused)
@@ -687,10 +709,14 @@ def instance_delete(*, instance: models.Model, user=None, reason: str = "") -> N
         except (models.ProtectedError, models.RestrictedError) as exc:
             # A reference added between the check and the delete: report it the same way.
             objs = list(getattr(exc, "protected_objects", None) or getattr(exc, "restricted_objects", ()))
-            raise DependentsExist(instance, [{
-                "model": objs[0]._meta.verbose_name if objs else "record",
-                "field": "",
-                "count": len(objs),
-                "ids": [o.pk for o in objs[:20]],
-            }])
-
+            raise DependentsExist(
+                instance,
+                [
+                    {
+                        "model": objs[0]._meta.verbose_name if objs else "record",
+                        "field": "",
+                        "count": len(objs),
+                        "ids": [o.pk for o in objs[:20]],
+                    }
+                ],
+            ) from exc

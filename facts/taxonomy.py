@@ -3,7 +3,7 @@
 The CAMEO codebook itself is data, not code: fixtures/00_cameo.json (read by build_fixtures, never written), every
 row with its CAMEO label and its PLOVER category and mode, compiled by hand from the published CAMEO manual and the
 PLOVER project's CAMEO-to-PLOVER table. fixtures/CAMEO_PLOVER.md gives the origins, licences and decisions;
-tests/test_taxonomy.py checks the table against them.
+tests/unit/test_taxonomy.py checks the table against them.
 """
 
 # The PLOVER event categories and the modes each takes, as the PLOVER manual draft 0.8 (PLOVER_MANUAL.tex at
@@ -24,10 +24,36 @@ PLOVER_MODES: dict[str, tuple[str, ...]] = {
     "PROTEST": ("demo", "riot", "general", "strike", "hunger", "boycott", "obstruct"),
     "SANCTION": ("convict", "expel", "withdraw", "discontinue"),
     "MOBILIZE": ("troops", "weapons", "police", "militia"),
-    "COERCE": ("seize", "restrict", "ban", "censor", "curfew", "martial-law", "arrest", "deport", "withhold",
-               "misinformation"),
-    "ASSAULT": ("abduct", "beat", "torture", "execute", "sexual", "assassinate", "destroy", "primitive", "firearms",
-                "explosives", "suicide-attack", "heavy-weapons", "crowd-control", "cleansing", "massacre",
-                "unconventional", "sideAB"),
+    "COERCE": (
+        "seize",
+        "restrict",
+        "ban",
+        "censor",
+        "curfew",
+        "martial-law",
+        "arrest",
+        "deport",
+        "withhold",
+        "misinformation",
+    ),
+    "ASSAULT": (
+        "abduct",
+        "beat",
+        "torture",
+        "execute",
+        "sexual",
+        "assassinate",
+        "destroy",
+        "primitive",
+        "firearms",
+        "explosives",
+        "suicide-attack",
+        "heavy-weapons",
+        "crowd-control",
+        "cleansing",
+        "massacre",
+        "unconventional",
+        "sideAB",
+    ),
 }
 PLOVER_CATEGORIES = tuple(PLOVER_MODES)

@@ -28,8 +28,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
-from livegunicorn import Gunicorn, prepare, production_env, scratch_database  # noqa: E402
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from tests.livegunicorn import Gunicorn, prepare, production_env, scratch_database  # noqa: E402
 
 HEADERS = {"X-Forwarded-Proto": "https", "Accept": "application/json", "Connection": "keep-alive"}
 CSV_HEADERS = {**HEADERS, "Accept": "text/csv"}

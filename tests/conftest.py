@@ -41,8 +41,9 @@ def grant_review(user):
     """Give `user` the review permission of every fact model (reviewed/verified status); returns it fresh."""
     from django.contrib.auth.models import Permission
 
-    user.user_permissions.add(*Permission.objects.filter(content_type__app_label="facts",
-                                                         codename__startswith="review_"))
+    user.user_permissions.add(
+        *Permission.objects.filter(content_type__app_label="facts", codename__startswith="review_")
+    )
     return type(user).objects.get(pk=user.pk)  # has_perm caches permissions per instance
 
 
@@ -105,6 +106,9 @@ def make_relation(source: Source, passage: str, subject: Actor, obj: Actor, **fi
 def source(db, article_text) -> Source:
     """The seed article, published 2023-05-01."""
     return make_source(
-        article_text, slug="us-hosts-armenia-azerbaijan-peace-talks",
-        title="US Hosts Armenia-Azerbaijan Peace Talks", publisher="", published=PUBLISHED,
+        article_text,
+        slug="us-hosts-armenia-azerbaijan-peace-talks",
+        title="US Hosts Armenia-Azerbaijan Peace Talks",
+        publisher="",
+        published=PUBLISHED,
     )

@@ -45,13 +45,13 @@ Checks (each one a list of violations in the report; the test asserts every list
 - mirror_equals_db: the replayed mirror holds exactly the objects the API serves, each with the same own fields,
   parts and references.
 
-Run (the test, tests/test_integrity_walk.py, reads WALK_OPS, WALK_SEED and WALK_SYNC_EVERY):
+Run (the test, tests/system/test_integrity_walk.py, reads WALK_OPS, WALK_SEED and WALK_SYNC_EVERY):
 
-    .venv/bin/python -m pytest tests/test_integrity_walk.py -s                         # 500 operations, seed 1
-    WALK_OPS=5000 WALK_SEED=7 .venv/bin/python -m pytest tests/test_integrity_walk.py -s
-    WALK_SYNC_EVERY=1 .venv/bin/python -m pytest tests/test_integrity_walk.py -s        # pins mirror diffs to one op
-    WALK_REPORT=/tmp/walk.json .venv/bin/python -m pytest tests/test_integrity_walk.py   # every violation, as JSON
-    DATABASE_URL=postgres://postgres@127.0.0.1:5432/conflictapi_h3 .venv/bin/python -m pytest tests/test_integrity_walk.py -s
+    .venv/bin/python -m pytest tests/system/test_integrity_walk.py -s                         # 500 operations, seed 1
+    WALK_OPS=5000 WALK_SEED=7 .venv/bin/python -m pytest tests/system/test_integrity_walk.py -s
+    WALK_SYNC_EVERY=1 .venv/bin/python -m pytest tests/system/test_integrity_walk.py -s        # pins mirror diffs to one op
+    WALK_REPORT=/tmp/walk.json .venv/bin/python -m pytest tests/system/test_integrity_walk.py   # every violation, as JSON
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/conflictapi_h3 .venv/bin/python -m pytest tests/system/test_integrity_walk.py -s
 
 As a library, inside a test with database access:
 
@@ -75,8 +75,7 @@ import time
 import traceback
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
-from datetime import date, datetime
-from datetime import timezone as dt_timezone
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from pathlib import Path
 from urllib.parse import quote as urlquote
@@ -89,7 +88,7 @@ from django.core.cache import cache
 from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.db import DatabaseError, connection, transaction
-from django.db.models import Count, Max
+from django.db.models import Count
 from django.test import Client
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
@@ -114,15 +113,31 @@ API = "/api/v1"
 ADMIN = "/admin/facts"
 FIXTURES = Path(settings.BASE_DIR) / "fixtures"
 
-MODELS = {"source": Source, "actor": Actor, "place": Place, "event": Event, "statement": Statement,
-          "relation": Relation}
+MODELS = {
+    "source": Source,
+    "actor": Actor,
+    "place": Place,
+    "event": Event,
+    "statement": Statement,
+    "relation": Relation,
+}
 MIRRORED = tuple(MODELS)
-PATHS = {"source": "sources", "actor": "actors", "place": "places", "event": "events", "statement": "statements",
-         "relation": "relations"}
+PATHS = {
+    "source": "sources",
+    "actor": "actors",
+    "place": "places",
+    "event": "events",
+    "statement": "statements",
+    "relation": "relations",
+}
 SLUGGED = {"actor", "place"}
 FACTS = ("event", "statement", "relation")
-PART_MODELS = {"participant": Participant, "evidencespan": EvidenceSpan, "actoralias": ActorAlias,
-               "affiliation": Affiliation}
+PART_MODELS = {
+    "participant": Participant,
+    "evidencespan": EvidenceSpan,
+    "actoralias": ActorAlias,
+    "affiliation": Affiliation,
+}
 # Detail fields that show other objects (reverse relations, counts): the feed does not list a change of them.
 DERIVED_FIELDS = {
     "actor": {"affiliations", "members", "event_count", "statement_count"},
@@ -135,23 +150,49 @@ REFERENCE_DATA_KEYS = {"name", "title", "kind", "label"}
 ROLES = ["initiator", "target", "host", "guest", "mediator", "party", "attendee", "observer"]
 ALIAS_KINDS = ["name", "spelling", "surname", "metonym", "description", "adjective", "abbreviation"]
 WALK_ALIAS = {"name": "made up by the integrity walk"}  # an alias no source uses is marked external
-RELATION_TYPES = ["ally_of", "at_war_with", "rival_of", "ceasefire_with", "mediator_for", "supports",
-                  "negotiating_with"]
+RELATION_TYPES = [
+    "ally_of",
+    "at_war_with",
+    "rival_of",
+    "ceasefire_with",
+    "mediator_for",
+    "supports",
+    "negotiating_with",
+]
 STATUSES = ["draft", "reviewed", "verified"]
 ACTOR_KINDS = ["person", "organization", "group", "unnamed", "state"]
 PLACE_KINDS = ["region", "country", "enclave", "city", "corridor", "border", "facility", "venue"]
 COUNTRY_CODES = ["AM", "AZ", "US", "FR", "RU", "TR", "DE", "UA"]
-DATE_TEXTS = ["On Sunday", "Monday", "last week", "this week", "On Saturday", "in 2020", "November last year",
-              "February", ""]
-CHANNELS = ["", "at a press briefing", "according to a State Department statement", "in a news conference",
-            "speaking on grounds of anonymity"]
+DATE_TEXTS = [
+    "On Sunday",
+    "Monday",
+    "last week",
+    "this week",
+    "On Saturday",
+    "in 2020",
+    "November last year",
+    "February",
+    "",
+]
+CHANNELS = [
+    "",
+    "at a press briefing",
+    "according to a State Department statement",
+    "in a news conference",
+    "speaking on grounds of anonymity",
+]
 PARAPHRASE_LEADS = ["The speaker said that", "According to the article,", "It was reported that"]
-AMBIGUOUS_CANDIDATES = ["the two sides", "Lachin corridor", "Colonna said", "the official said", "Yerevan",
-                        "checkpoint"]
+AMBIGUOUS_CANDIDATES = [
+    "the two sides",
+    "Lachin corridor",
+    "Colonna said",
+    "the official said",
+    "Yerevan",
+    "checkpoint",
+]
 NOT_IN_ARTICLE = "Words that the article never says about the talks"
 
-QUOTE_MARKS = str.maketrans({"“": '"', "”": '"', "„": '"', "«": '"', "»": '"', "‘": "'", "’": "'", "‚": "'",
-                             "`": "'"})
+QUOTE_MARKS = str.maketrans({"“": '"', "”": '"', "„": '"', "«": '"', "»": '"', "‘": "'", "’": "'", "‚": "'", "`": "'"})
 
 
 # --- Text helpers ------------------------------------------------------------------------------------------------
@@ -337,7 +378,7 @@ class FormData:
 
     def set(self, name, value):
         self.pairs = [p for p in self.pairs if p[0] != name]
-        for v in (value if isinstance(value, list) else [value]):
+        for v in value if isinstance(value, list) else [value]:
             self.pairs.append([name, str(v)])
 
     def to_post(self) -> dict:
@@ -400,13 +441,26 @@ class OpLog:
     targets: list = field(default_factory=list)
 
     def summary(self) -> dict:
-        return {"op": self.index, "kind": self.kind, "detail": self.detail,
-                "requests": [r for r in self.requests if r.get("write")] or self.requests[-1:]}
+        return {
+            "op": self.index,
+            "kind": self.kind,
+            "detail": self.detail,
+            "requests": [r for r in self.requests if r.get("write")] or self.requests[-1:],
+        }
 
 
 CHECK_ORDER = [
-    "no_5xx", "expected_status", "refused_writes_change_nothing", "verify_evidence", "fact_has_evidence",
-    "span_quote", "quote_in_evidence", "updated_at", "revert_fidelity", "put_roundtrip", "mirror_equals_db",
+    "no_5xx",
+    "expected_status",
+    "refused_writes_change_nothing",
+    "verify_evidence",
+    "fact_has_evidence",
+    "span_quote",
+    "quote_in_evidence",
+    "updated_at",
+    "revert_fidelity",
+    "put_roundtrip",
+    "mirror_equals_db",
     "walk_errors",
 ]
 
@@ -433,15 +487,19 @@ def _fmt(value, limit=400) -> str:
 
 
 def format_report(report: Report, examples: int = 6) -> str:
-    lines = [f"Integrity walk: seed {report.seed}, {report.operations} operations, mirror sync every "
-             f"{report.sync_every}, database {report.vendor}, {report.elapsed:.1f} s"]
+    lines = [
+        f"Integrity walk: seed {report.seed}, {report.operations} operations, mirror sync every "
+        f"{report.sync_every}, database {report.vendor}, {report.elapsed:.1f} s"
+    ]
     lines.append(f"Operations run: {sum(report.op_counts.values())}")
     for kind, n in sorted(report.op_counts.items()):
         statuses = ", ".join(f"{s}: {c}" for s, c in sorted(report.status_counts.get(kind, {}).items(), key=str))
         lines.append(f"  {kind:34} {n:5}   writes by status: {statuses or '-'}")
     reads = report.status_counts.get("(reads)", {})
-    lines.append(f"  {'(reads: prep, mirror, comparison)':34} {sum(reads.values()):5}   by status: "
-                 + ", ".join(f"{s}: {c}" for s, c in sorted(reads.items(), key=str)))
+    lines.append(
+        f"  {'(reads: prep, mirror, comparison)':34} {sum(reads.values()):5}   by status: "
+        + ", ".join(f"{s}: {c}" for s, c in sorted(reads.items(), key=str))
+    )
     lines.append("Rules checked:")
     for name in CHECK_ORDER:
         items = report.checks.get(name, [])
@@ -488,12 +546,16 @@ class Walk:
 
     def setup(self):
         call_command("load_article", stdout=io.StringIO(), verbosity=0)
-        source_row = next(r for r in json.loads((FIXTURES / "01_sources.json").read_text(encoding="utf-8"))
-                          if r["model"] == "facts.source")
+        source_row = next(
+            r
+            for r in json.loads((FIXTURES / "01_sources.json").read_text(encoding="utf-8"))
+            if r["model"] == "facts.source"
+        )
         self.source_id, self.source_slug = source_row["pk"], source_row["fields"]["slug"]
         user_model = get_user_model()
         self.user = user_model.objects.filter(username="walker").first() or user_model.objects.create_superuser(
-            "walker", "walker@example.org", "walk-password")
+            "walker", "walker@example.org", "walk-password"
+        )
         self.api = APIClient()
         self.api.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.get_or_create(user=self.user)[0].key}")
         self.admin = Client()
@@ -524,7 +586,7 @@ class Walk:
                         cursor.execute("SELECT 1")
                 except DatabaseError as exc:
                     error = f"the request left the database transaction unusable: {exc}"
-                    raise _Rollback
+                    raise _Rollback from exc
         except _Rollback:
             pass
         except Exception:
@@ -541,11 +603,14 @@ class Walk:
                 except ValueError:
                     pass
         if resp.status >= 500:
-            self.failures.append({
-                **self.current.summary(), "request": {"who": who, "method": method, "url": url,
-                                                      "body": shorten(body), "headers": headers},
-                "status": resp.status, "error": resp.error or resp.text[:1500],
-            })
+            self.failures.append(
+                {
+                    **self.current.summary(),
+                    "request": {"who": who, "method": method, "url": url, "body": shorten(body), "headers": headers},
+                    "status": resp.status,
+                    "error": resp.error or resp.text[:1500],
+                }
+            )
         return resp
 
     def read(self, url: str, who: str = "api", expect=(200,), headers=None) -> Resp:
@@ -553,8 +618,15 @@ class Walk:
         self.report.status_counts["(reads)"][resp.status] += 1
         self.current.requests.append({"method": "GET", "url": url, "status": resp.status})
         if expect and resp.status not in expect and resp.status < 500:
-            self.unexpected.append({**self.current.summary(), "request": {"method": "GET", "url": url},
-                                    "status": resp.status, "expected": sorted(expect), "response": resp.text[:300]})
+            self.unexpected.append(
+                {
+                    **self.current.summary(),
+                    "request": {"method": "GET", "url": url},
+                    "status": resp.status,
+                    "expected": sorted(expect),
+                    "response": resp.text[:300],
+                }
+            )
         return resp
 
     def get_json(self, url: str) -> dict | None:
@@ -565,22 +637,44 @@ class Walk:
         before = self.fingerprint()
         resp = self.send(who, method, url, body, headers)
         self.report.status_counts[self.current.kind][resp.status] += 1
-        request = {"write": True, "who": who, "method": method, "url": url, "body": shorten(body),
-                   "headers": headers or {}, "status": resp.status}
+        request = {
+            "write": True,
+            "who": who,
+            "method": method,
+            "url": url,
+            "body": shorten(body),
+            "headers": headers or {},
+            "status": resp.status,
+        }
         self.current.requests.append(request)
         if resp.status not in expect and resp.status < 500:
-            self.unexpected.append({
-                "op": self.current.index, "kind": self.current.kind, "why": why, "request": request,
-                "expected": sorted(expect), "response": resp.text[:500] if who == "api" else self._admin_errors(resp),
-            })
+            self.unexpected.append(
+                {
+                    "op": self.current.index,
+                    "kind": self.current.kind,
+                    "why": why,
+                    "request": request,
+                    "expected": sorted(expect),
+                    "response": resp.text[:500] if who == "api" else self._admin_errors(resp),
+                }
+            )
         refused = resp.status >= 400 or (who == "admin" and method == "POST" and resp.status == 200)
         if refused and resp.status < 500:
             after = self.fingerprint()
             if after != before:
-                changed = {t: (before.get(t), after.get(t)) for t in sorted(set(before) | set(after))
-                           if before.get(t) != after.get(t)}
-                self.refusal_changes.append({"op": self.current.index, "kind": self.current.kind,
-                                             "request": request, "tables (count, max pk, max updated_at)": changed})
+                changed = {
+                    t: (before.get(t), after.get(t))
+                    for t in sorted(set(before) | set(after))
+                    if before.get(t) != after.get(t)
+                }
+                self.refusal_changes.append(
+                    {
+                        "op": self.current.index,
+                        "kind": self.current.kind,
+                        "request": request,
+                        "tables (count, max pk, max updated_at)": changed,
+                    }
+                )
         return resp
 
     @staticmethod
@@ -607,8 +701,7 @@ class Walk:
                 has_updated = any(f.name == "updated_at" for f in model._meta.concrete_fields)
                 updated = f"CAST(MAX({q('updated_at')}) AS VARCHAR(64))" if has_updated else "CAST(NULL AS VARCHAR(64))"
                 pk = f"CAST(MAX({q(model._meta.pk.column)}) AS VARCHAR(64))"  # EventType's key is text
-                parts.append(f"SELECT {index}, COUNT(*), {pk}, {updated} "
-                             f"FROM {q(model._meta.db_table)}")
+                parts.append(f"SELECT {index}, COUNT(*), {pk}, {updated} FROM {q(model._meta.db_table)}")
             self._fingerprint_sql = " UNION ALL ".join(parts)
         with connection.cursor() as cursor:
             cursor.execute(self._fingerprint_sql)
@@ -649,12 +742,14 @@ class Walk:
         cited = {name: set() for name in FACTS}
         quotes = defaultdict(list)
         for pk, source, start, end, quote, event, statement, relation in EvidenceSpan.objects.values_list(
-                "id", "source_id", "start", "end", "quote", "event_id", "statement_id", "relation_id"):
+            "id", "source_id", "start", "end", "quote", "event_id", "statement_id", "relation_id"
+        ):
             text = texts.get(source, "")
             if start is None or end is None or not 0 <= start < end <= len(text) or text[start:end] != quote:
                 found[("span_quote", "evidencespan", pk)] = (
                     f"span {pk}: quote {quote[:80]!r} but source {source} has "
-                    f"{text[start:end][:80] if start is not None and end is not None else None!r} at {start}:{end}")
+                    f"{text[start:end][:80] if start is not None and end is not None else None!r} at {start}:{end}"
+                )
             for name, fact in (("event", event), ("statement", statement), ("relation", relation)):
                 if fact is not None:
                     cited[name].add(fact)
@@ -668,16 +763,17 @@ class Walk:
             if not quote_in_evidence(text, quotes.get(pk, [])):
                 found[("quote_in_evidence", "statement", pk)] = (
                     f"statement {pk} ({kind}) {text[:120]!r} is in none of its evidence quotes "
-                    f"{[q[:120] for q in quotes.get(pk, [])]}")
+                    f"{[q[:120] for q in quotes.get(pk, [])]}"
+                )
         return found
 
     @staticmethod
     def _as_datetime(value) -> datetime:
         """A timestamp from a raw query: PostgreSQL gives datetimes, SQLite the stored (UTC) text."""
         if isinstance(value, datetime):
-            return value if timezone.is_aware(value) else timezone.make_aware(value, dt_timezone.utc)
+            return value if timezone.is_aware(value) else timezone.make_aware(value, UTC)
         parsed = parse_datetime(value)
-        return parsed if timezone.is_aware(parsed) else timezone.make_aware(parsed, dt_timezone.utc)
+        return parsed if timezone.is_aware(parsed) else timezone.make_aware(parsed, UTC)
 
     def _union(self, template: str, tables: list[str], params_each=()) -> list[tuple]:
         q = connection.ops.quote_name
@@ -698,7 +794,8 @@ class Walk:
         rows = self._union(
             "SELECT {index}, id, history_id, history_date FROM {table} WHERE history_date >= %s AND history_type <> '-'",
             [MODELS[n].history.model._meta.db_table for n in names],
-            [connection.ops.adapt_datetimefield_value(started)])
+            [connection.ops.adapt_datetimefield_value(started)],
+        )
         out = {}
         for i, pk, history_id, when in sorted(rows, key=lambda r: r[2]):
             out[(names[i], pk)] = (history_id, self._as_datetime(when))
@@ -710,8 +807,18 @@ class Walk:
         fields = {
             "source": ["slug", "title", "publisher", "url", "published", "language", "checksum", "external"],
             "actor": ["slug", "name", "kind", "country_code", "description", "external"],
-            "place": ["slug", "name", "kind", "parent_id", "latitude", "longitude", "coordinates_approximate",
-                      "country_code", "description", "external"],
+            "place": [
+                "slug",
+                "name",
+                "kind",
+                "parent_id",
+                "latitude",
+                "longitude",
+                "coordinates_approximate",
+                "country_code",
+                "description",
+                "external",
+            ],
             "event": ["title", "description", "event_type_id", "place_id", "parent_id", *dates, "status"],
             "statement": ["speaker_id", "text", "kind", "channel", "event_id", *dates, "status"],
             "relation": ["subject_id", "object_id", "type", "description", *dates, "status"],
@@ -723,15 +830,20 @@ class Walk:
         if name == "actor":
             state["aliases"] = sorted(map(list, ActorAlias.objects.filter(actor_id=pk).values_list("name", "kind")))
         if name == "event":
-            state["participants"] = sorted(map(list, Participant.objects.filter(event_id=pk).values_list(
-                "actor_id", "role")))
+            state["participants"] = sorted(
+                map(list, Participant.objects.filter(event_id=pk).values_list("actor_id", "role"))
+            )
         if name == "statement":
             statement = Statement.objects.get(pk=pk)
             for link in ("about_actors", "about_places", "about_events"):
                 state[link] = sorted(getattr(statement, link).values_list("pk", flat=True))
         if name in FACTS:
-            state["evidence"] = sorted(map(list, EvidenceSpan.objects.filter(**{f"{name}_id": pk}).values_list(
-                "source_id", "start", "end", "quote")))
+            state["evidence"] = sorted(
+                map(
+                    list,
+                    EvidenceSpan.objects.filter(**{f"{name}_id": pk}).values_list("source_id", "start", "end", "quote"),
+                )
+            )
         return state
 
     # The operation loop --------------------------------------------------------------------------------------
@@ -760,7 +872,7 @@ class Walk:
         started_at = time.monotonic()
         self.setup()
         self.probe_admin_pages()
-        for (name, pk), (history_id, _) in self.changed_since(datetime(1970, 1, 1, tzinfo=dt_timezone.utc)).items():
+        for (name, pk), (history_id, _) in self.changed_since(datetime(1970, 1, 1, tzinfo=UTC)).items():
             state = self.own_state(name, pk)
             if state is not None:
                 self.snapshots[(name, history_id)] = state
@@ -818,11 +930,14 @@ class Walk:
             state = self.own_state(*key)
             if state is not None:
                 self.snapshots[(key[0], history_id)] = state
-        for problem, rows in (("updated_at went back", went_back),
-                              ("the history records a change but updated_at is older than the operation", stale)):
+        for problem, rows in (
+            ("updated_at went back", went_back),
+            ("the history records a change but updated_at is older than the operation", stale),
+        ):
             if rows:
-                self.updated_at_violations.append({"problem": problem, "rows": len(rows), "examples": rows[:8],
-                                                   **self.current.summary()})
+                self.updated_at_violations.append(
+                    {"problem": problem, "rows": len(rows), "examples": rows[:8], **self.current.summary()}
+                )
         self.updated_before = after
 
     # Bodies ----------------------------------------------------------------------------------------------------
@@ -846,8 +961,9 @@ class Walk:
             "title": f"Walk event {n}",
             "event_type": self.rng.choice(self.event_types),
             "date_text": self.rng.choice(DATE_TEXTS),
-            "participants": [{"actor": slug, "role": self.rng.choice(ROLES)} for slug in self.sample(
-                self.slugs("actor"), 0, 3)],
+            "participants": [
+                {"actor": slug, "role": self.rng.choice(ROLES)} for slug in self.sample(self.slugs("actor"), 0, 3)
+            ],
             "evidence": [self.evidence_item() for _ in range(self.rng.randint(1, 2))],
             "reason": f"walk op {self.current.index}",
         }
@@ -864,8 +980,11 @@ class Walk:
         if kind == "quote":
             quote = self.rng.choice(self.article.full_quotes)
             text = quote.inner if self.rng.random() < 0.3 else quote.inner.rstrip(",.")
-            passage = quote.marked if self.article.text.count(quote.marked) == 1 and self.rng.random() < 0.4 \
+            passage = (
+                quote.marked
+                if self.article.text.count(quote.marked) == 1 and self.rng.random() < 0.4
                 else quote.sentence
+            )
             return text, passage
         if kind == "partial":
             if self.rng.random() < 0.5:
@@ -875,7 +994,7 @@ class Walk:
             words = quote.inner.rstrip(",.").split()
             size = self.rng.randint(4, min(8, len(words) - 1))
             start = self.rng.randint(0, len(words) - size)
-            return " ".join(words[start:start + size]), quote.sentence
+            return " ".join(words[start : start + size]), quote.sentence
         passage = self.rng.choice(self.article.passages)
         clause = normalise(passage).rstrip(".")
         return f"{self.rng.choice(PARAPHRASE_LEADS)} {clause[0].lower()}{clause[1:]}.", passage
@@ -885,7 +1004,9 @@ class Walk:
         text, passage = self.statement_words(kind)
         body = {
             "speaker": self.rng.choice(self.slugs("actor")),
-            "kind": kind, "text": text, "channel": self.rng.choice(CHANNELS),
+            "kind": kind,
+            "text": text,
+            "channel": self.rng.choice(CHANNELS),
             "date_text": self.rng.choice(DATE_TEXTS),
             "evidence": [self.evidence_item(passage)],
             "about_actors": self.sample(self.slugs("actor"), 0, 2),
@@ -899,18 +1020,29 @@ class Walk:
 
     def relation_body(self) -> dict:
         subject, obj = self.rng.sample(self.slugs("actor"), 2)
-        return {"subject": subject, "object": obj, "type": self.rng.choice(RELATION_TYPES),
-                "description": self.rng.choice(["", f"Stated in walk op {self.current.index}."]),
-                "evidence": [self.evidence_item()], "reason": f"walk op {self.current.index}"}
+        return {
+            "subject": subject,
+            "object": obj,
+            "type": self.rng.choice(RELATION_TYPES),
+            "description": self.rng.choice(["", f"Stated in walk op {self.current.index}."]),
+            "evidence": [self.evidence_item()],
+            "reason": f"walk op {self.current.index}",
+        }
 
     def actor_body(self) -> dict:
         n = self.n()
         kind = self.rng.choice(ACTOR_KINDS)
-        body = {"slug": f"walk-actor-{n}", "name": f"Walk Actor {n}", "kind": kind,
-                # Made up, so cited nowhere: marked external, as an alias no source uses must be.
-                "aliases": [{"name": f"Walker {n}-{j}", "kind": self.rng.choice(ALIAS_KINDS), "external": WALK_ALIAS}
-                            for j in range(self.rng.randint(0, 3))],
-                "reason": f"walk op {self.current.index}"}
+        body = {
+            "slug": f"walk-actor-{n}",
+            "name": f"Walk Actor {n}",
+            "kind": kind,
+            # Made up, so cited nowhere: marked external, as an alias no source uses must be.
+            "aliases": [
+                {"name": f"Walker {n}-{j}", "kind": self.rng.choice(ALIAS_KINDS), "external": WALK_ALIAS}
+                for j in range(self.rng.randint(0, 3))
+            ],
+            "reason": f"walk op {self.current.index}",
+        }
         if kind == "state":
             body["country_code"] = self.rng.choice(COUNTRY_CODES)
         if self.rng.random() < 0.3:
@@ -920,8 +1052,12 @@ class Walk:
     def place_body(self) -> dict:
         n = self.n()
         kind = self.rng.choice(PLACE_KINDS)
-        body = {"slug": f"walk-place-{n}", "name": f"Walk Place {n}", "kind": kind,
-                "reason": f"walk op {self.current.index}"}
+        body = {
+            "slug": f"walk-place-{n}",
+            "name": f"Walk Place {n}",
+            "kind": kind,
+            "reason": f"walk op {self.current.index}",
+        }
         if self.rng.random() < 0.5:
             body["parent"] = self.rng.choice(self.slugs("place"))
         if self.rng.random() < 0.5:
@@ -933,12 +1069,22 @@ class Walk:
 
     def source_body(self) -> dict:
         n = self.n()
-        return {"slug": f"walk-source-{n}", "title": f"Walk source {n}", "published": "2023-05-02",
-                "text": f"Walk source {n}: Armenia and Azerbaijan met again, and nothing cites this text yet.",
-                "reason": f"walk op {self.current.index}"}
+        return {
+            "slug": f"walk-source-{n}",
+            "title": f"Walk source {n}",
+            "published": "2023-05-02",
+            "text": f"Walk source {n}: Armenia and Azerbaijan met again, and nothing cites this text yet.",
+            "reason": f"walk op {self.current.index}",
+        }
 
-    BODIES = {"event": "event_body", "statement": "statement_body", "relation": "relation_body",
-              "actor": "actor_body", "place": "place_body", "source": "source_body"}
+    BODIES = {
+        "event": "event_body",
+        "statement": "statement_body",
+        "relation": "relation_body",
+        "actor": "actor_body",
+        "place": "place_body",
+        "source": "source_body",
+    }
 
     def remember_created(self, name: str, resp: Resp):
         if resp.status != 201 or not isinstance(resp.data, dict):
@@ -954,8 +1100,9 @@ class Walk:
     # API operations --------------------------------------------------------------------------------------------
 
     def op_api_create(self):
-        name = self.rng.choices(["event", "statement", "relation", "actor", "place", "source"],
-                                weights=[5, 5, 3, 3, 2, 1])[0]
+        name = self.rng.choices(
+            ["event", "statement", "relation", "actor", "place", "source"], weights=[5, 5, 3, 3, 2, 1]
+        )[0]
         body = getattr(self, self.BODIES[name])()
         self.current.detail = f"create {name}"
         resp = self.write("api", "POST", f"{API}/{PATHS[name]}/", body, expect={201}, why=f"a valid {name}")
@@ -964,15 +1111,30 @@ class Walk:
     def op_api_create_invalid(self):
         """A create the rules refuse: 400 and nothing written."""
         cases = {
-            "event: passage not in the source": ("event", lambda b: b.update(
-                evidence=[{"source": self.source_id, "quote": NOT_IN_ARTICLE}])),
-            "event: ambiguous passage without occurrence": ("event", lambda b: b.update(
-                evidence=[{"source": self.source_id, "quote": self.rng.choice(self.article.ambiguous)}])),
+            "event: passage not in the source": (
+                "event",
+                lambda b: b.update(evidence=[{"source": self.source_id, "quote": NOT_IN_ARTICLE}]),
+            ),
+            "event: ambiguous passage without occurrence": (
+                "event",
+                lambda b: b.update(
+                    evidence=[{"source": self.source_id, "quote": self.rng.choice(self.article.ambiguous)}]
+                ),
+            ),
             "event: no evidence": ("event", lambda b: b.update(evidence=[])),
-            "event: unknown actor": ("event", lambda b: b.update(
-                participants=[{"actor": "nobody-the-walk-knows", "role": "host"}])),
-            "event: one actor twice": ("event", lambda b: b.update(participants=[
-                {"actor": self.slugs("actor")[0], "role": "host"}, {"actor": self.slugs("actor")[0], "role": "guest"}])),
+            "event: unknown actor": (
+                "event",
+                lambda b: b.update(participants=[{"actor": "nobody-the-walk-knows", "role": "host"}]),
+            ),
+            "event: one actor twice": (
+                "event",
+                lambda b: b.update(
+                    participants=[
+                        {"actor": self.slugs("actor")[0], "role": "host"},
+                        {"actor": self.slugs("actor")[0], "role": "guest"},
+                    ]
+                ),
+            ),
             "event: unknown CAMEO code": ("event", lambda b: b.update(event_type="999")),
             "event: unresolvable date": ("event", lambda b: b.update(date_text="at some point or other")),
             "event: unknown field": ("event", lambda b: b.update(pasage="typo")),
@@ -982,9 +1144,14 @@ class Walk:
             "relation: actor related to itself": ("relation", lambda b: b.update(object=b["subject"])),
             "actor: state without a country code": ("actor", lambda b: b.update(kind="state", country_code="")),
             "actor: slug taken": ("actor", lambda b: b.update(slug=self.slugs("actor")[0])),
-            "actor: alias given twice": ("actor", lambda b: b.update(
-                aliases=[{"name": "Twice", "kind": "name"}, {"name": "Twice", "kind": "surname"}])),
-            "place: latitude without longitude": ("place", lambda b: (b.update(latitude=40.0), b.pop("longitude", None))),
+            "actor: alias given twice": (
+                "actor",
+                lambda b: b.update(aliases=[{"name": "Twice", "kind": "name"}, {"name": "Twice", "kind": "surname"}]),
+            ),
+            "place: latitude without longitude": (
+                "place",
+                lambda b: (b.update(latitude=40.0), b.pop("longitude", None)),
+            ),
             "place: latitude out of range": ("place", lambda b: b.update(latitude=123.0, longitude=45.0)),
             "source: a second copy of the article": ("source", lambda b: b.update(text=self.article.text)),
         }
@@ -1002,8 +1169,9 @@ class Walk:
 
     def _partial_elsewhere(self, body):
         passage = self.rng.choice(self.article.clauses)
-        quote = self.rng.choice([q for q in self.article.quotes if normalise(q.inner.rstrip(",.")) not in
-                                 normalise(passage)])
+        quote = self.rng.choice(
+            [q for q in self.article.quotes if normalise(q.inner.rstrip(",.")) not in normalise(passage)]
+        )
         body.update(kind="partial", text=quote.inner.rstrip(",."), evidence=[self.evidence_item(passage)])
 
     def read_detail(self, name: str, pk: int) -> tuple[str | None, dict | None, str | None]:
@@ -1025,17 +1193,33 @@ class Walk:
                 ("title", {"title": f"Walk title {n}"}, {200}),
                 ("status", {"status": rng.choice(STATUSES)}, {200}),
                 ("description", {"description": f"Changed by walk op {self.current.index}."}, {200}),
-                ("participants replaced", {"participants": [{"actor": s, "role": rng.choice(ROLES)} for s in
-                                                            self.sample(self.slugs("actor"), 0, 3)]}, {200}),
+                (
+                    "participants replaced",
+                    {
+                        "participants": [
+                            {"actor": s, "role": rng.choice(ROLES)} for s in self.sample(self.slugs("actor"), 0, 3)
+                        ]
+                    },
+                    {200},
+                ),
                 ("evidence replaced", {"evidence": [self.evidence_item() for _ in range(rng.randint(1, 2))]}, {200}),
-                ("date expression", {"date_text": rng.choice([d for d in DATE_TEXTS if d])},
-                 {200} if evidence_quotes else {400}),
+                (
+                    "date expression",
+                    {"date_text": rng.choice([d for d in DATE_TEXTS if d])},
+                    {200} if evidence_quotes else {400},
+                ),
                 ("invalid: evidence emptied", {"evidence": []}, {400}),
-                ("invalid: passage not in the source", {"evidence": [{"source": self.source_id,
-                                                                      "quote": NOT_IN_ARTICLE}]}, {400}),
+                (
+                    "invalid: passage not in the source",
+                    {"evidence": [{"source": self.source_id, "quote": NOT_IN_ARTICLE}]},
+                    {400},
+                ),
                 ("invalid: blank title", {"title": ""}, {400}),
-                ("invalid: dates reversed", {"date_start": "2023-05-02", "date_end": "2023-05-01",
-                                             "date_precision": "day"}, {400}),
+                (
+                    "invalid: dates reversed",
+                    {"date_start": "2023-05-02", "date_end": "2023-05-01", "date_precision": "day"},
+                    {400},
+                ),
             ]
         elif name == "statement":
             in_evidence = quote_in_evidence(current["text"], evidence_quotes)
@@ -1043,25 +1227,44 @@ class Walk:
             options = [
                 ("channel", {"channel": rng.choice(CHANNELS) + f" (op {self.current.index})"}, {200}),
                 ("status", {"status": rng.choice(STATUSES)}, {200}),
-                ("about-links replaced", {"about_actors": self.sample(self.slugs("actor"), 0, 2),
-                                          "about_places": self.sample(self.slugs("place"), 0, 2)}, {200}),
+                (
+                    "about-links replaced",
+                    {
+                        "about_actors": self.sample(self.slugs("actor"), 0, 2),
+                        "about_places": self.sample(self.slugs("place"), 0, 2),
+                    },
+                    {200},
+                ),
                 ("text with its evidence", {"text": text, "evidence": [self.evidence_item(passage)]}, {200}),
                 ("invalid: evidence emptied", {"evidence": []}, {400}),
             ]
             if current["kind"] in ("quote", "partial"):
-                other = self.rng.choice([q for q in self.article.full_quotes
-                                         if not quote_in_evidence(q.inner, evidence_quotes)])
-                unrelated = self.rng.choice([p for p in self.article.passages
-                                             if not quote_in_evidence(current["text"], [p])])
+                other = self.rng.choice(
+                    [q for q in self.article.full_quotes if not quote_in_evidence(q.inner, evidence_quotes)]
+                )
+                unrelated = self.rng.choice(
+                    [p for p in self.article.passages if not quote_in_evidence(current["text"], [p])]
+                )
                 options += [
-                    ("invalid: quote text changed to words not in its evidence",
-                     {"text": other.inner.rstrip(",.")}, {400}),
-                    ("invalid: evidence replaced by a passage without the quoted words",
-                     {"evidence": [self.evidence_item(unrelated)]}, {400}),
+                    (
+                        "invalid: quote text changed to words not in its evidence",
+                        {"text": other.inner.rstrip(",.")},
+                        {400},
+                    ),
+                    (
+                        "invalid: evidence replaced by a passage without the quoted words",
+                        {"evidence": [self.evidence_item(unrelated)]},
+                        {400},
+                    ),
                 ]
             elif not in_evidence:
-                options.append(("invalid: a paraphrase made a quote while its words are not in its evidence",
-                                {"kind": "quote"}, {400}))
+                options.append(
+                    (
+                        "invalid: a paraphrase made a quote while its words are not in its evidence",
+                        {"kind": "quote"},
+                        {400},
+                    )
+                )
             else:
                 options.append(("paraphrase made a quote (its words are in its evidence)", {"kind": "quote"}, {200}))
         elif name == "relation":
@@ -1076,9 +1279,16 @@ class Walk:
             options = [
                 ("name", {"name": f"Walk Name {n}"}, {200}),
                 ("description", {"description": f"Changed by walk op {self.current.index}."}, {200}),
-                ("aliases replaced", {"aliases": [{"name": f"Walk alias {n}-{j}", "kind": rng.choice(ALIAS_KINDS),
-                                                   "external": WALK_ALIAS}
-                                                  for j in range(rng.randint(0, 2))]}, {200}),
+                (
+                    "aliases replaced",
+                    {
+                        "aliases": [
+                            {"name": f"Walk alias {n}-{j}", "kind": rng.choice(ALIAS_KINDS), "external": WALK_ALIAS}
+                            for j in range(rng.randint(0, 2))
+                        ]
+                    },
+                    {200},
+                ),
                 ("slug", {"slug": f"walk-renamed-{n}"}, {200}),
                 ("invalid: alias given twice", {"aliases": [{"name": "Twice"}, {"name": "Twice"}]}, {400}),
             ]
@@ -1088,8 +1298,11 @@ class Walk:
             options = [
                 ("name", {"name": f"Walk Place Name {n}"}, {200}),
                 ("description", {"description": f"Changed by walk op {self.current.index}."}, {200}),
-                ("coordinates", {"latitude": round(rng.uniform(38, 42), 5),
-                                 "longitude": round(rng.uniform(44, 48), 5)}, {200}),
+                (
+                    "coordinates",
+                    {"latitude": round(rng.uniform(38, 42), 5), "longitude": round(rng.uniform(44, 48), 5)},
+                    {200},
+                ),
                 ("invalid: its own parent", {"parent": current["slug"]}, {400}),
             ]
             if current.get("longitude") is None:
@@ -1100,8 +1313,9 @@ class Walk:
                 ("publisher", {"publisher": f"Walk Press {n}"}, {200}),
             ]
             if EvidenceSpan.objects.filter(source_id=current["id"]).exists():
-                options.append(("invalid: the text of a cited source", {"text": current.get("text", "") + " More."},
-                                {400}))
+                options.append(
+                    ("invalid: the text of a cited source", {"text": current.get("text", "") + " More."}, {400})
+                )
         what, body, expect = self.rng.choice(options)
         body = {**body, "reason": f"walk op {self.current.index}"}
         return body, expect, what
@@ -1128,63 +1342,142 @@ class Walk:
         elif mode == "none":
             self.write("api", "PATCH", url, body, expect=expect, why=what)
         elif mode == "forged":
-            self.write("api", "PATCH", url, body, expect={412}, headers={"If-Match": '"0123456789abcdef"'},
-                       why="a forged If-Match must be refused")
+            self.write(
+                "api",
+                "PATCH",
+                url,
+                body,
+                expect={412},
+                headers={"If-Match": '"0123456789abcdef"'},
+                why="a forged If-Match must be refused",
+            )
         else:
             n = self.n()
             first = {"source": {"publisher": f"Walk Press {n}"}, "statement": {"channel": f"op {n}"}}.get(
-                name, {"description": f"First of two writes, op {self.current.index}"})
-            r1 = self.write("api", "PATCH", url, first, expect={200, 400} if self.violating(name, pk) else {200},
-                            headers={"If-Match": etag}, why="the first of two writes from the same read")
+                name, {"description": f"First of two writes, op {self.current.index}"}
+            )
+            r1 = self.write(
+                "api",
+                "PATCH",
+                url,
+                first,
+                expect={200, 400} if self.violating(name, pk) else {200},
+                headers={"If-Match": etag},
+                why="the first of two writes from the same read",
+            )
             if r1.status != 200:
                 return
             url = self.detail_url(name, pk)
             if self.rng.random() < 0.2:
-                r2 = self.write("api", "DELETE", url, None, expect={412}, headers={"If-Match": etag},
-                                why="a DELETE with the ETag of an older version")
+                r2 = self.write(
+                    "api",
+                    "DELETE",
+                    url,
+                    None,
+                    expect={412},
+                    headers={"If-Match": etag},
+                    why="a DELETE with the ETag of an older version",
+                )
             else:
-                r2 = self.write("api", "PATCH", url, body, expect={412}, headers={"If-Match": etag},
-                                why="a PATCH with the ETag of an older version")
+                r2 = self.write(
+                    "api",
+                    "PATCH",
+                    url,
+                    body,
+                    expect={412},
+                    headers={"If-Match": etag},
+                    why="a PATCH with the ETag of an older version",
+                )
             if r2.status == 412:
                 after = self.read(url)
                 if after.status != 200 or after.data != r1.data:
-                    self.refusal_changes.append({
-                        "op": self.current.index, "kind": self.current.kind, "request": self.current.requests[-2],
-                        "problem": "the object changed although the write was refused with 412",
-                        "before": shorten(r1.data), "after": shorten(after.data)})
+                    self.refusal_changes.append(
+                        {
+                            "op": self.current.index,
+                            "kind": self.current.kind,
+                            "request": self.current.requests[-2],
+                            "problem": "the object changed although the write was refused with 412",
+                            "before": shorten(r1.data),
+                            "after": shorten(after.data),
+                        }
+                    )
 
     def write_body(self, name: str, r: dict) -> dict:
         """The write body that says exactly what the read representation `r` shows."""
         dates = {k: r.get(k) for k in ("date_text", "date_start", "date_end", "date_precision")}
-        evidence = [{"source": e["source"]["id"], "quote": e["quote"], "start": e["start"], "end": e["end"]}
-                    for e in r.get("evidence", [])]
+        evidence = [
+            {"source": e["source"]["id"], "quote": e["quote"], "start": e["start"], "end": e["end"]}
+            for e in r.get("evidence", [])
+        ]
         if name == "event":
-            return {"title": r["title"], "description": r["description"], "event_type": r["type"]["code"],
-                    "place": r["place"]["slug"] if r["place"] else None,
-                    "parent": r["parent"]["id"] if r["parent"] else None, **dates, "status": r["status"],
-                    "participants": [{"actor": p["slug"], "role": p["role"]} for p in r["participants"]],
-                    "evidence": evidence}
+            return {
+                "title": r["title"],
+                "description": r["description"],
+                "event_type": r["type"]["code"],
+                "place": r["place"]["slug"] if r["place"] else None,
+                "parent": r["parent"]["id"] if r["parent"] else None,
+                **dates,
+                "status": r["status"],
+                "participants": [{"actor": p["slug"], "role": p["role"]} for p in r["participants"]],
+                "evidence": evidence,
+            }
         if name == "statement":
-            return {"speaker": r["speaker"]["slug"], "text": r["text"], "kind": r["kind"], "channel": r["channel"],
-                    "event": r["event"]["id"] if r["event"] else None,
-                    "about_actors": [a["slug"] for a in r["about_actors"]],
-                    "about_places": [p["slug"] for p in r["about_places"]],
-                    "about_events": [e["id"] for e in r["about_events"]], **dates, "status": r["status"],
-                    "evidence": evidence}
+            return {
+                "speaker": r["speaker"]["slug"],
+                "text": r["text"],
+                "kind": r["kind"],
+                "channel": r["channel"],
+                "event": r["event"]["id"] if r["event"] else None,
+                "about_actors": [a["slug"] for a in r["about_actors"]],
+                "about_places": [p["slug"] for p in r["about_places"]],
+                "about_events": [e["id"] for e in r["about_events"]],
+                **dates,
+                "status": r["status"],
+                "evidence": evidence,
+            }
         if name == "relation":
-            return {"subject": r["subject"]["slug"], "object": r["object"]["slug"], "type": r["type"],
-                    "description": r["description"], **dates, "status": r["status"], "evidence": evidence}
+            return {
+                "subject": r["subject"]["slug"],
+                "object": r["object"]["slug"],
+                "type": r["type"],
+                "description": r["description"],
+                **dates,
+                "status": r["status"],
+                "evidence": evidence,
+            }
         if name == "actor":
-            return {"slug": r["slug"], "name": r["name"], "kind": r["kind"], "country_code": r["country_code"],
-                    "description": r["description"], "external": r["external"],
-                    "aliases": [{"name": a["name"], "kind": a["kind"]} for a in r["aliases"]]}
+            return {
+                "slug": r["slug"],
+                "name": r["name"],
+                "kind": r["kind"],
+                "country_code": r["country_code"],
+                "description": r["description"],
+                "external": r["external"],
+                "aliases": [{"name": a["name"], "kind": a["kind"]} for a in r["aliases"]],
+            }
         if name == "place":
-            return {"slug": r["slug"], "name": r["name"], "kind": r["kind"],
-                    "parent": r["parent"]["slug"] if r["parent"] else None, "latitude": r["latitude"],
-                    "longitude": r["longitude"], "coordinates_approximate": r["coordinates_approximate"],
-                    "country_code": r["country_code"], "description": r["description"], "external": r["external"]}
-        return {"slug": r["slug"], "title": r["title"], "publisher": r["publisher"], "url": r["source_url"] or "",
-                "published": r["published"], "language": r["language"], "text": r["text"], "external": r["external"]}
+            return {
+                "slug": r["slug"],
+                "name": r["name"],
+                "kind": r["kind"],
+                "parent": r["parent"]["slug"] if r["parent"] else None,
+                "latitude": r["latitude"],
+                "longitude": r["longitude"],
+                "coordinates_approximate": r["coordinates_approximate"],
+                "country_code": r["country_code"],
+                "description": r["description"],
+                "external": r["external"],
+            }
+        return {
+            "slug": r["slug"],
+            "title": r["title"],
+            "publisher": r["publisher"],
+            "url": r["source_url"] or "",
+            "published": r["published"],
+            "language": r["language"],
+            "text": r["text"],
+            "external": r["external"],
+        }
 
     def op_api_put(self):
         name = self.pick_model()
@@ -1196,8 +1489,14 @@ class Walk:
             return
         self.current.targets.append((name, pk))
         body = self.write_body(name, current)
-        field_name = {"event": "title", "statement": "channel", "relation": "description", "actor": "name",
-                      "place": "name", "source": "title"}[name]
+        field_name = {
+            "event": "title",
+            "statement": "channel",
+            "relation": "description",
+            "actor": "name",
+            "place": "name",
+            "source": "title",
+        }[name]
         if self.rng.random() < 0.8:
             body[field_name] = f"Put by walk op {self.current.index}"
         else:
@@ -1207,8 +1506,11 @@ class Walk:
         expect, why = {200}, "a PUT of the read representation"
         if name in FACTS and not current.get("evidence"):
             expect, why = {400}, "a PUT of a fact without evidence (an earlier violation) must be refused"
-        elif name == "statement" and current["kind"] in ("quote", "partial") and not quote_in_evidence(
-                current["text"], [e["quote"] for e in current["evidence"]]):
+        elif (
+            name == "statement"
+            and current["kind"] in ("quote", "partial")
+            and not quote_in_evidence(current["text"], [e["quote"] for e in current["evidence"]])
+        ):
             expect, why = {400}, "a PUT of a quote whose words are not in its evidence (an earlier violation)"
         resp = self.write("api", "PUT", url, body, expect=expect, headers={"If-Match": etag}, why=why)
         if resp.status != 200:
@@ -1218,8 +1520,11 @@ class Walk:
         if field_name:
             expected[field_name] = body[field_name]
         got = {k: v for k, v in (resp.data or {}).items() if k not in derived}
-        diff = {k: {"expected": shorten(expected.get(k)), "got": shorten(got.get(k))}
-                for k in sorted(set(expected) | set(got)) if expected.get(k) != got.get(k)}
+        diff = {
+            k: {"expected": shorten(expected.get(k)), "got": shorten(got.get(k))}
+            for k in sorted(set(expected) | set(got))
+            if expected.get(k) != got.get(k)
+        }
         if diff:
             self.put_violations.append({**self.current.summary(), "model": name, "id": pk, "differences": diff})
 
@@ -1329,8 +1634,11 @@ class Walk:
             else:
                 expect = expect | {200}
                 notes.append("(the fact had no evidence before)")
-        if name == "statement" and form.get("kind") in ("quote", "partial") and not quote_in_evidence(
-                form.get("text", ""), remaining):
+        if (
+            name == "statement"
+            and form.get("kind") in ("quote", "partial")
+            and not quote_in_evidence(form.get("text", ""), remaining)
+        ):
             was_fine = before_kind in ("quote", "partial") and quote_in_evidence(before_text, list(quotes.values()))
             touched = (form.get("text"), form.get("kind")) != (before_text, before_kind) or removed or added
             if was_fine or touched:
@@ -1352,9 +1660,19 @@ class Walk:
         ids = self.sample(self.live_ids(name), 1, 4)
         self.current.targets += [(name, pk) for pk in ids]
         self.current.detail = f"admin action mark_reviewed on {name} {ids}"
-        self.write("admin", "POST", f"{ADMIN}/{name}/", {
-            "action": "mark_reviewed", "_selected_action": [str(pk) for pk in ids], "index": "0",
-            "select_across": "0"}, expect={302}, why="bulk review")
+        self.write(
+            "admin",
+            "POST",
+            f"{ADMIN}/{name}/",
+            {
+                "action": "mark_reviewed",
+                "_selected_action": [str(pk) for pk in ids],
+                "index": "0",
+                "select_across": "0",
+            },
+            expect={302},
+            why="bulk review",
+        )
 
     def op_admin_delete_spans(self):
         if self.rng.random() < 0.5:
@@ -1368,9 +1686,20 @@ class Walk:
             self.current.detail = f"admin delete_selected: spans {ids}"
         if not ids:
             return
-        self.write("admin", "POST", f"{ADMIN}/evidencespan/", {
-            "action": "delete_selected", "_selected_action": [str(pk) for pk in ids], "post": "yes", "index": "0",
-            "select_across": "0"}, expect={302, 200}, why="bulk delete of spans")
+        self.write(
+            "admin",
+            "POST",
+            f"{ADMIN}/evidencespan/",
+            {
+                "action": "delete_selected",
+                "_selected_action": [str(pk) for pk in ids],
+                "post": "yes",
+                "index": "0",
+                "select_across": "0",
+            },
+            expect={302, 200},
+            why="bulk delete of spans",
+        )
 
     def op_admin_delete_actors(self):
         live = set(self.live_ids("actor"))
@@ -1379,20 +1708,33 @@ class Walk:
         ids = self.sample(pool, 1, 2)
         self.current.targets += [("actor", pk) for pk in ids]
         self.current.detail = f"admin delete_selected: actors {ids}"
-        self.write("admin", "POST", f"{ADMIN}/actor/", {
-            "action": "delete_selected", "_selected_action": [str(pk) for pk in ids], "post": "yes", "index": "0",
-            "select_across": "0"}, expect={302, 200}, why="bulk delete of actors")
+        self.write(
+            "admin",
+            "POST",
+            f"{ADMIN}/actor/",
+            {
+                "action": "delete_selected",
+                "_selected_action": [str(pk) for pk in ids],
+                "post": "yes",
+                "index": "0",
+                "select_across": "0",
+            },
+            expect={302, 200},
+            why="bulk delete of actors",
+        )
 
     def op_admin_delete(self):
-        name = self.rng.choices(["event", "statement", "relation", "actor", "place", "evidencespan"],
-                                weights=[3, 3, 2, 3, 2, 2])[0]
+        name = self.rng.choices(
+            ["event", "statement", "relation", "actor", "place", "evidencespan"], weights=[3, 3, 2, 3, 2, 2]
+        )[0]
         pk = self.pick_object(name, prefer_created=0.6)
         if pk is None:
             return
         self.current.targets.append((name, pk))
         self.current.detail = f"admin delete {name} {pk}"
-        self.write("admin", "POST", f"{ADMIN}/{name}/{pk}/delete/", {"post": "yes"}, expect={302, 200},
-                   why="admin delete")
+        self.write(
+            "admin", "POST", f"{ADMIN}/{name}/{pk}/delete/", {"post": "yes"}, expect={302, 200}, why="admin delete"
+        )
 
     def _revert(self, name: str, pk: int, history_id: int, deleted: bool):
         self.current.targets.append((name, pk))
@@ -1405,8 +1747,9 @@ class Walk:
         form.set("_save", "Revert")
         form.set("change_reason", f"walk op {self.current.index}: revert")
         expected = self.snapshots.get((name, history_id))
-        self.current.detail = (f"admin revert of {'deleted ' if deleted else ''}{name} {pk} to history "
-                               f"{history_id}" + ("" if expected else " (no snapshot of that version)"))
+        self.current.detail = f"admin revert of {'deleted ' if deleted else ''}{name} {pk} to history {history_id}" + (
+            "" if expected else " (no snapshot of that version)"
+        )
         resp = self.write("admin", "POST", url, form.to_post(), expect={302, 200}, why="history revert")
         if resp.status != 302:
             self.revert_stats["refused"] += 1
@@ -1419,11 +1762,25 @@ class Walk:
         if actual == expected:
             self.revert_stats["faithful"] += 1
             return
-        diff = ({k: {"version": shorten(expected.get(k)), "after revert": shorten(actual.get(k))}
-                 for k in sorted(set(expected) | set(actual)) if expected.get(k) != actual.get(k)}
-                if actual is not None else "the object does not exist after the revert")
-        self.revert_violations.append({**self.current.summary(), "model": name, "id": pk,
-                                       "history_id": history_id, "deleted_before": deleted, "differences": diff})
+        diff = (
+            {
+                k: {"version": shorten(expected.get(k)), "after revert": shorten(actual.get(k))}
+                for k in sorted(set(expected) | set(actual))
+                if expected.get(k) != actual.get(k)
+            }
+            if actual is not None
+            else "the object does not exist after the revert"
+        )
+        self.revert_violations.append(
+            {
+                **self.current.summary(),
+                "model": name,
+                "id": pk,
+                "history_id": history_id,
+                "deleted_before": deleted,
+                "differences": diff,
+            }
+        )
 
     REVERTIBLE = ("event", "statement", "relation", "actor", "place")
 
@@ -1431,14 +1788,18 @@ class Walk:
         name = self.rng.choice(self.REVERTIBLE)
         model = MODELS[name]
         live = set(self.live_ids(name))
-        multi = sorted(pk for pk, n in model.history.values_list("id").annotate(n=Count("history_id")).values_list(
-            "id", "n") if n >= 2 and pk in live)
+        multi = sorted(
+            pk
+            for pk, n in model.history.values_list("id").annotate(n=Count("history_id")).values_list("id", "n")
+            if n >= 2 and pk in live
+        )
         if not multi:
             return
         mine = [pk for pk in self.created[name] if pk in multi]
         pk = self.rng.choice(mine) if mine and self.rng.random() < 0.5 else self.rng.choice(multi)
-        records = list(model.history.filter(id=pk).order_by("history_date", "history_id").values_list(
-            "history_id", "history_type"))
+        records = list(
+            model.history.filter(id=pk).order_by("history_date", "history_id").values_list("history_id", "history_type")
+        )
         older = [h for h, t in records[:-1] if t != "-"]
         if not older:
             return
@@ -1456,8 +1817,12 @@ class Walk:
             if not deleted:
                 continue
             pk = self.rng.choice(deleted)
-            records = list(model.history.filter(id=pk).exclude(history_type="-").order_by(
-                "history_date", "history_id").values_list("history_id", flat=True))
+            records = list(
+                model.history.filter(id=pk)
+                .exclude(history_type="-")
+                .order_by("history_date", "history_id")
+                .values_list("history_id", flat=True)
+            )
             if records:
                 self._revert(name, pk, records[-1], deleted=True)
                 return
@@ -1505,18 +1870,30 @@ class Walk:
                     out[(name, hid)] = [("actor", person), ("actor", org)]
             else:
                 for hid, event, statement, relation, affiliation, alias in history.values_list(
-                        "history_id", "event_id", "statement_id", "relation_id", "affiliation_id", "alias_id"):
-                    owners = [(n, v) for n, v in (("event", event), ("statement", statement), ("relation", relation))
-                              if v is not None]
+                    "history_id", "event_id", "statement_id", "relation_id", "affiliation_id", "alias_id"
+                ):
+                    owners = [
+                        (n, v)
+                        for n, v in (("event", event), ("statement", statement), ("relation", relation))
+                        if v is not None
+                    ]
                     if alias is not None:
                         # A span of an alias shows in the alias' actor.
-                        actor = ActorAlias.history.filter(id=alias).order_by("-history_id").values_list(
-                            "actor_id", flat=True).first()
+                        actor = (
+                            ActorAlias.history.filter(id=alias)
+                            .order_by("-history_id")
+                            .values_list("actor_id", flat=True)
+                            .first()
+                        )
                         owners += [("actor", actor)] if actor is not None else []
                     if affiliation is not None:
                         if affiliation not in affiliations:
-                            affiliations[affiliation] = Affiliation.history.filter(id=affiliation).order_by(
-                                "-history_id").values_list("person_id", "organization_id").first()
+                            affiliations[affiliation] = (
+                                Affiliation.history.filter(id=affiliation)
+                                .order_by("-history_id")
+                                .values_list("person_id", "organization_id")
+                                .first()
+                            )
                         if affiliations[affiliation]:
                             owners += [("actor", a) for a in affiliations[affiliation]]
                     out[(name, hid)] = owners
@@ -1537,14 +1914,25 @@ class Walk:
         match = re.search(r"(\d+) problem\(s\)", text)
         problems = int(match.group(1)) if match else None
         lines = [line for line in text.splitlines() if line.startswith(("MISMATCH", "MISSING"))]
-        checks["verify_evidence"] = [] if (problems == 0 and exit_status == 0) else [{
-            "exit_status": exit_status, "problems": problems, "summary": text.strip().splitlines()[-1:],
-            "lines": lines[:25]}]
+        checks["verify_evidence"] = (
+            []
+            if (problems == 0 and exit_status == 0)
+            else [
+                {
+                    "exit_status": exit_status,
+                    "problems": problems,
+                    "summary": text.strip().splitlines()[-1:],
+                    "lines": lines[:25],
+                }
+            ]
+        )
         final = self.scan_invariants()
         for check in ("fact_has_evidence", "span_quote", "quote_in_evidence"):
-            checks[check] = [{"model": key[1], "id": key[2], "detail": detail,
-                              "introduced_by": self.introduced.get(key)}
-                             for key, detail in sorted(final.items()) if key[0] == check]
+            checks[check] = [
+                {"model": key[1], "id": key[2], "detail": detail, "introduced_by": self.introduced.get(key)}
+                for key, detail in sorted(final.items())
+                if key[0] == check
+            ]
         checks["no_5xx"] = self.failures
         checks["expected_status"] = self.unexpected
         checks["refused_writes_change_nothing"] = self.refusal_changes
@@ -1556,11 +1944,13 @@ class Walk:
         d = self.report.diagnostics
         d["expected_status by cause"] = Counter(
             f"{u['kind']} | {u.get('why') or u.get('request', {}).get('url')} | got {u.get('status') or u['request'].get('status')}"
-            for u in self.unexpected)
+            for u in self.unexpected
+        )
         d["mirror"] = self.mirror.summary()
         d["mirror differences by category"] = Counter(x["category"] for x in checks["mirror_equals_db"])
-        d["mirror differences by model.field"] = Counter(f"{x['model']}.{x['field']}"
-                                                         for x in checks["mirror_equals_db"])
+        d["mirror differences by model.field"] = Counter(
+            f"{x['model']}.{x['field']}" for x in checks["mirror_equals_db"]
+        )
         d["admin pages for deleted objects' history"] = self.probes
         d["reverts"] = dict(self.revert_stats)
         d["objects at the end"] = {name: MODELS[name].objects.count() for name in MIRRORED}
@@ -1614,7 +2004,7 @@ class Mirror:
             # Parts whose owner changed in none of this sync's pages either.
             owners = {(i["model"], i["id"]) for i in everything}
             parts = [i for i in everything if i["model"] in PART_MODELS]
-            for (name, hid), found in self.walk.part_owners(parts).items():
+            for (name, _hid), found in self.walk.part_owners(parts).items():
                 if not any(o in owners for o in found):
                     self.orphans_whole_sync[name] += 1
         self.compare_lists(after_op)
@@ -1632,8 +2022,9 @@ class Mirror:
                 if not any(o in in_page for o in found):
                     self.orphans[item["model"]] += 1
                     if len(self.orphan_examples) < 12:
-                        self.orphan_examples.append({k: item[k] for k in ("model", "id", "change", "time", "reason")}
-                                                    | {"owners": found})
+                        self.orphan_examples.append(
+                            {k: item[k] for k in ("model", "id", "change", "time", "reason")} | {"owners": found}
+                        )
                 # The feed gives a part's owner and its URL: the owner's representation is what changed.
                 owner = item.get("owner")
                 if owner and item["url"] and owner["model"] in MODELS:
@@ -1683,7 +2074,9 @@ class Mirror:
         if kind not in cache_:
             model = {"actors": Actor, "places": Place}[kind]
             found = defaultdict(set)
-            for slug, pk in list(model.history.values_list("slug", "id")) + list(model.objects.values_list("slug", "pk")):
+            for slug, pk in list(model.history.values_list("slug", "id")) + list(
+                model.objects.values_list("slug", "pk")
+            ):
                 found[slug].add(pk)
             cache_[kind] = found
         return cache_[kind]
@@ -1694,8 +2087,11 @@ class Mirror:
         if isinstance(value, list):
             return sorted((self.identity(v, depth + 1) for v in value), key=lambda v: json.dumps(v, default=str))
         if isinstance(value, dict):
-            out = {k: self.identity(v, depth + 1) for k, v in value.items()
-                   if k not in REFERENCE_DATA_KEYS | {"slug", "url"}}
+            out = {
+                k: self.identity(v, depth + 1)
+                for k, v in value.items()
+                if k not in REFERENCE_DATA_KEYS | {"slug", "url"}
+            }
             url = value.get("url")
             if depth > 0 and isinstance(url, str) and url.startswith("http"):
                 kind, key = urlsplit(url).path.rstrip("/").split("/")[-2:]
@@ -1718,20 +2114,42 @@ class Mirror:
         for key in sorted(set(db) | set(self.objects), key=lambda k: (k[0], k[1] if k[1] is not None else -1)):
             name, pk = key
             if key not in self.objects:
-                diffs.append({"model": name, "id": pk, "field": "(object)", "mirror": "missing",
-                              "db": shorten(db[key], 200), "category": "object missing from the mirror"})
+                diffs.append(
+                    {
+                        "model": name,
+                        "id": pk,
+                        "field": "(object)",
+                        "mirror": "missing",
+                        "db": shorten(db[key], 200),
+                        "category": "object missing from the mirror",
+                    }
+                )
                 continue
             if key not in db:
-                diffs.append({"model": name, "id": pk, "field": "(object)", "mirror": shorten(self.objects[key], 200),
-                              "db": "missing", "category": "object deleted without a tombstone"})
+                diffs.append(
+                    {
+                        "model": name,
+                        "id": pk,
+                        "field": "(object)",
+                        "mirror": shorten(self.objects[key], 200),
+                        "db": "missing",
+                        "category": "object deleted without a tombstone",
+                    }
+                )
                 continue
             mine, theirs = self.objects[key], db[key]
             fields = set(theirs) if project else set(theirs) | set(mine)
             for f in sorted(fields):
                 if mine.get(f) != theirs.get(f):
                     category = self.category(name, f, mine.get(f), theirs.get(f))
-                    entry = {"model": name, "id": pk, "field": f, "mirror": shorten(mine.get(f), 200),
-                             "db": shorten(theirs.get(f), 200), "category": category}
+                    entry = {
+                        "model": name,
+                        "id": pk,
+                        "field": f,
+                        "mirror": shorten(mine.get(f), 200),
+                        "db": shorten(theirs.get(f), 200),
+                        "category": category,
+                    }
                     if category.startswith("own field"):
                         diffs.append(entry)
                     else:
@@ -1748,8 +2166,10 @@ class Mirror:
             seen = self.first_seen.get(sig)
             if seen is None or seen["pair"] != pair:
                 window = list(range(self.last_sync_op + 1, after_op + 1))
-                where = {"at the sync after op": after_op,
-                         "ops since the previous sync": [window[0], window[-1]] if window else []}
+                where = {
+                    "at the sync after op": after_op,
+                    "ops since the previous sync": [window[0], window[-1]] if window else [],
+                }
                 if 0 < len(window) <= 2:
                     where["ops"] = [self.walk.op_summaries.get(i) for i in window]
                 self.first_seen[sig] = {"pair": pair, "first": seen["first"] if seen else where, "last": where}
@@ -1758,7 +2178,7 @@ class Mirror:
         self.__dict__.pop("_slug_ids", None)
         listed = self.enumerate()
         details = {}
-        for (name, pk) in sorted(listed, key=lambda k: (k[0], k[1] or 0)):
+        for name, pk in sorted(listed, key=lambda k: (k[0], k[1] or 0)):
             if len(details) % 200 == 0:
                 cache.clear()
             url = self.walk.detail_url(name, pk)
@@ -1778,7 +2198,8 @@ class Mirror:
 
     def summary(self) -> dict:
         return {
-            "syncs": self.syncs, "objects in mirror": len(self.objects),
+            "syncs": self.syncs,
+            "objects in mirror": len(self.objects),
             "objects in the API at the end": getattr(self, "final_objects", None),
             "feed": dict(sorted(self.stats.items())),
             "part changes with no owner change on the same page": dict(self.orphans),

@@ -141,7 +141,7 @@ class Gunicorn:
         self.log = Path(tempfile.mkstemp(prefix="gunicorn-", suffix=".log")[1])
         self.process: subprocess.Popen | None = None
 
-    def start(self, wait: float = 60) -> "Gunicorn":
+    def start(self, wait: float = 60) -> Gunicorn:
         with open(self.log, "wb") as out:
             self.process = subprocess.Popen(
                 [sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py", "--bind", f"127.0.0.1:{self.port}"],
@@ -175,7 +175,7 @@ class Gunicorn:
     def booted_workers(self) -> int:
         return self.log.read_text(errors="replace").count("Booting worker")
 
-    def __enter__(self) -> "Gunicorn":
+    def __enter__(self) -> Gunicorn:
         return self.start()
 
     def __exit__(self, *exc) -> None:

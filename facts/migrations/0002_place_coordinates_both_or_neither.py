@@ -4,18 +4,32 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('facts', '0001_initial'),
+        ("facts", "0001_initial"),
     ]
 
     operations = [
         migrations.RemoveConstraint(
-            model_name='place',
-            name='place_coordinates_valid',
+            model_name="place",
+            name="place_coordinates_valid",
         ),
         migrations.AddConstraint(
-            model_name='place',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('latitude__isnull', True), ('longitude__isnull', True)), models.Q(('latitude__gte', -90), ('latitude__isnull', False), ('latitude__lte', 90), ('longitude__gte', -180), ('longitude__isnull', False), ('longitude__lte', 180)), _connector='OR'), name='place_coordinates_valid', violation_error_message='Give both latitude (-90..90) and longitude (-180..180), or neither.'),
+            model_name="place",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    models.Q(("latitude__isnull", True), ("longitude__isnull", True)),
+                    models.Q(
+                        ("latitude__gte", -90),
+                        ("latitude__isnull", False),
+                        ("latitude__lte", 90),
+                        ("longitude__gte", -180),
+                        ("longitude__isnull", False),
+                        ("longitude__lte", 180),
+                    ),
+                    _connector="OR",
+                ),
+                name="place_coordinates_valid",
+                violation_error_message="Give both latitude (-90..90) and longitude (-180..180), or neither.",
+            ),
         ),
     ]

@@ -22,6 +22,7 @@ class PostgresTrigramExtension(TrigramExtension):
         if schema_editor.connection.vendor == "postgresql":
             super().database_backwards(app_label, schema_editor, from_state, to_state)
 
+
 # (index name, table, column) of every text column a `search=` filter reads on a large table.
 TRIGRAM_INDEXES = [
     ("event_title_trgm", "facts_event", "title"),
@@ -38,9 +39,7 @@ def create_trigram_indexes(apps, schema_editor):
     if schema_editor.connection.vendor != "postgresql":
         return
     for name, table, column in TRIGRAM_INDEXES:
-        schema_editor.execute(
-            f"CREATE INDEX IF NOT EXISTS {name} ON {table} USING gin (UPPER({column}) gin_trgm_ops)"
-        )
+        schema_editor.execute(f"CREATE INDEX IF NOT EXISTS {name} ON {table} USING gin (UPPER({column}) gin_trgm_ops)")
 
 
 def drop_trigram_indexes(apps, schema_editor):
@@ -51,9 +50,8 @@ def drop_trigram_indexes(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('facts', '0002_place_coordinates_both_or_neither'),
+        ("facts", "0002_place_coordinates_both_or_neither"),
     ]
 
     operations = [

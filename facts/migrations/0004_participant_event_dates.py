@@ -9,30 +9,42 @@ def copy_event_dates(apps, schema_editor):
     Event = apps.get_model("facts", "Event")
     Participant = apps.get_model("facts", "Participant")
     event = Event.objects.filter(pk=OuterRef("event_id"))
-    Participant.objects.update(event_date_start=Subquery(event.values("date_start")[:1]),
-                               event_date_end=Subquery(event.values("date_end")[:1]))
+    Participant.objects.update(
+        event_date_start=Subquery(event.values("date_start")[:1]), event_date_end=Subquery(event.values("date_end")[:1])
+    )
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('facts', '0003_search_and_count_indexes'),
+        ("facts", "0003_search_and_count_indexes"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='participant',
-            name='event_date_end',
-            field=models.DateField(blank=True, editable=False, help_text="Copy of the event's date_end, for the (actor, date) index.", null=True),
+            model_name="participant",
+            name="event_date_end",
+            field=models.DateField(
+                blank=True,
+                editable=False,
+                help_text="Copy of the event's date_end, for the (actor, date) index.",
+                null=True,
+            ),
         ),
         migrations.AddField(
-            model_name='participant',
-            name='event_date_start',
-            field=models.DateField(blank=True, editable=False, help_text="Copy of the event's date_start, for the (actor, date) index.", null=True),
+            model_name="participant",
+            name="event_date_start",
+            field=models.DateField(
+                blank=True,
+                editable=False,
+                help_text="Copy of the event's date_start, for the (actor, date) index.",
+                null=True,
+            ),
         ),
         migrations.RunPython(copy_event_dates, migrations.RunPython.noop, elidable=False),
         migrations.AddIndex(
-            model_name='participant',
-            index=models.Index(fields=['actor', 'event_date_start', 'event', 'event_date_end'], name='participant_actor_date'),
+            model_name="participant",
+            index=models.Index(
+                fields=["actor", "event_date_start", "event", "event_date_end"], name="participant_actor_date"
+            ),
         ),
     ]

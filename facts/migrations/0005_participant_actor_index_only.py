@@ -5,15 +5,19 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('facts', '0004_participant_event_dates'),
+        ("facts", "0004_participant_event_dates"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='participant',
-            name='actor',
-            field=models.ForeignKey(db_index=False, on_delete=django.db.models.deletion.PROTECT, related_name='participations', to='facts.actor'),
+            model_name="participant",
+            name="actor",
+            field=models.ForeignKey(
+                db_index=False,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="participations",
+                to="facts.actor",
+            ),
         ),
     ]

@@ -39,7 +39,6 @@ def drop_function(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
         ("facts", "0005_participant_actor_index_only"),
     ]

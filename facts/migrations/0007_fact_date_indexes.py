@@ -9,7 +9,7 @@ INCLUDE one: SQLite has no INCLUDE, and without date_end it walked this index re
 AND date_start <= before`. The (date_start, date_end) indexes can seek to `before` but not to `after`, so every fact
 that started before the window was read to test its end: half the table for a window in the middle of the record. No
 fact that started earlier than `after` minus the longest interval can reach the window, so the date filters add that
-lower bound on date_start (`facts.filtersets.earliest_overlapping_start`), and these indexes find the longest interval
+lower bound on date_start (`facts.api.filters.earliest_overlapping_start`), and these indexes find the longest interval
 in one probe (PostgreSQL answers MAX over an indexed expression from the end of the index). SQLite has no date
 arithmetic on its text dates and keeps the one-sided scan.
 """
@@ -35,7 +35,6 @@ def drop_span_indexes(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
         ("facts", "0006_event_text_estimate"),
     ]

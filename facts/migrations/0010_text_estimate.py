@@ -2,7 +2,7 @@
 
 It replaces migration 0006's events-only function, so that statement searches choose their plan the same way:
 sorting every match suits a rare text, walking the date index suits a text that much of the table contains (see
-`facts.filtersets.broad_search_actor_ids`). The WHERE clause is Django's `icontains` on PostgreSQL over the given
+`facts.api.filters.broad_search_actor_ids`). The WHERE clause is Django's `icontains` on PostgreSQL over the given
 columns, so the planner reads the statistics it keeps on the expressions of the trigram indexes. Table and column
 names are quoted by format()'s %s (a regclass) and %I, the pattern by %L.
 """
@@ -45,7 +45,6 @@ def drop_function(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
         ("facts", "0009_sort_order_indexes"),
     ]

@@ -65,11 +65,11 @@ def _run(statements_by_vendor):
     def run(apps, schema_editor):
         for statement in statements_by_vendor.get(schema_editor.connection.vendor, ()):
             schema_editor.execute(statement, params=None)  # no placeholders: % belongs to PL/pgSQL
+
     return run
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
         ("facts", "0010_text_estimate"),
     ]
@@ -77,18 +77,24 @@ class Migration(migrations.Migration):
     operations = [
         migrations.AlterModelOptions(
             name="event",
-            options={"ordering": ["date_start", "id"],
-                     "permissions": [("review_event", "Can mark events reviewed or verified")]},
+            options={
+                "ordering": ["date_start", "id"],
+                "permissions": [("review_event", "Can mark events reviewed or verified")],
+            },
         ),
         migrations.AlterModelOptions(
             name="relation",
-            options={"ordering": ["id"],
-                     "permissions": [("review_relation", "Can mark relations reviewed or verified")]},
+            options={
+                "ordering": ["id"],
+                "permissions": [("review_relation", "Can mark relations reviewed or verified")],
+            },
         ),
         migrations.AlterModelOptions(
             name="statement",
-            options={"ordering": ["date_start", "id"],
-                     "permissions": [("review_statement", "Can mark statements reviewed or verified")]},
+            options={
+                "ordering": ["date_start", "id"],
+                "permissions": [("review_statement", "Can mark statements reviewed or verified")],
+            },
         ),
         migrations.RunPython(
             _run({"postgresql": PG_CREATE, "sqlite": SQLITE_CREATE}),

@@ -46,21 +46,27 @@ $$;
 """
 )
 # 0011's version of the function (its third statement), for the way back.
-PG_FUNCTION_0011 = next(statement for statement in _0011.PG_CREATE if "facts_fact_keeps_evidence()" in statement
-                        and "CREATE OR REPLACE FUNCTION" in statement)
+PG_FUNCTION_0011 = next(
+    statement
+    for statement in _0011.PG_CREATE
+    if "facts_fact_keeps_evidence()" in statement and "CREATE OR REPLACE FUNCTION" in statement
+)
 
 RELATION_TYPES = [
-    ("ally_of", "Ally of"), ("at_war_with", "At war with"), ("rival_of", "Rival of / in a standoff with"),
+    ("ally_of", "Ally of"),
+    ("at_war_with", "At war with"),
+    ("rival_of", "Rival of / in a standoff with"),
     ("ceasefire_with", "Under a ceasefire with"),
-    ("mediator_for", "Mediator for (subject mediates between object and others)"), ("supports", "Supports"),
-    ("negotiating_with", "Negotiating with"), ("keeps_ties_with", "Keeps ties with (unwilling to strain them)"),
+    ("mediator_for", "Mediator for (subject mediates between object and others)"),
+    ("supports", "Supports"),
+    ("negotiating_with", "Negotiating with"),
+    ("keeps_ties_with", "Keeps ties with (unwilling to strain them)"),
 ]
 MEMBER_HELP = "The member: a person, an unnamed source, or an organization or group."
 ORGANIZATION_HELP = "What the member belongs to: a state, organization or group."
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
         ("facts", "0013_date_order_nulls_first"),
     ]
@@ -69,28 +75,48 @@ class Migration(migrations.Migration):
         migrations.AlterField(
             model_name="affiliation",
             name="organization",
-            field=models.ForeignKey(help_text=ORGANIZATION_HELP, on_delete=django.db.models.deletion.PROTECT,
-                                    related_name="members", to="facts.actor"),
+            field=models.ForeignKey(
+                help_text=ORGANIZATION_HELP,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="members",
+                to="facts.actor",
+            ),
         ),
         migrations.AlterField(
             model_name="affiliation",
             name="person",
-            field=models.ForeignKey(help_text=MEMBER_HELP, on_delete=django.db.models.deletion.PROTECT,
-                                    related_name="affiliations", to="facts.actor"),
+            field=models.ForeignKey(
+                help_text=MEMBER_HELP,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="affiliations",
+                to="facts.actor",
+            ),
         ),
         migrations.AlterField(
             model_name="historicalaffiliation",
             name="organization",
-            field=models.ForeignKey(blank=True, db_constraint=False, help_text=ORGANIZATION_HELP, null=True,
-                                    on_delete=django.db.models.deletion.DO_NOTHING, related_name="+",
-                                    to="facts.actor"),
+            field=models.ForeignKey(
+                blank=True,
+                db_constraint=False,
+                help_text=ORGANIZATION_HELP,
+                null=True,
+                on_delete=django.db.models.deletion.DO_NOTHING,
+                related_name="+",
+                to="facts.actor",
+            ),
         ),
         migrations.AlterField(
             model_name="historicalaffiliation",
             name="person",
-            field=models.ForeignKey(blank=True, db_constraint=False, help_text=MEMBER_HELP, null=True,
-                                    on_delete=django.db.models.deletion.DO_NOTHING, related_name="+",
-                                    to="facts.actor"),
+            field=models.ForeignKey(
+                blank=True,
+                db_constraint=False,
+                help_text=MEMBER_HELP,
+                null=True,
+                on_delete=django.db.models.deletion.DO_NOTHING,
+                related_name="+",
+                to="facts.actor",
+            ),
         ),
         migrations.AlterField(
             model_name="historicalrelation",

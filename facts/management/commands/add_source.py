@@ -19,7 +19,7 @@ def publication_date(value: str) -> date:
     try:
         return date.fromisoformat(value)
     except ValueError:
-        raise CommandError(f"--published must be a date as YYYY-MM-DD, e.g. 2023-05-01; got “{value}”.")
+        raise CommandError(f"--published must be a date as YYYY-MM-DD, e.g. 2023-05-01; got “{value}”.") from None
 
 
 class Command(BaseCommand):
@@ -38,20 +38,31 @@ class Command(BaseCommand):
         parser.add_argument("--slug", default="", help="Identifier in URLs (default: from the title).")
         parser.add_argument("--user", default="", help="Username to record in the history as who added it.")
 
-    def handle(self, *args, file: Path, title: str, published: str, publisher: str, url: str, language: str,
-               slug: str, user: str, **options):
+    def handle(
+        self,
+        *args,
+        file: Path,
+        title: str,
+        published: str,
+        publisher: str,
+        url: str,
+        language: str,
+        slug: str,
+        user: str,
+        **options,
+    ):
         published_on = publication_date(published)
         try:
             raw = file.read_bytes()
         except OSError as exc:
-            raise CommandError(f"Cannot read {file}: {exc.strerror or exc}.")
+            raise CommandError(f"Cannot read {file}: {exc.strerror or exc}.") from exc
         try:
             text = raw.decode("utf-8")
         except UnicodeDecodeError as exc:
             raise CommandError(
-                f"{file} is not valid UTF-8 (byte {exc.start}: {raw[exc.start:exc.start + 1]!r}). Convert it to "
+                f"{file} is not valid UTF-8 (byte {exc.start}: {raw[exc.start : exc.start + 1]!r}). Convert it to "
                 "UTF-8 first, e.g. with iconv; the text is stored exactly, so it is never converted silently."
-            )
+            ) from exc
         if not text.strip():
             raise CommandError(f"{file} is empty: there is no text to store.")
         if "\x00" in text:
@@ -72,16 +83,24 @@ class Command(BaseCommand):
                 raise CommandError(f"No user named “{user}”.")
 
         source = Source(
-            slug=slug or slugify(title)[:120], title=title, publisher=publisher, url=url, published=published_on,
-            language=language, text=text, external={"published": PUBLISHED_ORIGIN},
+            slug=slug or slugify(title)[:120],
+            title=title,
+            publisher=publisher,
+            url=url,
+            published=published_on,
+            language=language,
+            text=text,
+            external={"published": PUBLISHED_ORIGIN},
         )
         try:
             source.full_clean()
         except ValidationError as exc:
             problems = "; ".join(f"{field}: {' '.join(messages)}" for field, messages in errors_of(exc).items())
-            raise CommandError(f"The source was not added: {problems}")
+            raise CommandError(f"The source was not added: {problems}") from exc
         with transaction.atomic():
             stamp(source, user=editor, reason=f"add_source {file.name}"[:REASON_MAX_LENGTH]).save()
-        self.stdout.write(self.style.SUCCESS(
-            f"Added source “{source.slug}” (id {source.pk}): {len(text)} characters, sha256 {source.checksum}."
-        ))
+        self.stdout.write(
+            self.style.SUCCESS(
+                f"Added source “{source.slug}” (id {source.pk}): {len(text)} characters, sha256 {source.checksum}."
+            )
+        )

@@ -17,22 +17,22 @@ fixture rows loaded after a curator's first change would never appear), this loo
 whose history is complete alone, which makes it safe to run again: `make load` runs it after every `loaddata`.
 """
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from itertools import islice
 
 from django.core.management.base import BaseCommand
 from django.db import transaction
-from django.utils.timezone import now as django_now
 from django.db.models import Exists, Min, OuterRef, Subquery, Value
 from django.db.models.functions import Coalesce
+from django.utils.timezone import now as django_now
 
-from facts.changes import FEED_MODELS
+from facts.api.changes import FEED_MODELS
 
 CREATED_REASON = "Initial version: loaded without history (fixtures)"
 CHANGED_REASON = "Changed without history: fixtures reloaded over it"
 BATCH_SIZE = 500
 # Before any history: stands in for "never deleted" in the comparison below.
-EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 # Timestamps are not what a change is about: loaddata sets them back to the fixture's values.
 UNCOMPARED = {"created_at", "updated_at"}
 
@@ -70,8 +70,11 @@ def creation_time(models) -> datetime:
     already recorded for any of these rows (a statement's about-links, set by loaddata), so that the feed reads
     "created" before "updated"; else now.
     """
-    earliest = [found for model in models
-                if (found := rows_without_creation(model).aggregate(first=Min("first_recorded"))["first"])]
+    earliest = [
+        found
+        for model in models
+        if (found := rows_without_creation(model).aggregate(first=Min("first_recorded"))["first"])
+    ]
     return min(earliest) - timedelta(microseconds=1) if earliest else django_now()
 
 
@@ -87,15 +90,18 @@ def snapshot_links(model, records) -> None:
         snapshot = rel.related_model
         if not snapshot.__name__.startswith(prefix):
             continue
-        through = model._meta.get_field(snapshot.__name__[len(prefix):]).remote_field.through
+        through = model._meta.get_field(snapshot.__name__[len(prefix) :]).remote_field.through
         owner = next(f for f in through._meta.fields if f.related_model is model)
         links: dict[int, list] = {}
         for link in through.objects.filter(**{f"{owner.attname}__in": [r.id for r in records]}):
             links.setdefault(getattr(link, owner.attname), []).append(link)
-        snapshot.objects.bulk_create([
-            snapshot(history=record, **{f.attname: getattr(link, f.attname) for f in through._meta.fields})
-            for record in records for link in links.get(record.id, [])
-        ])
+        snapshot.objects.bulk_create(
+            [
+                snapshot(history=record, **{f.attname: getattr(link, f.attname) for f in through._meta.fields})
+                for record in records
+                for link in links.get(record.id, [])
+            ]
+        )
 
 
 def record_creations(model, when: datetime) -> int:
@@ -119,7 +125,8 @@ def drifted_rows(model):
     for batch in batches(rows.order_by("pk")):
         records = history.in_bulk([row.latest_record for row in batch])
         yield [
-            row for row in batch
+            row
+            for row in batch
             if any(getattr(row, name) != getattr(records[row.latest_record], name) for name in compared)
         ]
 

@@ -140,17 +140,23 @@ class Builder:
         raw = (self.seeds_dir / meta["file"]).read_bytes()
         text = raw.decode("utf-8")  # strict: a source that is not UTF-8 must not be stored half-decoded
         published = date.fromisoformat(meta["published"])
-        self.rows["01_sources.json"].append(_row("source", source_pk, {
-            "slug": meta["slug"],
-            "title": meta["title"],
-            "publisher": meta.get("publisher", ""),
-            "url": meta.get("url", ""),
-            "published": meta["published"],
-            "language": meta.get("language", "en"),
-            "text": text,
-            "checksum": hashlib.sha256(raw).hexdigest(),
-            "external": meta.get("external", {}),
-        }))
+        self.rows["01_sources.json"].append(
+            _row(
+                "source",
+                source_pk,
+                {
+                    "slug": meta["slug"],
+                    "title": meta["title"],
+                    "publisher": meta.get("publisher", ""),
+                    "url": meta.get("url", ""),
+                    "published": meta["published"],
+                    "language": meta.get("language", "en"),
+                    "text": text,
+                    "checksum": hashlib.sha256(raw).hexdigest(),
+                    "external": meta.get("external", {}),
+                },
+            )
+        )
         spec_path = self.seeds_dir / f"{stem}.facts.yaml"
         if not spec_path.exists():
             return  # a source may be stored before anyone curates its facts
@@ -244,12 +250,19 @@ class _SourceContext:
             if start is not None and end is not None and start > end:
                 self.fail(where, "date_override start is after its end.")
             if reported == PAST and (end is None or end > self.published):
-                self.fail(where, "the fact is reported as past, so its date_override must end no later than the "
-                                 f"publication date ({self.published.isoformat()}); mark it expected if it is.")
+                self.fail(
+                    where,
+                    "the fact is reported as past, so its date_override must end no later than the "
+                    f"publication date ({self.published.isoformat()}); mark it expected if it is.",
+                )
             if refused := precision_refused(precision, start, end):
                 self.fail(where, f"date_override precision: {refused}")
-            return {"date_text": date_text, "date_start": start and start.isoformat(),
-                    "date_end": end and end.isoformat(), "date_precision": precision}
+            return {
+                "date_text": date_text,
+                "date_start": start and start.isoformat(),
+                "date_end": end and end.isoformat(),
+                "date_precision": precision,
+            }
         if date_text:
             try:
                 resolved = resolve_date(date_text, self.published, reported=reported)
@@ -259,8 +272,12 @@ class _SourceContext:
             resolved = undated(self.published, reported=reported)
         else:
             return {"date_text": "", "date_start": None, "date_end": None, "date_precision": ""}
-        return {"date_text": date_text, "date_start": resolved.start and resolved.start.isoformat(),
-                "date_end": resolved.end and resolved.end.isoformat(), "date_precision": str(resolved.precision)}
+        return {
+            "date_text": date_text,
+            "date_start": resolved.start and resolved.start.isoformat(),
+            "date_end": resolved.end and resolved.end.isoformat(),
+            "date_precision": str(resolved.precision),
+        }
 
     def spans(self, where: str, kind: str, fact_pk: int, evidence) -> list[dict]:
         if not evidence:
@@ -292,14 +309,20 @@ class _SourceContext:
             self.fail(where, f"id {item['id']} already used.")
         self.choice(lambda m: self.fail(where, m), item["kind"], ActorKind, "kind")
         self.b.actor_pk[item["slug"]] = item["id"]
-        self.b.rows["02_actors.json"].append(_row("actor", item["id"], {
-            "slug": item["slug"],
-            "name": item["name"],
-            "kind": item["kind"],
-            "country_code": item.get("country_code", ""),
-            "description": item.get("description", ""),
-            "external": item.get("external", {}),
-        }))
+        self.b.rows["02_actors.json"].append(
+            _row(
+                "actor",
+                item["id"],
+                {
+                    "slug": item["slug"],
+                    "name": item["name"],
+                    "kind": item["kind"],
+                    "country_code": item.get("country_code", ""),
+                    "description": item.get("description", ""),
+                    "external": item.get("external", {}),
+                },
+            )
+        )
         for index, alias in enumerate(item.get("aliases", []), start=1):
             self.alias(where, item, index, alias)
 
@@ -309,14 +332,26 @@ class _SourceContext:
         self.choice(lambda m: self.fail(where, m), item["kind"], AliasKind, "alias kind")
         pk = actor["id"] * ALIAS_STRIDE + index
         external = item.get("external", {})
-        self.b.rows["02_actors.json"].append(_row("actoralias", pk, {
-            "actor": actor["id"], "name": item["name"], "kind": item["kind"], "external": external,
-        }))
+        self.b.rows["02_actors.json"].append(
+            _row(
+                "actoralias",
+                pk,
+                {
+                    "actor": actor["id"],
+                    "name": item["name"],
+                    "kind": item["kind"],
+                    "external": external,
+                },
+            )
+        )
         alias = ActorAlias(name=item["name"], external=external)
         evidence = item.get("evidence")
         if not evidence and alias.needs_evidence():
-            self.fail(where, "give the passage(s) where the source uses it (`evidence:`), or mark it external "
-                             "(`external: {name: <origin>}`).")
+            self.fail(
+                where,
+                "give the passage(s) where the source uses it (`evidence:`), or mark it external "
+                "(`external: {name: <origin>}`).",
+            )
         spans = self.spans(where, "alias", pk, evidence) if evidence else []
         if refused := alias.support_refused(span["fields"]["quote"] for span in spans):
             self.fail(where, refused)
@@ -325,14 +360,20 @@ class _SourceContext:
         where = f"affiliation {index} of {actor['slug']}"
         pk = actor["id"] * AFFILIATION_STRIDE + index
         external = item.get("external", {})
-        self.b.rows["02_actors.json"].append(_row("affiliation", pk, {
-            "person": actor["id"],
-            "organization": self.actor_ref(where, item["organization"]),
-            "role_title": item.get("role_title", ""),
-            # Roles are stated in the present: they hold as of publication unless the spec dates them.
-            **self.dates(where, {"as_of_publication": True, **item}),
-            "external": external,
-        }))
+        self.b.rows["02_actors.json"].append(
+            _row(
+                "affiliation",
+                pk,
+                {
+                    "person": actor["id"],
+                    "organization": self.actor_ref(where, item["organization"]),
+                    "role_title": item.get("role_title", ""),
+                    # Roles are stated in the present: they hold as of publication unless the spec dates them.
+                    **self.dates(where, {"as_of_publication": True, **item}),
+                    "external": external,
+                },
+            )
+        )
         # A link no passage states is marked external (`external: {organization: <origin>}`) and may cite none.
         if item.get("evidence") or Affiliation(external=external).needs_evidence():
             self.spans(where, "affiliation", pk, item.get("evidence"))
@@ -345,18 +386,24 @@ class _SourceContext:
         parent = self.place_ref(where, item.get("parent"))  # parents come first, so cycles cannot be written
         self.b.place_pk[item["slug"]] = item["id"]
         lat, lon = item.get("latitude"), item.get("longitude")
-        self.b.rows["03_places.json"].append(_row("place", item["id"], {
-            "slug": item["slug"],
-            "name": item["name"],
-            "kind": item["kind"],
-            "parent": parent,
-            "latitude": None if lat is None else f"{lat:.5f}",
-            "longitude": None if lon is None else f"{lon:.5f}",
-            "coordinates_approximate": True,
-            "country_code": item.get("country_code", ""),
-            "description": item.get("description", ""),
-            "external": item.get("external", {}),
-        }))
+        self.b.rows["03_places.json"].append(
+            _row(
+                "place",
+                item["id"],
+                {
+                    "slug": item["slug"],
+                    "name": item["name"],
+                    "kind": item["kind"],
+                    "parent": parent,
+                    "latitude": None if lat is None else f"{lat:.5f}",
+                    "longitude": None if lon is None else f"{lon:.5f}",
+                    "coordinates_approximate": True,
+                    "country_code": item.get("country_code", ""),
+                    "description": item.get("description", ""),
+                    "external": item.get("external", {}),
+                },
+            )
+        )
 
     def event(self, item: dict):
         where = f"event {item['id']}"
@@ -364,15 +411,21 @@ class _SourceContext:
         if code not in self.b.cameo_codes:
             self.fail(where, f"CAMEO code {code} is not in fixtures/{CAMEO_FILE}.")
         dates = self.b.event_dates[item["id"]] = self.dates(where, item)
-        self.b.rows["04_events.json"].append(_row("event", item["id"], {
-            "title": item["title"],
-            "description": item.get("description", ""),
-            "event_type": code,
-            "place": self.place_ref(where, item.get("place")),
-            "parent": self.event_ref(where, item.get("parent")),
-            "status": ReviewStatus.REVIEWED.value,
-            **dates,
-        }))
+        self.b.rows["04_events.json"].append(
+            _row(
+                "event",
+                item["id"],
+                {
+                    "title": item["title"],
+                    "description": item.get("description", ""),
+                    "event_type": code,
+                    "place": self.place_ref(where, item.get("place")),
+                    "parent": self.event_ref(where, item.get("parent")),
+                    "status": ReviewStatus.REVIEWED.value,
+                    **dates,
+                },
+            )
+        )
         seen = set()
         for index, participant in enumerate(item.get("participants", []), start=1):
             actor_pk = self.actor_ref(where, participant["actor"])
@@ -380,11 +433,21 @@ class _SourceContext:
                 self.fail(where, f"actor {participant['actor']} has two roles.")
             seen.add(actor_pk)
             self.choice(lambda m: self.fail(where, m), participant["role"], ParticipantRole, "role")
-            self.b.rows["04_events.json"].append(_row("participant", item["id"] * PARTICIPANT_STRIDE + index, {
-                "event": item["id"], "actor": actor_pk, "role": participant["role"],
-                # loaddata bypasses Participant.save(), so the fixture carries the copy of the event's dates and type.
-                "event_date_start": dates["date_start"], "event_date_end": dates["date_end"], "event_type_code": code,
-            }))
+            self.b.rows["04_events.json"].append(
+                _row(
+                    "participant",
+                    item["id"] * PARTICIPANT_STRIDE + index,
+                    {
+                        "event": item["id"],
+                        "actor": actor_pk,
+                        "role": participant["role"],
+                        # loaddata bypasses Participant.save(), so the fixture carries the copy of the event's dates and type.
+                        "event_date_start": dates["date_start"],
+                        "event_date_end": dates["date_end"],
+                        "event_type_code": code,
+                    },
+                )
+            )
         self.spans(where, "event", item["id"], item.get("evidence"))
 
     def statement(self, item: dict):
@@ -401,21 +464,30 @@ class _SourceContext:
         # event's dates. The spec must not date it otherwise.
         if (inherited := dates_at_event(dates["date_text"], self.b.event_dates.get(event))) is not None:
             if item.get("as_of_publication") or item.get("before_publication") or item.get("expected"):
-                self.fail(where, f"made at event {event} without a date_text of its own, it takes that event's "
-                                 "dates: drop as_of_publication, before_publication and expected.")
+                self.fail(
+                    where,
+                    f"made at event {event} without a date_text of its own, it takes that event's "
+                    "dates: drop as_of_publication, before_publication and expected.",
+                )
             dates.update(inherited)
-        self.b.rows["05_statements.json"].append(_row("statement", item["id"], {
-            "speaker": self.actor_ref(where, item["speaker"]),
-            "text": text,
-            "kind": kind,
-            "channel": item.get("channel", ""),
-            "event": event,
-            "about_actors": sorted(self.actor_ref(where, s) for s in item.get("about_actors", [])),
-            "about_places": sorted(self.place_ref(where, s) for s in item.get("about_places", [])),
-            "about_events": sorted(self.event_ref(where, e) for e in item.get("about_events", [])),
-            "status": ReviewStatus.REVIEWED.value,
-            **dates,
-        }))
+        self.b.rows["05_statements.json"].append(
+            _row(
+                "statement",
+                item["id"],
+                {
+                    "speaker": self.actor_ref(where, item["speaker"]),
+                    "text": text,
+                    "kind": kind,
+                    "channel": item.get("channel", ""),
+                    "event": event,
+                    "about_actors": sorted(self.actor_ref(where, s) for s in item.get("about_actors", [])),
+                    "about_places": sorted(self.place_ref(where, s) for s in item.get("about_places", [])),
+                    "about_events": sorted(self.event_ref(where, e) for e in item.get("about_events", [])),
+                    "status": ReviewStatus.REVIEWED.value,
+                    **dates,
+                },
+            )
+        )
         spans = self.spans(where, "statement", item["id"], item.get("evidence"))
         # The rule every path applies (the API, the admin, reverts) ...
         if refused := Statement(kind=kind, text=text).quote_refused(span["fields"]["quote"] for span in spans):
@@ -423,7 +495,9 @@ class _SourceContext:
         # ... and the seed's stricter one: a quote is a whole curly-quoted passage.
         if kind in (StatementKind.QUOTE, StatementKind.PARTIAL):
             # A quoted statement must be exactly a curly-quoted passage of its own evidence.
-            quoted = {normalize_quoted(m.group(1)) for span in spans for m in CURLY_QUOTED.finditer(span["fields"]["quote"])}
+            quoted = {
+                normalize_quoted(m.group(1)) for span in spans for m in CURLY_QUOTED.finditer(span["fields"]["quote"])
+            }
             if text not in quoted:
                 self.fail(where, f"quoted text “{text[:60]}” is not a curly-quoted passage of its evidence.")
 
@@ -432,14 +506,20 @@ class _SourceContext:
         if item["id"] in self.b.relation_ids:
             self.fail(where, "id used twice.")
         self.b.relation_ids.add(item["id"])
-        self.b.rows["06_relations.json"].append(_row("relation", item["id"], {
-            "subject": self.actor_ref(where, item["subject"]),
-            "object": self.actor_ref(where, item["object"]),
-            "type": self.choice(lambda m: self.fail(where, m), item["type"], RelationType, "type"),
-            "description": item.get("description", ""),
-            "status": ReviewStatus.REVIEWED.value,
-            **self.dates(where, item),
-        }))
+        self.b.rows["06_relations.json"].append(
+            _row(
+                "relation",
+                item["id"],
+                {
+                    "subject": self.actor_ref(where, item["subject"]),
+                    "object": self.actor_ref(where, item["object"]),
+                    "type": self.choice(lambda m: self.fail(where, m), item["type"], RelationType, "type"),
+                    "description": item.get("description", ""),
+                    "status": ReviewStatus.REVIEWED.value,
+                    **self.dates(where, item),
+                },
+            )
+        )
         self.spans(where, "relation", item["id"], item.get("evidence"))
 
 
@@ -447,23 +527,25 @@ class Command(BaseCommand):
     help = "Build fixtures/*.json from seeds/ (articles, metadata and curated facts specs); --check compares instead."
 
     def add_arguments(self, parser):
-        parser.add_argument("--check", action="store_true",
-                            help="Write nothing; exit non-zero if the fixtures on disk differ from a fresh build.")
+        parser.add_argument(
+            "--check",
+            action="store_true",
+            help="Write nothing; exit non-zero if the fixtures on disk differ from a fresh build.",
+        )
         parser.add_argument("--seeds", default=str(Path(settings.BASE_DIR) / "seeds"), help="Seeds directory.")
-        parser.add_argument("--fixtures", default=str(Path(settings.BASE_DIR) / "fixtures"),
-                            help="Fixtures directory.")
+        parser.add_argument("--fixtures", default=str(Path(settings.BASE_DIR) / "fixtures"), help="Fixtures directory.")
 
     def handle(self, *args, check=False, seeds, fixtures, **options):
         fixtures_dir = Path(fixtures)
         outputs = Builder(Path(seeds), fixtures_dir).build()
         if check:
-            stale = [name for name, content in outputs.items()
-                     if not (fixtures_dir / name).exists()
-                     or (fixtures_dir / name).read_text(encoding="utf-8") != content]
+            stale = [
+                name
+                for name, content in outputs.items()
+                if not (fixtures_dir / name).exists() or (fixtures_dir / name).read_text(encoding="utf-8") != content
+            ]
             if stale:
-                raise CommandError(
-                    f"Fixtures out of date: {', '.join(stale)}. Run `python manage.py build_fixtures`."
-                )
+                raise CommandError(f"Fixtures out of date: {', '.join(stale)}. Run `python manage.py build_fixtures`.")
             self.stdout.write(f"Fixtures up to date ({len(outputs)} files).")
             return
         fixtures_dir.mkdir(parents=True, exist_ok=True)

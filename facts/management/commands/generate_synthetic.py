@@ -2,7 +2,7 @@
 
 from django.core.management.base import BaseCommand, CommandError
 
-from facts.synthetic import SYNTHETIC_PREFIX, Plan, generate
+from bench.synthetic import SYNTHETIC_PREFIX, Plan, generate
 
 
 class Command(BaseCommand):
@@ -20,8 +20,9 @@ class Command(BaseCommand):
         if events < 1:
             raise CommandError("--events must be at least 1.")
         plan = Plan.for_events(events)
-        self.stdout.write(f"Generating {events} events, {plan.actors} actors, places in {plan.countries} countries "
-                          f"(seed {seed})")
+        self.stdout.write(
+            f"Generating {events} events, {plan.actors} actors, places in {plan.countries} countries (seed {seed})"
+        )
         try:
             counts = generate(events=events, seed=seed, replace=replace, log=self.stdout.write)
         except FileExistsError as exc:

@@ -12,12 +12,11 @@ from django.apps import apps
 from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
-
 from django.db import connection, transaction
 from django.db.models import OuterRef, Subquery
 
 from facts import services
-from facts.changes import FEED_MODELS
+from facts.api.changes import FEED_MODELS
 from facts.models import EventType, Source
 
 FIXTURES_DIR = Path(settings.BASE_DIR) / "fixtures"
@@ -27,24 +26,37 @@ class Command(BaseCommand):
     help = "Load fixtures/*.json unless their sources are already stored; then backfill their history."
 
     def add_arguments(self, parser):
-        parser.add_argument("--force", action="store_true",
-                            help="Reload even when the sources are stored (overwrites edits to fixture rows).")
+        parser.add_argument(
+            "--force",
+            action="store_true",
+            help="Reload even when the sources are stored (overwrites edits to fixture rows).",
+        )
 
     def handle(self, *args, force=False, **options):
         fixtures = sorted(FIXTURES_DIR.glob("*.json"))
         if not fixtures:
             raise CommandError(f"No fixtures found in {FIXTURES_DIR}.")
-        source_ids = [row["pk"] for path in fixtures for row in json.loads(path.read_text(encoding="utf-8"))
-                      if row["model"] == "facts.source"]
+        source_ids = [
+            row["pk"]
+            for path in fixtures
+            for row in json.loads(path.read_text(encoding="utf-8"))
+            if row["model"] == "facts.source"
+        ]
         stored = Source.objects.filter(pk__in=source_ids).count()
         if stored == len(source_ids) and not force:
             rows = [row for path in fixtures for row in json.loads(path.read_text(encoding="utf-8"))]
             with transaction.atomic():
                 added, filled = complete_codebook(rows)
-            changed = (f"left as they are; added {added} CAMEO code(s), and the PLOVER category of {filled} stored "
-                       "code(s), from the codebook fixture." if added or filled else "nothing changed.")
-            self.stdout.write(f"The article fixtures are already loaded ({stored} source(s)); {changed} "
-                              "Use --force to reload them over any edits.")
+            changed = (
+                f"left as they are; added {added} CAMEO code(s), and the PLOVER category of {filled} stored "
+                "code(s), from the codebook fixture."
+                if added or filled
+                else "nothing changed."
+            )
+            self.stdout.write(
+                f"The article fixtures are already loaded ({stored} source(s)); {changed} "
+                "Use --force to reload them over any edits."
+            )
             return
         with transaction.atomic():
             rows = [row for path in fixtures for row in json.loads(path.read_text(encoding="utf-8"))]
@@ -102,7 +114,7 @@ def clear_collisions(rows: list[dict]) -> None:
                 try:
                     services.instance_delete(instance=other, reason=REPLACED_REASON)
                 except services.DependentsExist as exc:
-                    raise CommandError(f"Cannot reload {row['model']} {row['pk']}: {exc.message}")
+                    raise CommandError(f"Cannot reload {row['model']} {row['pk']}: {exc.message}") from exc
 
 
 def unique_field_sets(model) -> list[tuple[str, ...]]:
@@ -141,8 +153,12 @@ def fixture_pks(rows: list[dict]) -> dict[str, set]:
 
 def updated_times(pks: dict[str, set]) -> dict[tuple[str, object], object]:
     """(model name, pk) -> updated_at of the fixture rows already stored, read before the reload overwrites it."""
-    return {(name, pk): when for name, model in FEED_MODELS.items() if name in pks
-            for pk, when in model._default_manager.filter(pk__in=pks[name]).values_list("pk", "updated_at")}
+    return {
+        (name, pk): when
+        for name, model in FEED_MODELS.items()
+        if name in pks
+        for pk, when in model._default_manager.filter(pk__in=pks[name]).values_list("pk", "updated_at")
+    }
 
 
 def align_updated_at(pks: dict[str, set], before: dict[tuple[str, object], object]) -> None:
@@ -156,10 +172,14 @@ def align_updated_at(pks: dict[str, set], before: dict[tuple[str, object], objec
     for name, model in FEED_MODELS.items():
         if name not in pks:
             continue
-        latest = (model.history.model.objects.filter(id=OuterRef("pk"))
-                  .order_by("-history_date", "-history_id").values("history_date")[:1])
-        rows = list(model._default_manager.filter(pk__in=pks[name]).annotate(recorded=Subquery(latest)).only(
-            "pk", "updated_at"))
+        latest = (
+            model.history.model.objects.filter(id=OuterRef("pk"))
+            .order_by("-history_date", "-history_id")
+            .values("history_date")[:1]
+        )
+        rows = list(
+            model._default_manager.filter(pk__in=pks[name]).annotate(recorded=Subquery(latest)).only("pk", "updated_at")
+        )
         for row in rows:
             row.updated_at = max(t for t in (before.get((name, row.pk)), row.recorded) if t is not None)
         model._default_manager.bulk_update(rows, ["updated_at"], batch_size=500)

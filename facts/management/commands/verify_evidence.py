@@ -12,7 +12,7 @@ printed with the ids involved, then one summary line; the command fails (exit st
 from django.core.management.base import BaseCommand, CommandError
 from django.db.models import Count
 
-from facts.models import ActorAlias, EvidenceSpan, Event, Relation, Source, Statement
+from facts.models import ActorAlias, Event, EvidenceSpan, Relation, Source, Statement
 
 
 def _fact_label(span: EvidenceSpan) -> str:
@@ -34,10 +34,12 @@ def span_problems(span: EvidenceSpan, text: str) -> list[str]:
         return ["offsets missing"]
     if not 0 <= span.start < span.end <= len(text):
         return [f"offsets {span.start}:{span.end} out of range for a text of {len(text)} characters"]
-    actual = text[span.start:span.end]
+    actual = text[span.start : span.end]
     if actual != span.quote:
-        return [f"quote “{_short(span.quote)}” differs from the source text at {span.start}:{span.end}, "
-                f"which is “{_short(actual)}”"]
+        return [
+            f"quote “{_short(span.quote)}” differs from the source text at {span.start}:{span.end}, "
+            f"which is “{_short(actual)}”"
+        ]
     return []
 
 
@@ -68,11 +70,15 @@ class Command(BaseCommand):
         for alias in ActorAlias.objects.annotate(spans=Count("evidence")).filter(spans=0).order_by("pk"):
             if alias.needs_evidence():
                 problems += 1
-                self.stdout.write(f"MISSING evidence for alias {alias.pk} “{_short(alias.name)}”: it cites no span "
-                                  "and is not marked external")
+                self.stdout.write(
+                    f"MISSING evidence for alias {alias.pk} “{_short(alias.name)}”: it cites no span "
+                    "and is not marked external"
+                )
 
-        summary = (f"Checked {checked} evidence span(s) over {len(texts)} source(s) and {facts} fact(s): "
-                   f"{problems} problem(s).")
+        summary = (
+            f"Checked {checked} evidence span(s) over {len(texts)} source(s) and {facts} fact(s): "
+            f"{problems} problem(s)."
+        )
         self.stdout.write(summary)
         if problems:
             raise CommandError(summary)

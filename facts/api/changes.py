@@ -1,0 +1,414 @@
+"""The changes feed (`GET /api/v1/changes/?since=...`) and the `updated_since` filter every list takes.
+
+A client mirrors the dataset by reading every list once, then polling the feed from the time of its last read: each
+item says which object was created, updated or deleted, when, by whom and why. Deletions are tombstones (the model,
+id, slug and time of deletion), since the object itself is gone.
+
+The feed reads django-simple-history's historical tables, which record every save and delete whether it comes
+from the API, the admin or a command. Items are ordered by (time, model, history id), and the cursor encodes that
+triple, so paging is stable even when many changes share a timestamp (one transaction writes a fact and its parts
+in the same instant) and when new changes arrive between two pages.
+"""
+
+import base64
+import binascii
+import heapq
+import json
+from datetime import UTC, datetime
+
+import django_filters
+from django import forms
+from django.db.models import Q
+from django.urls import NoReverseMatch, reverse
+from django.utils.cache import patch_vary_headers
+from django.utils.crypto import salted_hmac
+from drf_spectacular.utils import OpenApiResponse, extend_schema
+from rest_framework import serializers
+from rest_framework.response import Response
+from rest_framework.settings import api_settings
+from rest_framework.utils.urls import replace_query_param
+from rest_framework.views import APIView
+
+from facts.api.query_params import ascii_int, refuse_unknown_params
+from facts.models import (
+    Actor,
+    ActorAlias,
+    Affiliation,
+    Event,
+    EvidenceSpan,
+    Participant,
+    Place,
+    Relation,
+    Source,
+    Statement,
+)
+
+# Every model with history, by the name the feed uses (its model name). Sorted: the name is part of the order.
+FEED_MODELS = {
+    m._meta.model_name: m
+    for m in sorted(
+        [Source, Actor, ActorAlias, Place, Affiliation, Event, Participant, Statement, Relation, EvidenceSpan],
+        key=lambda m: m._meta.model_name,
+    )
+}
+
+# Detail routes of the read API (facts/api/urls.py router basenames) and the field their URLs are keyed by. Models
+# without a route of their own (aliases, participants, evidence) change together with the object that owns them.
+DETAIL_ROUTES = {
+    "source": ("source-detail", "pk"),
+    "actor": ("actor-detail", "slug"),
+    "place": ("place-detail", "slug"),
+    "event": ("event-detail", "pk"),
+    "statement": ("statement-detail", "pk"),
+    "relation": ("relation-detail", "pk"),
+}
+
+CHANGE_TYPES = {"+": "created", "~": "updated", "-": "deleted"}
+DEFAULT_PAGE_SIZE = 100
+MAX_PAGE_SIZE = 1000
+
+
+def as_utc(value: datetime) -> datetime:
+    """An aware date-time in UTC, the one zone the databases store; ValueError when UTC cannot hold it.
+
+    PostgreSQL refuses UTC offsets beyond ±15:59 ("time zone displacement out of range"), which ISO 8601 and
+    Python allow, and a date-time near year 1 or 9999 can fall outside the calendar once moved to UTC.
+    """
+    try:
+        return value.astimezone(UTC)
+    except (OverflowError, ValueError):
+        raise ValueError("outside the range of dates the database holds (years 1 to 9999 in UTC)") from None
+
+
+class UTCIsoDateTimeField(django_filters.fields.IsoDateTimeField):
+    """An ISO 8601 date-time query parameter, moved to UTC before it reaches the database."""
+
+    def to_python(self, value):
+        value = super().to_python(value)
+        if value is None:
+            return None
+        try:
+            return as_utc(value)
+        except ValueError as exc:
+            raise forms.ValidationError(f"Give a date-time {exc}.") from exc
+
+
+class UTCIsoDateTimeFilter(django_filters.IsoDateTimeFilter):
+    field_class = UTCIsoDateTimeField
+
+
+class UpdatedSinceFilterSet(django_filters.FilterSet):
+    """Mixin FilterSet: `updated_since` keeps objects created or changed at or after an ISO 8601 date-time.
+
+    Include it in a model's FilterSet (``class EventFilterSet(UpdatedSinceFilterSet): ...``); the model needs the
+    `updated_at` field every Timestamped model has.
+    """
+
+    updated_since = UTCIsoDateTimeFilter(
+        field_name="updated_at",
+        lookup_expr="gte",
+        help_text="Only objects created or changed at or after this ISO 8601 date-time, e.g. "
+        "2023-05-01T00:00:00Z. Deletions are in /api/v1/changes/.",
+    )
+
+
+# --- Query parameters and items ----------------------------------------------------------------------------------
+
+
+def encode_cursor(position: tuple[datetime, str, int]) -> str:
+    when, model, history_id = position
+    raw = json.dumps([when.isoformat(), model, history_id], separators=(",", ":")).encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def decode_cursor(token: str) -> tuple[datetime, str, int]:
+    """The position a cursor token encodes; ValueError for anything not made by encode_cursor()."""
+    try:
+        raw = base64.urlsafe_b64decode(token.encode("ascii") + b"=" * (-len(token) % 4))
+        when, model, history_id = json.loads(raw)
+        when = datetime.fromisoformat(when)
+    except (binascii.Error, ValueError, TypeError, UnicodeError, RecursionError):
+        raise ValueError("malformed cursor") from None
+    # json.loads takes Infinity and NaN, and history ids are 64-bit: only a plain int in range is a position.
+    if type(history_id) is not int or not 0 < history_id < 2**63 or when.tzinfo is None or model not in FEED_MODELS:
+        raise ValueError("malformed cursor")
+    return as_utc(when), model, history_id
+
+
+class AsciiIntegerField(serializers.IntegerField):
+    """An integer query parameter of ASCII digits only, as the lists' `page_size` (facts.api.query_params.ascii_int).
+
+    DRF's IntegerField reads "5_0" as 50, "٥" as 5, " 50" and "5.0" as themselves: a client sending those has a
+    bug worth a 400, not a silently reinterpreted number.
+    """
+
+    def to_internal_value(self, data):
+        if isinstance(data, str) and ascii_int(data) is None:
+            self.fail("invalid")
+        return super().to_internal_value(data)
+
+
+class ChangesQuerySerializer(serializers.Serializer):
+    """The feed's query parameters."""
+
+    since = serializers.DateTimeField(
+        required=False,
+        help_text="Only changes at or after this ISO 8601 date-time (e.g. 2023-05-01T12:00:00Z; without a zone it "
+        "is UTC). Without it the feed starts at the first recorded change.",
+    )
+    model = serializers.ChoiceField(
+        choices=sorted(FEED_MODELS), required=False, help_text="Only changes of this model."
+    )
+    cursor = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        help_text="Position token from the `next` link of the previous page; never build it. Empty means the start.",
+    )
+    page_size = AsciiIntegerField(
+        required=False,
+        min_value=1,
+        max_value=MAX_PAGE_SIZE,
+        default=DEFAULT_PAGE_SIZE,
+        help_text=f"Changes per page, 1 to {MAX_PAGE_SIZE} (default {DEFAULT_PAGE_SIZE}).",
+    )
+
+    def validate_cursor(self, token):
+        if not token:
+            return None
+        try:
+            return decode_cursor(token)
+        except ValueError:
+            raise serializers.ValidationError("Invalid cursor: use the `next` link of a changes page.") from None
+
+
+class ChangeOwnerSerializer(serializers.Serializer):
+    """The object a part belongs to."""
+
+    model = serializers.ChoiceField(choices=sorted(DETAIL_ROUTES), help_text="The owner's kind.")
+    id = serializers.IntegerField(help_text="The owner's id.")
+
+
+class ChangeSerializer(serializers.Serializer):
+    """One change of one object."""
+
+    model = serializers.ChoiceField(choices=sorted(FEED_MODELS), help_text="Which kind of object changed.")
+    id = serializers.IntegerField(help_text="The object's id.")
+    slug = serializers.CharField(allow_null=True, help_text="The object's slug at the time, for models with slugs.")
+    change = serializers.ChoiceField(choices=list(CHANGE_TYPES.values()), help_text="created, updated or deleted.")
+    time = serializers.DateTimeField(help_text="When the change was made.")
+    user = serializers.CharField(
+        allow_null=True,
+        help_text="Who made it: the username for staff clients; for "
+        "everyone else a stable pseudonym (`curator-` and 10 "
+        "hex digits, the same for every change by one "
+        "user). Null for commands and fixtures.",
+    )
+    reason = serializers.CharField(allow_null=True, help_text="Why, when the curator gave a reason.")
+    deleted_at = serializers.DateTimeField(allow_null=True, help_text="Set on tombstones: when it was deleted.")
+    url = serializers.URLField(
+        allow_null=True,
+        help_text="API URL of the object as it is now; null for "
+        "deletions and for objects deleted since. For a part "
+        "without an endpoint of its own (alias, participant, "
+        "affiliation, evidence span), even a deleted one, the URL "
+        "of its owner, whose representation changed.",
+    )
+    owner = ChangeOwnerSerializer(
+        allow_null=True,
+        help_text="For a part: the object it belongs to (an event, statement, relation or actor); null otherwise.",
+    )
+    history_id = serializers.IntegerField(help_text="Id of the history record: unique per model.")
+
+
+class ChangesPageSerializer(serializers.Serializer):
+    """A page of the changes feed."""
+
+    next = serializers.URLField(
+        allow_null=True,
+        help_text="The next page, or null when you have seen every change so far (poll later with `since`).",
+    )
+    results = ChangeSerializer(many=True, help_text="Changes in order: time, then model, then history id.")
+
+
+# --- Reading the historical tables -------------------------------------------------------------------------------
+
+
+def _after(name: str, position) -> Q:
+    """Rows of model `name` strictly after `position` in (time, model, history id) order."""
+    when, model, history_id = position
+    if name > model:
+        return Q(history_date__gte=when)
+    if name < model:
+        return Q(history_date__gt=when)
+    return Q(history_date__gt=when) | Q(history_date=when, history_id__gt=history_id)
+
+
+def changes_page(*, since=None, model=None, cursor=None, page_size=DEFAULT_PAGE_SIZE) -> tuple[list, tuple | None]:
+    """One page of historical records in feed order, and the position to continue from (None on the last page).
+
+    Each model's table answers at most page_size + 1 rows through its history_date index; merging those sorted
+    streams gives the page, whatever the number of models.
+    """
+    streams = []
+    for name, feed_model in FEED_MODELS.items():
+        if model and name != model:
+            continue
+        queryset = feed_model.history.all().select_related("history_user")
+        if since is not None:
+            queryset = queryset.filter(history_date__gte=since)
+        if cursor is not None:
+            queryset = queryset.filter(_after(name, cursor))
+        rows = queryset.order_by("history_date", "history_id")[: page_size + 1]
+        streams.append([((row.history_date, name, row.history_id), row) for row in rows])
+    merged = list(heapq.merge(*streams, key=lambda pair: pair[0]))
+    page, more = merged[:page_size], len(merged) > page_size
+    return page, (page[-1][0] if more else None)
+
+
+# Parts have no endpoint of their own: they show in their owner's representation. (part model, foreign key, owner
+# model) in the order a part is looked up; a span of an affiliation shows in the affiliated person's actor, and a
+# span of an alias in the alias' actor.
+PART_OWNERS = {
+    "participant": [("event", "event")],
+    "actoralias": [("actor", "actor")],
+    "affiliation": [("person", "actor")],
+    "evidencespan": [
+        ("event", "event"),
+        ("statement", "statement"),
+        ("relation", "relation"),
+        ("affiliation", "affiliation"),
+        ("alias", "actoralias"),
+    ],
+}
+# Parts that own spans, and the field of theirs that names the actor they show in.
+SPAN_HOLDERS = {"affiliation": (Affiliation, "person_id"), "actoralias": (ActorAlias, "actor_id")}
+
+
+def _part_owner(name: str, row) -> tuple[str, int] | None:
+    """(owner model, owner id) of a part's historical record: the object whose representation it changed."""
+    for field, owner in PART_OWNERS.get(name, ()):
+        if (owner_id := getattr(row, f"{field}_id", None)) is not None:
+            return owner, owner_id
+    return None
+
+
+def _owners(page) -> dict[tuple[str, int], tuple[str, int]]:
+    """(model, history id) -> (owner model, id) for every part in the page, affiliations resolved to their person."""
+    owners = {(name, row.history_id): owner for (_, name, _), row in page if (owner := _part_owner(name, row))}
+    for holder, (holder_model, actor_field) in SPAN_HOLDERS.items():
+        ids = {oid for model, oid in owners.values() if model == holder}
+        if not ids:
+            continue
+        # The holder's actor now, else as its history last recorded it (a deleted affiliation or alias).
+        actor = dict(
+            holder_model.history.filter(id__in=ids)
+            .order_by("history_date", "history_id")
+            .values_list("id", actor_field)
+        )
+        actor.update(holder_model.objects.filter(pk__in=ids).values_list("pk", actor_field))
+        owners = {
+            key: ("actor", actor[oid]) if model == holder else (model, oid)
+            for key, (model, oid) in owners.items()
+            if model != holder or oid in actor
+        }
+    return owners
+
+
+def _current_keys(page, owners) -> dict[str, dict[int, object]]:
+    """For each model in the page (and each part's owner): id -> current URL key (slug or pk), if it exists."""
+    wanted: dict[str, set[int]] = {}
+    for (_, name, _), row in page:
+        if name in DETAIL_ROUTES and row.history_type != "-":
+            wanted.setdefault(name, set()).add(row.id)
+    for owner, owner_id in owners.values():
+        wanted.setdefault(owner, set()).add(owner_id)
+    current = {}
+    for name, ids in wanted.items():
+        key = DETAIL_ROUTES[name][1]
+        current[name] = dict(FEED_MODELS[name]._default_manager.filter(pk__in=ids).values_list("pk", key))
+    return current
+
+
+def _detail_url(request, name: str, key) -> str | None:
+    route, field = DETAIL_ROUTES[name]
+    try:
+        return request.build_absolute_uri(reverse(route, kwargs={field: key}))
+    except NoReverseMatch:
+        return None
+
+
+def curator_pseudonym(user_id: int) -> str:
+    """The name the public feed gives a user: stable, unlinkable to the account without SECRET_KEY."""
+    return "curator-" + salted_hmac("facts.api.changes.curator", str(user_id), algorithm="sha256").hexdigest()[:10]
+
+
+def change_item(request, name: str, row, current: dict, owners: dict, *, show_names: bool = False) -> dict:
+    """One feed item; `user` is the username only when show_names (staff clients), else a pseudonym.
+
+    A part's item (participant, alias, affiliation, evidence span), deletions included, names its owner and gives
+    the owner's URL: the owner's representation is what changed, so a mirror fetches it.
+    """
+    change = CHANGE_TYPES[row.history_type]
+    owner = owners.get((name, row.history_id))
+    if owner is not None:
+        key = current.get(owner[0], {}).get(owner[1])
+        url = _detail_url(request, owner[0], key) if key is not None else None
+    else:
+        key = current.get(name, {}).get(row.id)
+        url = _detail_url(request, name, key) if key is not None and change != "deleted" else None
+    user = None
+    if row.history_user_id:
+        user = row.history_user.get_username() if show_names else curator_pseudonym(row.history_user_id)
+    return {
+        "model": name,
+        "id": row.id,
+        "slug": getattr(row, "slug", None),
+        "change": change,
+        "time": row.history_date,
+        "user": user,
+        "reason": row.history_change_reason or None,
+        "deleted_at": row.history_date if change == "deleted" else None,
+        "url": url,
+        "owner": {"model": owner[0], "id": owner[1]} if owner is not None else None,
+        "history_id": row.history_id,
+    }
+
+
+class ChangesView(APIView):
+    """Feed of created, updated and deleted objects in time order, deletions as tombstones, paged by cursor."""
+
+    # A read-only view over several models: no single model permission applies, and writes get 405.
+    _ignore_model_permissions = True
+
+    @extend_schema(
+        operation_id="changes_list",
+        tags=["changes"],
+        parameters=[ChangesQuerySerializer],
+        responses={
+            200: ChangesPageSerializer,
+            400: OpenApiResponse(description="A parameter is invalid (e.g. `since` is not an ISO date-time)."),
+        },
+    )
+    def get(self, request):
+        refuse_unknown_params(request, set(ChangesQuerySerializer().fields) | {api_settings.URL_FORMAT_OVERRIDE})
+        query = ChangesQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        params = query.validated_data
+        page, position = changes_page(
+            since=params.get("since"),
+            model=params.get("model"),
+            cursor=params.get("cursor"),
+            page_size=params["page_size"],
+        )
+        owners = _owners(page)
+        current = _current_keys(page, owners)
+        # Usernames (superusers' among them) are for staff only; anonymous and other clients see pseudonyms.
+        show_names = bool(request.user and request.user.is_staff)
+        items = [change_item(request, name, row, current, owners, show_names=show_names) for (_, name, _), row in page]
+        next_url = None
+        if position is not None:
+            next_url = replace_query_param(request.build_absolute_uri(), "cursor", encode_cursor(position))
+        response = Response({"next": next_url, "results": ChangeSerializer(items, many=True).data})
+        # The body depends on who asks (session cookie or token): shared caches must not mix the two.
+        patch_vary_headers(response, ["Authorization"])
+        return response
