@@ -5,7 +5,8 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 HOST ?= 127.0.0.1:8000
 
-.PHONY: serve install install-dev migrate load test verify clean prod loadtest
+.PHONY: serve install install-dev migrate load test verify clean prod loadtest \
+	check check-format check-lint check-types check-complexity check-lines check-migrations
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -40,6 +41,29 @@ verify: load
 
 test: install-dev
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+# The code checks CI runs before the tests (.ci/run) and pre-commit before a commit (.pre-commit-config.yaml): format,
+# lint, types, complexity (no function above radon grade C), module size (400 lines) and no missing migration.
+# `make -k check` runs them all and reports every failure, not only the first.
+check: check-format check-lint check-types check-complexity check-lines check-migrations
+
+check-format: install-dev
+	$(BIN)/ruff format --check .
+
+check-lint: install-dev
+	$(BIN)/ruff check .
+
+check-types: install-dev
+	$(BIN)/mypy
+
+check-complexity: install-dev
+	PYTHON=$(BIN)/python scripts/check-complexity
+
+check-lines:
+	scripts/check-lines
+
+check-migrations: install-dev
+	$(BIN)/python manage.py makemigrations --check --dry-run
 
 clean:
 	rm -rf $(VENV) db.sqlite3 staticfiles .pytest_cache

@@ -13,8 +13,10 @@ from collections import defaultdict
 from django.http import JsonResponse, StreamingHttpResponse
 
 from facts.api.filters import EventFilterSet
-from facts.api.pagination import CappedCountPaginator
+from facts.api.pagination import COUNT_CAP
 from facts.models import DATE_ORDER, Event, EvidenceSpan, Participant, Statement
+from facts.selectors.pages import count_for_page
+from facts.selectors.planning import QueryPlan
 
 API = "/api/v1/"
 EVENT_VALUES = (
@@ -139,12 +141,11 @@ def event_list(request):
         count, nxt = None, (f"?after={rows[-1]['id']}&page_size={size}" if len(rows) == size else None)
     else:
         page = max(1, int(request.GET.get("page", 1)))
-        # The same capped count as the API (facts.api.pagination), so both answer the same question at the same cost.
-        paginator = CappedCountPaginator(queryset, size)
-        paginator.reach(page)
-        count = paginator.reported_count
+        # The same capped count as the API (facts.selectors.pages), so both answer the same question at the same cost.
+        counted = count_for_page(QueryPlan(queryset, queryset), page, size, COUNT_CAP)
+        count = counted.count if counted.exact else max(COUNT_CAP, page * size)
         rows = list(queryset.values(*EVENT_VALUES)[(page - 1) * size : page * size])
-        nxt = f"?page={page + 1}" if page * size < paginator.count else None
+        nxt = f"?page={page + 1}" if page * size < counted.count else None
     participants, evidence = _related([r["id"] for r in rows], base)
     body = {"next": nxt, "previous": None, "results": [_event(r, participants, evidence, base) for r in rows]}
     if count is not None:

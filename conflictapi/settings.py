@@ -5,49 +5,24 @@ variables, and the defaults are the safe development ones (SQLite in the project
 """
 
 import os
+import sys
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 
+from conflictapi.databases import DEFAULT_PG_OPTIONS, configure_primary, replica_databases
+from conflictapi.env import DEV_SECRET_KEY as _DEV_SECRET_KEY
+from conflictapi.env import env_bool, env_list, env_seconds, secret_key_is_strong
+
 BASE_DIR = Path(__file__).resolve().parent.parent
-
-
-def env_bool(name: str, default: bool) -> bool:
-    value = os.environ.get(name)
-    if value is None:
-        return default
-    return value.strip().lower() in {"1", "true", "yes", "on"}
-
-
-def env_list(name: str, default: str) -> list[str]:
-    return [item.strip() for item in os.environ.get(name, default).split(",") if item.strip()]
-
 
 DEBUG = env_bool("DEBUG", True)
 
-# A development key is fine only while DEBUG is on; production must bring its own.
-_DEV_SECRET_KEY = "dev-only-insecure-key-change-me"
+# A development key is fine only while DEBUG is on; production must bring its own (conflictapi.env).
 SECRET_KEY = os.environ.get("SECRET_KEY", _DEV_SECRET_KEY if DEBUG else "")
-
-
-def secret_key_is_strong(key: str) -> bool:
-    """Django's own rule for a production key (`check --deploy`, security.W009): at least SECRET_KEY_MIN_LENGTH
-    (50) characters, SECRET_KEY_MIN_UNIQUE_CHARACTERS (5) of them different, not starting with the
-    `django-insecure-` that startproject writes; and not this project's development key."""
-    from django.core.checks.security import base as security
-
-    if hasattr(security, "_check_secret_key"):  # private in Django: the same rule from its constants otherwise
-        strong = security._check_secret_key(key)
-    else:
-        strong = (
-            len(set(key)) >= security.SECRET_KEY_MIN_UNIQUE_CHARACTERS
-            and len(key) >= security.SECRET_KEY_MIN_LENGTH
-            and not key.startswith(security.SECRET_KEY_INSECURE_PREFIX)
-        )
-    return strong and key != _DEV_SECRET_KEY
-
 
 if not DEBUG and not secret_key_is_strong(SECRET_KEY):
     from django.core.checks.security import base as _security
@@ -91,6 +66,9 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     # Outermost of the app's own layers: turns database outages into 503 JSON and unknown /api/ URLs into JSON 404s.
     "facts.api.middleware.ApiErrorMiddleware",
+    # Inside ApiErrorMiddleware (a replica's outage is then an outage like any other) and before anything reads the
+    # database: marks the requests that may read from a replica (DATABASE_REPLICA_URLS), pins writers to the primary.
+    "conflictapi.replicas.ReplicaReadsMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     # Must run before CommonMiddleware so that preflight requests get their CORS headers.
     "corsheaders.middleware.CorsMiddleware",
@@ -160,18 +138,6 @@ DATABASES = {
 # by gunicorn's timeout (gunicorn.conf.py). /readyz keeps to READYZ_TIMEOUT (facts/api/health.py), below the 2 s minimum
 # of a connect timeout. SQLite has no statement timeout and no network: a connection is a local file, a query is
 # bounded by its own work (and gunicorn's timeout), and waiting for another writer's lock by its `timeout` below.
-def env_seconds(name: str, default: str) -> float:
-    try:
-        value = float(os.environ.get(name, default))
-    except ValueError:
-        raise ImproperlyConfigured(f"{name} must be a number of seconds (0 for no limit).") from None
-    if value < 0:
-        raise ImproperlyConfigured(f"{name} must be 0 or more seconds.")
-    return value
-
-
-import sys  # here: only the statement timeout below reads the command line
-
 DATABASE_CONNECT_TIMEOUT = round(env_seconds("DATABASE_CONNECT_TIMEOUT", "3"))
 # Management commands other than runserver (migrate, generate_synthetic rebuilding indexes over 10^6 rows, an
 # operator's shell) may legitimately run one statement for minutes, and scripts/serve-production runs migrate with
@@ -183,38 +149,29 @@ DATABASE_STATEMENT_TIMEOUT = 0.0 if RUNS_MANAGEMENT_COMMAND else env_seconds("DA
 DATABASE_TCP_USER_TIMEOUT = env_seconds("DATABASE_TCP_USER_TIMEOUT", "5")
 READYZ_TIMEOUT = env_seconds("READYZ_TIMEOUT", "1")
 
-if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
-    pg_options = DATABASES["default"].setdefault("OPTIONS", {})
-    # Planner settings for this API's sessions (libpq `options`). PostgreSQL's default random_page_cost of 4 prices
-    # an index lookup for spinning disks; on SSD or cached data (1.1 is the common advice) the planner then stops
-    # hash-joining a whole table (every actor, to name the 150 participants of a page) where 150 lookups are cheaper.
-    # No parallel workers either: starting one costs a page query more (3-6 ms, measured at 10^6 events) than it
-    # saves, and under load the workers only compete with other requests for the same cores.
-    session_options = os.environ.get(
-        "DATABASE_PG_OPTIONS", "-c random_page_cost=1.1 -c max_parallel_workers_per_gather=0"
-    )
-    if DATABASE_STATEMENT_TIMEOUT:
-        # Put first, so that a statement_timeout given in DATABASE_PG_OPTIONS (a later -c) still wins.
-        session_options = f"-c statement_timeout={round(DATABASE_STATEMENT_TIMEOUT * 1000)} {session_options}"
-    pg_options["options"] = session_options.strip()
-    # setdefault: the same parameter given in DATABASE_URL (?connect_timeout=10) is the more specific choice.
-    if DATABASE_CONNECT_TIMEOUT:
-        pg_options.setdefault("connect_timeout", DATABASE_CONNECT_TIMEOUT)
-    if DATABASE_TCP_USER_TIMEOUT:
-        for key, value in {
-            "keepalives": 1,
-            "keepalives_idle": max(1, round(DATABASE_TCP_USER_TIMEOUT)),
-            "keepalives_interval": 1,
-            "keepalives_count": 3,
-            "tcp_user_timeout": round(DATABASE_TCP_USER_TIMEOUT * 1000),
-        }.items():
-            pg_options.setdefault(key, value)
-
-if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
-    # Writers take the lock when their transaction begins and wait for it, instead of failing half-way with
-    # "database is locked" when two requests write at once. `timeout` bounds that wait; SQLite has no statement
-    # timeout (see "Database timeouts" above).
-    DATABASES["default"].setdefault("OPTIONS", {}).update({"transaction_mode": "IMMEDIATE", "timeout": 20})
+# Each database's options (timeouts, planner settings, SQLite locking, pooling) and the replicas are built by
+# conflictapi/databases.py, where the reasons for each value are given.
+# DATABASE_PG_OPTIONS: PostgreSQL session settings (libpq `options`), after the statement timeout.
+# DATABASE_POOLER=pgbouncer-transaction: DATABASE_URL (and the replicas) point at PgBouncer in transaction mode.
+DATABASE_POOLER = os.environ.get("DATABASE_POOLER", "")
+configure_primary(
+    DATABASES["default"],
+    session_options=os.environ.get("DATABASE_PG_OPTIONS", DEFAULT_PG_OPTIONS),
+    statement_timeout=DATABASE_STATEMENT_TIMEOUT,
+    connect_timeout=DATABASE_CONNECT_TIMEOUT,
+    tcp_user_timeout=DATABASE_TCP_USER_TIMEOUT,
+    pooler=DATABASE_POOLER,
+)
+# DATABASE_REPLICA_URLS: comma-separated URLs of PostgreSQL streaming replicas of the primary (conflictapi/replicas.py).
+_replicas = replica_databases(env_list("DATABASE_REPLICA_URLS", ""), DATABASES["default"])
+DATABASES.update(_replicas)
+DATABASE_REPLICAS = list(_replicas)
+DATABASE_ROUTERS = ["conflictapi.replicas.ReplicaRouter"] if DATABASE_REPLICAS else []
+# A client that wrote reads from the primary this long (its token or session), so that it sees its own writes.
+DATABASE_READ_YOUR_WRITES_SECONDS = env_seconds("DATABASE_READ_YOUR_WRITES_SECONDS", "10")
+# A replica whose replay lags more than this is skipped; its health is checked at most this often per process.
+DATABASE_REPLICA_MAX_LAG = env_seconds("DATABASE_REPLICA_MAX_LAG", "5")
+DATABASE_REPLICA_CHECK_SECONDS = env_seconds("DATABASE_REPLICA_CHECK_SECONDS", "2")
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -245,13 +202,14 @@ WHITENOISE_AUTOREFRESH = DEBUG
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # The largest request body read, in bytes (4 MiB): a larger one is answered 413 payload_too_large before it is read
-# (facts.api.errors). It holds the longest source text (2,000,000 characters, facts.api.write_serializers) sent as UTF-8.
+# (facts.api.errors). It holds the longest source text (2,000,000 characters, facts.api.write_serializers) sent as
+# UTF-8.
 try:
     DATA_UPLOAD_MAX_MEMORY_SIZE = int(os.environ.get("MAX_BODY_BYTES", str(4 * 1024 * 1024)))
 except ValueError:
     raise ImproperlyConfigured("MAX_BODY_BYTES must be a number of bytes.") from None
 
-REST_FRAMEWORK = {
+REST_FRAMEWORK: dict[str, Any] = {
     # Adds the `fields`/`format` parameters, CSV/GeoJSON bodies and 400/404 errors to the read operations.
     "DEFAULT_SCHEMA_CLASS": "facts.api.openapi.FactsAutoSchema",
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
@@ -305,8 +263,10 @@ SPECTACULAR_SETTINGS = {
         "facts.api.openapi.describe_blank_enum",
         # OpenAPI links from each create's 201 to the retrieve, update and delete of the created object.
         "facts.api.openapi.link_created_objects",
+        # The tags that group the operations by resource, with their descriptions (facts.api.openapi.tags).
+        "facts.api.openapi.document_tags",
         # Last: documents the one error shape (facts.api.errors) on every 4xx/5xx response.
-        "facts.api.errors.document_error_responses",
+        "facts.api.openapi.document_error_responses",
     ],
     # Several models have a `kind` or `type`; named enums keep the schema's components distinct and readable.
     "ENUM_NAME_OVERRIDES": {

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 
 from django.db.models import F, Prefetch
 
-from facts.models import Actor, Event, EvidenceSpan, Statement
+from facts.models import Actor, Event, EvidenceSpan, ReviewStatus, Statement
 
 ACTOR_COLUMNS = ("id", "slug", "name", "kind")
 
@@ -49,6 +49,7 @@ def claims_about(event: Event):
     )
     return (
         Statement.objects.filter(about_events=event)
+        .exclude(status=ReviewStatus.CANDIDATE)  # as the lists: a curator's yes first
         .select_related("speaker")
         .only(
             "id",

@@ -198,66 +198,140 @@ def _in_tense(expression: str, resolved: Resolved, reference: date, reported: st
 
 
 def _resolve(expression: str, reference: date) -> Resolved:
-    text = " ".join(expression.strip().lower().replace(",", " ").split())
-    while True:
-        stripped = _LEAD.sub("", text)
-        if stripped == text:
-            break
-        text = stripped
+    text = _normalized(expression)
     if not text:
         raise UnresolvableDate("The date expression is empty.")
-
-    if text in ("today", "this morning", "this afternoon", "this evening", "tonight"):
-        return _day(reference)
-    if text in ("yesterday", "last night"):
-        return _day(reference - timedelta(days=1))
-    if text in WEEKDAYS:
-        back = (reference.weekday() - WEEKDAYS[text]) % 7
-        return _day(reference - timedelta(days=back))
-    if m := re.fullmatch(r"(last|this|next) (week|month|year)", text):
-        which, unit = m.groups()
-        step = {"last": -1, "this": 0, "next": 1}[which]
-        if unit == "week":
-            return _week_interval(reference + timedelta(weeks=step))
-        if unit == "year":
-            return _year_interval(reference.year + step)
-        month_index = reference.year * 12 + reference.month - 1 + step
-        return _month_interval(month_index // 12, month_index % 12 + 1)
-    if m := re.fullmatch(_MONTH + r" (last|this) year", text):
-        month, which = m.groups()
-        return _month_interval(reference.year - (1 if which == "last" else 0), MONTHS[month])
-    if m := re.fullmatch(_MONTH, text):
-        return _recent_month(MONTHS[m.group(1)], reference)
-    if m := re.fullmatch(_MONTH + r" (\d{4})", text):
-        return _month_interval(int(m.group(2)), MONTHS[m.group(1)])
-    if m := re.fullmatch(r"(\d{1,2}) " + _MONTH + r" (\d{4})", text):
-        return _day(date(int(m.group(3)), MONTHS[m.group(2)], int(m.group(1))))
-    if m := re.fullmatch(_MONTH + r" (\d{1,2}) (\d{4})", text):
-        return _day(date(int(m.group(3)), MONTHS[m.group(1)], int(m.group(2))))
-    if m := re.fullmatch(_MONTH + r" (\d{1,2})", text) or re.fullmatch(r"(\d{1,2}) " + _MONTH, text):
-        month_name, day_number = (m.group(1), m.group(2)) if m.group(1).isalpha() else (m.group(2), m.group(1))
-        candidate = date(reference.year, MONTHS[month_name], int(day_number))
-        return _day(candidate if candidate <= reference else candidate.replace(year=reference.year - 1))
-    if m := re.fullmatch(r"(\d{4})-(\d{2})-(\d{2})", text):
-        return _day(date(*map(int, m.groups())))
-    if m := re.fullmatch(r"(\d{4})", text):
-        return _year_interval(int(m.group(1)))
-    if m := re.fullmatch(r"(\d{3})0s", text):
-        decade = int(m.group(1)) * 10
-        return Resolved(date(decade, 1, 1), date(decade + 9, 12, 31), Precision.DECADE)
-    if re.fullmatch(_LASTING, text):
-        # "their decades-long standoff": it has lasted at least two decades (two years for "years-long"...), so it
-        # began no later than that long before `reference`. That is an upper bound on the start, which an
-        # earliest..latest interval cannot hold: the start stays open (unknown, NULL), never guessed, and the
-        # interval ends at `reference`, as of which the source reports it. The minimum itself is not stored.
-        return Resolved(None, reference, Precision.OPEN)
+    for pattern, rule in _RULES:
+        if m := pattern.fullmatch(text):
+            return rule(m, reference)
     if duration := _duration(text, reference):
         return duration
     raise UnresolvableDate(f"Cannot resolve the date expression “{expression}”.")
 
 
+def _normalized(expression: str) -> str:
+    """Lower case, commas and runs of spaces as one space, leading prepositions ("on", "in the", ...) dropped."""
+    text = " ".join(expression.strip().lower().replace(",", " ").split())
+    while True:
+        stripped = _LEAD.sub("", text)
+        if stripped == text:
+            return text
+        text = stripped
+
+
+_STEPS = {"last": -1, "this": 0, "next": 1}
+
+
+def _today(m: re.Match, reference: date) -> Resolved:
+    return _day(reference)
+
+
+def _yesterday(m: re.Match, reference: date) -> Resolved:
+    return _day(reference - timedelta(days=1))
+
+
+def _weekday(m: re.Match, reference: date) -> Resolved:
+    back = (reference.weekday() - WEEKDAYS[m.group(1)]) % 7
+    return _day(reference - timedelta(days=back))
+
+
+def _relative_week(m: re.Match, reference: date) -> Resolved:
+    return _week_interval(reference + timedelta(weeks=_STEPS[m.group(1)]))
+
+
+def _relative_month(m: re.Match, reference: date) -> Resolved:
+    month_index = reference.year * 12 + reference.month - 1 + _STEPS[m.group(1)]
+    return _month_interval(month_index // 12, month_index % 12 + 1)
+
+
+def _relative_year(m: re.Match, reference: date) -> Resolved:
+    return _year_interval(reference.year + _STEPS[m.group(1)])
+
+
+def _month_of_relative_year(m: re.Match, reference: date) -> Resolved:
+    month, which = m.groups()
+    return _month_interval(reference.year + _STEPS[which], MONTHS[month])
+
+
+def _month_alone(m: re.Match, reference: date) -> Resolved:
+    return _recent_month(MONTHS[m.group(1)], reference)
+
+
+def _month_year(m: re.Match, reference: date) -> Resolved:
+    return _month_interval(int(m.group(2)), MONTHS[m.group(1)])
+
+
+def _day_month_year(m: re.Match, reference: date) -> Resolved:
+    return _day(date(int(m.group(3)), MONTHS[m.group(2)], int(m.group(1))))
+
+
+def _month_day_year(m: re.Match, reference: date) -> Resolved:
+    return _day(date(int(m.group(3)), MONTHS[m.group(1)], int(m.group(2))))
+
+
+def _recent_day(month_name: str, day_number: str, reference: date) -> Resolved:
+    # A day and month without a year: the most recent such day, this year's unless it is still to come.
+    candidate = date(reference.year, MONTHS[month_name], int(day_number))
+    return _day(candidate if candidate <= reference else candidate.replace(year=reference.year - 1))
+
+
+def _month_day(m: re.Match, reference: date) -> Resolved:
+    return _recent_day(m.group(1), m.group(2), reference)
+
+
+def _day_month(m: re.Match, reference: date) -> Resolved:
+    return _recent_day(m.group(2), m.group(1), reference)
+
+
+def _iso_day(m: re.Match, reference: date) -> Resolved:
+    return _day(date(*map(int, m.groups())))
+
+
+def _year(m: re.Match, reference: date) -> Resolved:
+    return _year_interval(int(m.group(1)))
+
+
+def _decade(m: re.Match, reference: date) -> Resolved:
+    decade = int(m.group(1)) * 10
+    return Resolved(date(decade, 1, 1), date(decade + 9, 12, 31), Precision.DECADE)
+
+
+def _lasting(m: re.Match, reference: date) -> Resolved:
+    # "their decades-long standoff": it has lasted at least two decades (two years for "years-long"...), so it
+    # began no later than that long before `reference`. That is an upper bound on the start, which an
+    # earliest..latest interval cannot hold: the start stays open (unknown, NULL), never guessed, and the
+    # interval ends at `reference`, as of which the source reports it. The minimum itself is not stored.
+    return Resolved(None, reference, Precision.OPEN)
+
+
 # "decades-long", "years-long", "a year-long" ...: a state that has lasted (at least) that long as of the reference.
 _LASTING = r"(?:a |an )?(?:decades?|years?|months?|weeks?|days?)[- ]long"
+
+# Each kind of expression and its resolver, tried in this order on the whole normalized text; the first whose
+# pattern matches it all decides. The order matters where two patterns could both match.
+_RULES = [
+    (re.compile(pattern), rule)
+    for pattern, rule in (
+        (r"today|this morning|this afternoon|this evening|tonight", _today),
+        (r"yesterday|last night", _yesterday),
+        ("(" + "|".join(WEEKDAYS) + ")", _weekday),
+        (r"(last|this|next) week", _relative_week),
+        (r"(last|this|next) month", _relative_month),
+        (r"(last|this|next) year", _relative_year),
+        (_MONTH + r" (last|this) year", _month_of_relative_year),
+        (_MONTH, _month_alone),
+        (_MONTH + r" (\d{4})", _month_year),
+        (r"(\d{1,2}) " + _MONTH + r" (\d{4})", _day_month_year),
+        (_MONTH + r" (\d{1,2}) (\d{4})", _month_day_year),
+        (_MONTH + r" (\d{1,2})", _month_day),
+        (r"(\d{1,2}) " + _MONTH, _day_month),
+        (r"(\d{4})-(\d{2})-(\d{2})", _iso_day),
+        (r"(\d{4})", _year),
+        (r"(\d{3})0s", _decade),
+        (_LASTING, _lasting),
+    )
+]
+
 _COUNTS = {
     word: n for n, word in enumerate("one two three four five six seven eight nine ten eleven twelve".split(), start=1)
 }

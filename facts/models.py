@@ -24,6 +24,7 @@ from simple_history.models import HistoricalRecords
 
 from facts.dates import Precision, precision_refused
 from facts.evidence import locate_passage
+from facts.patterns import SLUG_MAX_LENGTH
 
 
 class Timestamped(models.Model):
@@ -42,7 +43,8 @@ class ExternalData(models.Model):
     external = models.JSONField(
         default=dict,
         blank=True,
-        help_text='Fields whose values do not come from a source, each with its origin, e.g. {"country_code": "ISO 3166-1"}.',
+        help_text="Fields whose values do not come from a source, each with its origin, e.g. "
+        '{"country_code": "ISO 3166-1"}.',
     )
 
     class Meta:
@@ -122,8 +124,12 @@ class DateInterval(models.Model):
             raise ValidationError({"date_precision": refused})
 
 
+# The interval's bounds: what the date filters and the date order compare.
+DATE_BOUNDS = ("date_start", "date_end")
 # The interval's own fields, which a statement made at an event takes from it (dates_at_event).
-INTERVAL_FIELDS = ("date_start", "date_end", "date_precision")
+INTERVAL_FIELDS = (*DATE_BOUNDS, "date_precision")
+# Every date field of a fact: the source's own words and the interval they resolve to.
+DATE_FIELDS = ("date_text", *INTERVAL_FIELDS)
 
 
 def dates_at_event(date_text: str, event_dates: Mapping[str, Any] | None) -> dict | None:
@@ -183,6 +189,9 @@ class NullsFirstIndex(models.Index):
 
 
 class ReviewStatus(models.TextChoices):
+    # Proposed by the extractor (facts/extraction, `propose_facts`) and not yet looked at: lists leave candidates out
+    # unless `status=candidate` is asked for, so that analysts never read unvetted facts by accident.
+    CANDIDATE = "candidate", "Candidate"
     DRAFT = "draft", "Draft"
     REVIEWED = "reviewed", "Reviewed"
     VERIFIED = "verified", "Verified"
@@ -203,7 +212,13 @@ class Reviewed(models.Model):
         choices=ReviewStatus.choices,
         default=ReviewStatus.DRAFT,
         db_index=True,
-        help_text="Curation state: draft, reviewed or verified.",
+        help_text="Curation state: candidate (proposed by the extractor), draft, reviewed or verified.",
+    )
+    proposed_by = models.CharField(
+        max_length=80,
+        blank=True,
+        help_text="The extraction rule that proposed the fact (e.g. statement:said-after-quote); empty for a fact a "
+        "curator entered.",
     )
 
     class Meta:
@@ -232,7 +247,7 @@ class Reviewed(models.Model):
 class Source(ExternalData, Timestamped):
     """A document that facts come from, with its full text stored so that evidence offsets can be checked."""
 
-    slug = models.SlugField(max_length=120, unique=True)
+    slug = models.SlugField(max_length=SLUG_MAX_LENGTH, unique=True)
     title = models.CharField(max_length=500)
     publisher = models.CharField(max_length=200, blank=True)
     url = models.URLField(max_length=1000, blank=True)
@@ -254,6 +269,12 @@ class Source(ExternalData, Timestamped):
 
     def __str__(self):
         return f"{self.title} ({self.published:%Y-%m-%d})"
+
+    def save(self, *args, **kwargs):
+        self._canonicalize()
+        if refused := self.text_change_refused():
+            raise ValidationError({"text": refused})
+        super().save(*args, **kwargs)
 
     @staticmethod
     def canonical_text(text: str) -> str:
@@ -297,12 +318,6 @@ class Source(ExternalData, Timestamped):
             raise ValidationError(
                 {"text": f"A source with exactly this text is already stored: “{duplicate.title}” (id {duplicate.pk})."}
             )
-
-    def save(self, *args, **kwargs):
-        self._canonicalize()
-        if refused := self.text_change_refused():
-            raise ValidationError({"text": refused})
-        super().save(*args, **kwargs)
 
 
 class ActorKind(models.TextChoices):
@@ -359,7 +374,9 @@ class ActorQuerySet(models.QuerySet):
 class Actor(ExternalData, Timestamped):
     """Someone who acts or speaks: a person, a state, an organization, a group or an unnamed source."""
 
-    slug = models.SlugField(max_length=120, unique=True, help_text="Stable identifier used in URLs and filters.")
+    slug = models.SlugField(
+        max_length=SLUG_MAX_LENGTH, unique=True, help_text="Stable identifier used in URLs and filters."
+    )
     name = models.CharField(max_length=200, help_text="Canonical name.")
     kind = models.CharField(max_length=20, choices=ActorKind.choices, db_index=True)
     country_code = models.CharField(
@@ -504,6 +521,12 @@ class Affiliation(DateInterval, ExternalData, Timestamped):
         role = f"{self.role_title}, " if self.role_title else ""
         return f"{self.person} ({role}{self.organization})"
 
+    def save(self, *args, **kwargs):
+        # The one rule of this model that queries other rows, held for writes that skip clean() too.
+        if refused := self.cycle_refused():
+            raise ValidationError({"organization": refused})
+        super().save(*args, **kwargs)
+
     MEMBER_KINDS = (ActorKind.PERSON, ActorKind.UNNAMED, ActorKind.ORGANIZATION, ActorKind.GROUP)
     ORGANIZATION_KINDS = (ActorKind.STATE, ActorKind.ORGANIZATION, ActorKind.GROUP)
 
@@ -545,12 +568,6 @@ class Affiliation(DateInterval, ExternalData, Timestamped):
         if refused := self.cycle_refused():
             raise ValidationError({"organization": refused})
 
-    def save(self, *args, **kwargs):
-        # The one rule of this model that queries other rows, held for writes that skip clean() too.
-        if refused := self.cycle_refused():
-            raise ValidationError({"organization": refused})
-        super().save(*args, **kwargs)
-
 
 class PlaceKind(models.TextChoices):
     REGION = "region", "Region"
@@ -582,7 +599,9 @@ class PlaceQuerySet(models.QuerySet):
 class Place(ExternalData, Timestamped):
     """A location in a hierarchy: region, country, enclave, city, corridor, facility or venue."""
 
-    slug = models.SlugField(max_length=120, unique=True, help_text="Stable identifier used in URLs and filters.")
+    slug = models.SlugField(
+        max_length=SLUG_MAX_LENGTH, unique=True, help_text="Stable identifier used in URLs and filters."
+    )
     name = models.CharField(max_length=200)
     kind = models.CharField(max_length=20, choices=PlaceKind.choices, db_index=True)
     parent = models.ForeignKey("self", null=True, blank=True, on_delete=models.PROTECT, related_name="children")
@@ -730,11 +749,7 @@ class Event(Reviewed, DateInterval, Timestamped):
         super().save(*args, **kwargs)
         # Participants keep a copy of the dates and type (see Participant); one UPDATE keeps them equal whatever
         # changed.
-        copy = {
-            "event_date_start": self.date_start,
-            "event_date_end": self.date_end,
-            "event_type_code": self.event_type_id or "",
-        }
+        copy = Participant.event_copy(self.date_start, self.date_end, self.event_type_id)
         self.participants.exclude(**copy).update(**copy)
         self.date_statements()
 
@@ -817,14 +832,24 @@ class Participant(Timestamped):
             ),
         ]
 
-    def save(self, *args, **kwargs):
-        if self.event_id is not None:
-            self.event_date_start, self.event_date_end = self.event.date_start, self.event.date_end
-            self.event_type_code = self.event.event_type_id or ""
-        super().save(*args, **kwargs)
-
     def __str__(self):
         return f"{self.actor} as {self.get_role_display().split(' (')[0].lower()}"
+
+    def save(self, *args, **kwargs):
+        if self.event_id is not None:
+            event = self.event
+            for name, value in self.event_copy(event.date_start, event.date_end, event.event_type_id).items():
+                setattr(self, name, value)
+        super().save(*args, **kwargs)
+
+    @staticmethod
+    def event_copy(date_start, date_end, event_type_code) -> dict:
+        """The copy a participant keeps of its event's dates and CAMEO code, as field values.
+
+        The one place the copy is made: Event.save (an UPDATE of its participants), Participant.save, and the bulk
+        paths that bypass save() (fixtures, the synthetic generator) all take it from here.
+        """
+        return {"event_date_start": date_start, "event_date_end": date_end, "event_type_code": event_type_code or ""}
 
 
 QUOTATION_MARKS = "\"“”„‟«»‘’‚‛‹›'`"
@@ -886,6 +911,11 @@ class Statement(Reviewed, DateInterval, Timestamped):
         text = self.text if len(self.text) <= 80 else self.text[:77] + "…"
         return f"{self.speaker}: {text}"
 
+    def save(self, *args, **kwargs):
+        if self.follow_event() and kwargs.get("update_fields") is not None:
+            kwargs["update_fields"] = {*kwargs["update_fields"], *INTERVAL_FIELDS}
+        super().save(*args, **kwargs)
+
     def follow_event(self, event: "Event | None" = None) -> bool:
         """Take the dates of the event this statement was made at, unless its own date_text dates it
         (dates_at_event); True if a date changed. `event`: that event as the caller holds it (else it is read)."""
@@ -911,11 +941,6 @@ class Statement(Reviewed, DateInterval, Timestamped):
         super().clean()
         if not self.text.strip():
             raise ValidationError({"text": "A statement needs its words."})
-
-    def save(self, *args, **kwargs):
-        if self.follow_event() and kwargs.get("update_fields") is not None:
-            kwargs["update_fields"] = {*kwargs["update_fields"], *INTERVAL_FIELDS}
-        super().save(*args, **kwargs)
 
     def quote_refused(self, quotes: Iterable[str]) -> str | None:
         """Why this statement's text cannot stand with evidence passages `quotes`, or None.
@@ -1181,3 +1206,62 @@ def date_statements_on_raw_save(sender, instance, raw, **kwargs):
     """An event reloaded from a fixture with new dates passes them on, as Event.save() does."""
     if raw:
         instance.date_statements()
+
+
+class Mention(models.Model):
+    """One place in a source's text where it names a known actor or place, through one of its names or aliases.
+
+    Written by `propose_facts` (facts/extraction), so that curators and clients can see who and what a source
+    mentions before any fact is vetted. The quote equals the source's text at the offsets (checked on save).
+    """
+
+    source = models.ForeignKey(Source, on_delete=models.CASCADE, related_name="mentions")
+    start = models.PositiveIntegerField(help_text="Offset of the first character (0-based).")
+    end = models.PositiveIntegerField(help_text="Offset just past the last character.")
+    quote = models.CharField(max_length=300, help_text="The name as the source writes it: source.text[start:end].")
+    actor = models.ForeignKey(Actor, null=True, blank=True, on_delete=models.CASCADE, related_name="mentions")
+    place = models.ForeignKey(Place, null=True, blank=True, on_delete=models.CASCADE, related_name="mentions")
+
+    class Meta:
+        ordering = ["source", "start", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(start__lt=F("end")),
+                name="mention_start_before_end",
+                violation_error_message="A mention needs a start offset before its end offset.",
+            ),
+            models.CheckConstraint(
+                condition=Q(actor__isnull=False, place__isnull=True) | Q(actor__isnull=True, place__isnull=False),
+                name="mention_names_one_actor_or_place",
+                violation_error_message="A mention names exactly one actor or one place.",
+            ),
+            models.UniqueConstraint(
+                fields=["source", "start", "end", "actor"],
+                condition=Q(actor__isnull=False),
+                name="mention_of_actor_once",
+                violation_error_message="This mention of the actor is already recorded.",
+            ),
+            models.UniqueConstraint(
+                fields=["source", "start", "end", "place"],
+                condition=Q(place__isnull=False),
+                name="mention_of_place_once",
+                violation_error_message="This mention of the place is already recorded.",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["actor", "source"], name="mention_actor_source"),
+            models.Index(fields=["place", "source"], name="mention_place_source"),
+        ]
+
+    def __str__(self):
+        return f"“{self.quote}” [{self.start}:{self.end}]"
+
+    def save(self, *args, **kwargs):
+        self.full_clean(validate_unique=False, validate_constraints=False)
+        super().save(*args, **kwargs)
+
+    def clean(self):
+        super().clean()
+        text = Source.objects.filter(pk=self.source_id).values_list("text", flat=True).first()
+        if text is not None and text[self.start : self.end] != self.quote:
+            raise ValidationError({"quote": f"The source's text at {self.start}:{self.end} is not “{self.quote}”."})

@@ -4,6 +4,7 @@ Tests build the little data they need with these helpers instead of depending on
 failure points at the rule under test rather than at the data set.
 """
 
+import json
 from datetime import date
 from itertools import count
 from pathlib import Path
@@ -112,3 +113,20 @@ def source(db, article_text) -> Source:
         publisher="",
         published=PUBLISHED,
     )
+
+
+@pytest.fixture
+def new_article(tmp_path, db):
+    """The seed source with only what is known before reading it (codebook, actors with their aliases and the
+    passages citing those, places), none of its events, statements or relations: the extractor's starting point."""
+    from django.core.management import call_command
+
+    fixtures = Path(__file__).resolve().parent.parent / "fixtures"
+    rows = json.loads((fixtures / "07_evidence.json").read_text(encoding="utf-8"))
+    partial = tmp_path / "alias_evidence.json"
+    partial.write_text(json.dumps([row for row in rows if row["fields"]["alias"] is not None]), encoding="utf-8")
+    for name in ("00_cameo.json", "01_sources.json", "02_actors.json", "03_places.json"):
+        call_command("loaddata", str(fixtures / name), verbosity=0)
+    call_command("loaddata", str(partial), verbosity=0)
+    assert not Event.objects.exists() and not Statement.objects.exists()
+    return Source.objects.get(pk=1)

@@ -47,11 +47,14 @@ Checks (each one a list of violations in the report; the test asserts every list
 
 Run (the test, tests/system/test_integrity_walk.py, reads WALK_OPS, WALK_SEED and WALK_SYNC_EVERY):
 
-    .venv/bin/python -m pytest tests/system/test_integrity_walk.py -s                         # 500 operations, seed 1
+    # 500 operations, seed 1
+    .venv/bin/python -m pytest tests/system/test_integrity_walk.py -s
     WALK_OPS=5000 WALK_SEED=7 .venv/bin/python -m pytest tests/system/test_integrity_walk.py -s
-    WALK_SYNC_EVERY=1 .venv/bin/python -m pytest tests/system/test_integrity_walk.py -s        # pins mirror diffs to one op
-    WALK_REPORT=/tmp/walk.json .venv/bin/python -m pytest tests/system/test_integrity_walk.py   # every violation, as JSON
-    DATABASE_URL=postgres://postgres@127.0.0.1:5432/conflictapi_h3 .venv/bin/python -m pytest tests/system/test_integrity_walk.py -s
+    # mirror diffs pinned to one operation
+    WALK_SYNC_EVERY=1 .venv/bin/python -m pytest tests/system/test_integrity_walk.py -s
+    # every violation, as JSON
+    WALK_REPORT=/tmp/walk.json .venv/bin/python -m pytest tests/system/test_integrity_walk.py
+    # on PostgreSQL: any of these with DATABASE_URL=postgres://postgres@127.0.0.1:5432/conflictapi in front
 
 As a library, inside a test with database access:
 
@@ -792,7 +795,8 @@ class Walk:
         """(model, id) -> (latest history id, its time) of every create/update recorded since `started`."""
         names = list(MODELS)
         rows = self._union(
-            "SELECT {index}, id, history_id, history_date FROM {table} WHERE history_date >= %s AND history_type <> '-'",
+            "SELECT {index}, id, history_id, history_date FROM {table} "
+            "WHERE history_date >= %s AND history_type <> '-'",
             [MODELS[n].history.model._meta.db_table for n in names],
             [connection.ops.adapt_datetimefield_value(started)],
         )
@@ -1943,7 +1947,8 @@ class Walk:
         checks["walk_errors"] = self.walk_errors
         d = self.report.diagnostics
         d["expected_status by cause"] = Counter(
-            f"{u['kind']} | {u.get('why') or u.get('request', {}).get('url')} | got {u.get('status') or u['request'].get('status')}"
+            f"{u['kind']} | {u.get('why') or u.get('request', {}).get('url')} "
+            f"| got {u.get('status') or u['request'].get('status')}"
             for u in self.unexpected
         )
         d["mirror"] = self.mirror.summary()

@@ -10,7 +10,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.db import models
 
-from facts.dates import UnresolvableDate, resolve_date
+from facts import services
 from facts.models import ActorAlias, EvidenceSpan, Reviewed, Source
 
 
@@ -18,7 +18,9 @@ class ChangeReasonForm(forms.ModelForm):
     """Takes an optional reason for the change, which the admin stores in the object's history."""
 
     change_reason = forms.CharField(
-        max_length=100, required=False, help_text="Why you make this change (kept in the history)."
+        max_length=services.REASON_MAX_LENGTH,
+        required=False,
+        help_text="Why you make this change (kept in the history).",
     )
 
 
@@ -34,7 +36,8 @@ class SourceForm(ChangeReasonForm):
 
     class Meta:
         model = Source
-        fields = "__all__"
+        # Listed, not "__all__": a field added to Source later stays out of the admin form until it is added here.
+        fields = ("title", "slug", "publisher", "url", "published", "language", "text", "external")
         formfield_callback = https_url_formfield
         widgets = {"text": forms.Textarea(attrs={"rows": 30, "cols": 100})}
 
@@ -62,7 +65,7 @@ class EvidenceSpanForm(ChangeReasonForm):
 
     class Meta:
         model = EvidenceSpan
-        fields = "__all__"
+        fields = ("source", "quote", "start", "end", *EvidenceSpan.FACT_FIELDS)
         widgets = {"quote": forms.Textarea(attrs={"rows": 2, "cols": 80})}
         help_texts = {"quote": "Paste the passage of the source; its offsets are found for you."}
 
@@ -89,6 +92,10 @@ class EvidenceSpanForm(ChangeReasonForm):
         return cleaned
 
 
+# The form's labels for what services.resolve_date_text asks for when an expression cannot be resolved.
+EXPLICIT_DATES = "the earliest and latest dates and the precision"
+
+
 class DateIntervalForm(ChangeReasonForm):
     """Fills earliest/latest dates from the verbatim date expression when the curator leaves them empty.
 
@@ -113,11 +120,7 @@ class DateIntervalForm(ChangeReasonForm):
             source = Source.objects.filter(pk=int(value)).first() if value.isdigit() else None
             if source is not None:
                 return source
-        if self.instance.pk and hasattr(self.instance, "evidence"):
-            span = self.instance.evidence.select_related("source").order_by("id").first()
-            if span is not None:
-                return span.source
-        return None
+        return services.first_stored_source(self.instance)
 
     def _check_review(self, cleaned) -> None:
         model = self._meta.model
@@ -135,21 +138,13 @@ class DateIntervalForm(ChangeReasonForm):
             return cleaned
         if "date_start" in self.errors or "date_end" in self.errors:
             return cleaned
-        source = self._reference_source()
-        if source is None:
-            self.add_error(
-                "date_text",
-                "Add evidence from a source so that this date can be resolved against its publication date, "
-                "or give the earliest and latest dates and the precision.",
-            )
-            return cleaned
         try:
-            resolved = resolve_date(expression, source.published)
-        except UnresolvableDate as exc:
-            self.add_error("date_text", f"{exc} Give the earliest and latest dates and the precision explicitly.")
+            # The rule is the services' (the API resolves the same way); only the fields' names are the form's.
+            resolved = services.resolve_date_text(expression, self._reference_source(), explicit=EXPLICIT_DATES)
+        except ValidationError as exc:
+            self.add_error("date_text", exc.messages[0])
             return cleaned
-        cleaned["date_start"], cleaned["date_end"] = resolved.start, resolved.end
-        cleaned["date_precision"] = str(resolved.precision)
+        cleaned["date_start"], cleaned["date_end"], cleaned["date_precision"] = resolved
         return cleaned
 
 

@@ -12,59 +12,28 @@ in the same instant) and when new changes arrive between two pages.
 
 import base64
 import binascii
-import heapq
 import json
 from datetime import UTC, datetime
 
 import django_filters
 from django import forms
-from django.db.models import Q
 from django.urls import NoReverseMatch, reverse
 from django.utils.cache import patch_vary_headers
 from django.utils.crypto import salted_hmac
-from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import serializers
 from rest_framework.response import Response
 from rest_framework.settings import api_settings
 from rest_framework.utils.urls import replace_query_param
 from rest_framework.views import APIView
 
+from facts.api.openapi import changes_schema
 from facts.api.query_params import ascii_int, refuse_unknown_params
-from facts.models import (
-    Actor,
-    ActorAlias,
-    Affiliation,
-    Event,
-    EvidenceSpan,
-    Participant,
-    Place,
-    Relation,
-    Source,
-    Statement,
-)
+from facts.selectors.changes import DEFAULT_PAGE_SIZE, FEED_MODELS, URL_KEYS, changes_page, current_keys, page_owners
 
-# Every model with history, by the name the feed uses (its model name). Sorted: the name is part of the order.
-FEED_MODELS = {
-    m._meta.model_name: m
-    for m in sorted(
-        [Source, Actor, ActorAlias, Place, Affiliation, Event, Participant, Statement, Relation, EvidenceSpan],
-        key=lambda m: m._meta.model_name,
-    )
-}
-
-# Detail routes of the read API (facts/api/urls.py router basenames) and the field their URLs are keyed by. Models
-# without a route of their own (aliases, participants, evidence) change together with the object that owns them.
-DETAIL_ROUTES = {
-    "source": ("source-detail", "pk"),
-    "actor": ("actor-detail", "slug"),
-    "place": ("place-detail", "slug"),
-    "event": ("event-detail", "pk"),
-    "statement": ("statement-detail", "pk"),
-    "relation": ("relation-detail", "pk"),
-}
+# Detail routes of the read API (facts/api/urls.py router basenames), keyed as facts.selectors.changes.URL_KEYS.
+DETAIL_ROUTES = {name: (f"{name}-detail", key) for name, key in URL_KEYS.items()}
 
 CHANGE_TYPES = {"+": "created", "~": "updated", "-": "deleted"}
-DEFAULT_PAGE_SIZE = 100
 MAX_PAGE_SIZE = 1000
 
 
@@ -230,105 +199,6 @@ class ChangesPageSerializer(serializers.Serializer):
     results = ChangeSerializer(many=True, help_text="Changes in order: time, then model, then history id.")
 
 
-# --- Reading the historical tables -------------------------------------------------------------------------------
-
-
-def _after(name: str, position) -> Q:
-    """Rows of model `name` strictly after `position` in (time, model, history id) order."""
-    when, model, history_id = position
-    if name > model:
-        return Q(history_date__gte=when)
-    if name < model:
-        return Q(history_date__gt=when)
-    return Q(history_date__gt=when) | Q(history_date=when, history_id__gt=history_id)
-
-
-def changes_page(*, since=None, model=None, cursor=None, page_size=DEFAULT_PAGE_SIZE) -> tuple[list, tuple | None]:
-    """One page of historical records in feed order, and the position to continue from (None on the last page).
-
-    Each model's table answers at most page_size + 1 rows through its history_date index; merging those sorted
-    streams gives the page, whatever the number of models.
-    """
-    streams = []
-    for name, feed_model in FEED_MODELS.items():
-        if model and name != model:
-            continue
-        queryset = feed_model.history.all().select_related("history_user")
-        if since is not None:
-            queryset = queryset.filter(history_date__gte=since)
-        if cursor is not None:
-            queryset = queryset.filter(_after(name, cursor))
-        rows = queryset.order_by("history_date", "history_id")[: page_size + 1]
-        streams.append([((row.history_date, name, row.history_id), row) for row in rows])
-    merged = list(heapq.merge(*streams, key=lambda pair: pair[0]))
-    page, more = merged[:page_size], len(merged) > page_size
-    return page, (page[-1][0] if more else None)
-
-
-# Parts have no endpoint of their own: they show in their owner's representation. (part model, foreign key, owner
-# model) in the order a part is looked up; a span of an affiliation shows in the affiliated person's actor, and a
-# span of an alias in the alias' actor.
-PART_OWNERS = {
-    "participant": [("event", "event")],
-    "actoralias": [("actor", "actor")],
-    "affiliation": [("person", "actor")],
-    "evidencespan": [
-        ("event", "event"),
-        ("statement", "statement"),
-        ("relation", "relation"),
-        ("affiliation", "affiliation"),
-        ("alias", "actoralias"),
-    ],
-}
-# Parts that own spans, and the field of theirs that names the actor they show in.
-SPAN_HOLDERS = {"affiliation": (Affiliation, "person_id"), "actoralias": (ActorAlias, "actor_id")}
-
-
-def _part_owner(name: str, row) -> tuple[str, int] | None:
-    """(owner model, owner id) of a part's historical record: the object whose representation it changed."""
-    for field, owner in PART_OWNERS.get(name, ()):
-        if (owner_id := getattr(row, f"{field}_id", None)) is not None:
-            return owner, owner_id
-    return None
-
-
-def _owners(page) -> dict[tuple[str, int], tuple[str, int]]:
-    """(model, history id) -> (owner model, id) for every part in the page, affiliations resolved to their person."""
-    owners = {(name, row.history_id): owner for (_, name, _), row in page if (owner := _part_owner(name, row))}
-    for holder, (holder_model, actor_field) in SPAN_HOLDERS.items():
-        ids = {oid for model, oid in owners.values() if model == holder}
-        if not ids:
-            continue
-        # The holder's actor now, else as its history last recorded it (a deleted affiliation or alias).
-        actor = dict(
-            holder_model.history.filter(id__in=ids)
-            .order_by("history_date", "history_id")
-            .values_list("id", actor_field)
-        )
-        actor.update(holder_model.objects.filter(pk__in=ids).values_list("pk", actor_field))
-        owners = {
-            key: ("actor", actor[oid]) if model == holder else (model, oid)
-            for key, (model, oid) in owners.items()
-            if model != holder or oid in actor
-        }
-    return owners
-
-
-def _current_keys(page, owners) -> dict[str, dict[int, object]]:
-    """For each model in the page (and each part's owner): id -> current URL key (slug or pk), if it exists."""
-    wanted: dict[str, set[int]] = {}
-    for (_, name, _), row in page:
-        if name in DETAIL_ROUTES and row.history_type != "-":
-            wanted.setdefault(name, set()).add(row.id)
-    for owner, owner_id in owners.values():
-        wanted.setdefault(owner, set()).add(owner_id)
-    current = {}
-    for name, ids in wanted.items():
-        key = DETAIL_ROUTES[name][1]
-        current[name] = dict(FEED_MODELS[name]._default_manager.filter(pk__in=ids).values_list("pk", key))
-    return current
-
-
 def _detail_url(request, name: str, key) -> str | None:
     route, field = DETAIL_ROUTES[name]
     try:
@@ -380,15 +250,7 @@ class ChangesView(APIView):
     # A read-only view over several models: no single model permission applies, and writes get 405.
     _ignore_model_permissions = True
 
-    @extend_schema(
-        operation_id="changes_list",
-        tags=["changes"],
-        parameters=[ChangesQuerySerializer],
-        responses={
-            200: ChangesPageSerializer,
-            400: OpenApiResponse(description="A parameter is invalid (e.g. `since` is not an ISO date-time)."),
-        },
-    )
+    @changes_schema(ChangesQuerySerializer, ChangesPageSerializer)
     def get(self, request):
         refuse_unknown_params(request, set(ChangesQuerySerializer().fields) | {api_settings.URL_FORMAT_OVERRIDE})
         query = ChangesQuerySerializer(data=request.query_params)
@@ -400,8 +262,8 @@ class ChangesView(APIView):
             cursor=params.get("cursor"),
             page_size=params["page_size"],
         )
-        owners = _owners(page)
-        current = _current_keys(page, owners)
+        owners = page_owners(page)
+        current = current_keys(page, owners)
         # Usernames (superusers' among them) are for staff only; anonymous and other clients see pseudonyms.
         show_names = bool(request.user and request.user.is_staff)
         items = [change_item(request, name, row, current, owners, show_names=show_names) for (_, name, _), row in page]

@@ -13,7 +13,7 @@ The shape comes from three places, because errors arise in three places:
 A database outage (OperationalError / InterfaceError) becomes 503 with Retry-After, never a 500; a write that lost
 a race becomes 400 naming the field or, when no field explains it (or a lock could not be had), 409 `conflict`
 (see facts.integrity). Nothing here ever puts a traceback, SQL or a driver message in a response: those go to the
-log only.
+log only. The OpenAPI schema documents the shape (facts.api.openapi.bodies).
 """
 
 import logging
@@ -249,13 +249,20 @@ def api_exception_handler(exc, context):
     response.data = _shape(exc, response.status_code)
     if response.status_code == 503:
         response["Retry-After"] = str(retry_after_seconds())
-    if request is not None and not isinstance(
-        getattr(request, "accepted_renderer", None), (JSONRenderer, BrowsableAPIRenderer)
-    ):
-        # An error asked for as CSV or GeoJSON is still an error: answer it in JSON, which every client can read.
-        request.accepted_renderer = JSONRenderer()
-        request.accepted_media_type = "application/json"
+    if request is not None:
+        answer_in_json(request)
     return response
+
+
+def answer_in_json(request) -> None:
+    """Renders the error response of a DRF request in JSON unless it asked for JSON or the browsable API.
+
+    An error asked for as CSV or GeoJSON (an export) is still an error: a CSV or GeoJSON error body helps no one,
+    and JSON is what every client can read.
+    """
+    if not isinstance(getattr(request, "accepted_renderer", None), (JSONRenderer, BrowsableAPIRenderer)):
+        request.accepted_renderer = JSONRenderer()
+        request.accepted_media_type = JSONRenderer.media_type
 
 
 # Django-level handlers (wired as handler400/403/404/500 in conflictapi/urls.py).
@@ -307,78 +314,3 @@ def server_error(request):
     if wants_json(request):
         return json_error(500, "server_error", "Internal server error. It has been logged.")
     return defaults.server_error(request)
-
-
-# OpenAPI: the error shape above, documented once and referenced by every operation ------------------------------
-
-ERROR_SCHEMA = {
-    "type": "object",
-    "description": "Every error under /api/ has this shape, whatever its status.",
-    "required": ["status", "code", "detail", "errors"],
-    "properties": {
-        "status": {"type": "integer", "description": "The HTTP status code, repeated for clients that lose it."},
-        "code": {
-            "type": "string",
-            "description": "A stable machine-readable code: invalid, parse_error, not_authenticated, "
-            "authentication_failed, permission_denied, not_found, method_not_allowed, not_acceptable, "
-            "unknown_format, precondition_failed, conflict, unsupported_media_type, payload_too_large, throttled, "
-            "database_unavailable or server_error.",
-        },
-        "detail": {"type": "string", "description": "One sentence for a human."},
-        "errors": {
-            "type": "object",
-            "description": "Each offending parameter or field (nested fields nest) with its messages; empty when "
-            "no single parameter is to blame.",
-            "additionalProperties": {},
-        },
-    },
-    "example": {
-        "status": 400,
-        "code": "invalid",
-        "detail": "Invalid input in: page_size.",
-        "errors": {"page_size": ["Must be from 1 to 500; got 1000."]},
-    },
-}
-
-RETRY_AFTER_HEADER = {
-    "Retry-After": {"description": "Seconds to wait before retrying.", "schema": {"type": "integer", "minimum": 0}}
-}
-
-# Answers any operation can give, besides those its view documents.
-COMMON_ERRORS = {
-    "406": "The `format` parameter or the Accept header names no format this endpoint serves.",
-    "429": "Too many requests; wait for Retry-After seconds.",
-    "503": "The database is unreachable; retry after Retry-After seconds.",
-}
-WRITE_ERRORS = {
-    "401": "No or invalid credentials: writing needs an authenticated user.",
-    "403": "The user lacks the model permission this write needs (or, to set `status` to reviewed or verified, "
-    "the review permission; `errors.status` says so).",
-    "411": "The body came with Transfer-Encoding and no Content-Length; send a Content-Length. Nothing was changed.",
-    "413": "The body is larger than the server reads (4 MiB by default); nothing was changed.",
-    "415": "The body's Content-Type is not one this endpoint parses (use application/json).",
-    "409": "A concurrent write conflicted with this one (or held the data locked); nothing was written. Retry.",
-}
-
-
-def document_error_responses(result, generator, request, public):
-    """drf-spectacular postprocessing hook: every 4xx/5xx response of every operation uses the Error schema."""
-    schemas = result.setdefault("components", {}).setdefault("schemas", {})
-    schemas["Error"] = ERROR_SCHEMA
-    error_content = {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}
-    for path_item in result.get("paths", {}).values():
-        for method, operation in path_item.items():
-            if method not in {"get", "put", "post", "patch", "delete"}:
-                continue
-            responses = operation.setdefault("responses", {})
-            extra = dict(COMMON_ERRORS)
-            if method != "get":
-                extra.update(WRITE_ERRORS)
-            for status_code, description in extra.items():
-                responses.setdefault(status_code, {"description": description})
-            for status_code, response in responses.items():
-                if status_code.isdigit() and int(status_code) >= 400:
-                    response["content"] = error_content
-                    if status_code in {"429", "503"}:
-                        response["headers"] = {**response.get("headers", {}), **RETRY_AFTER_HEADER}
-    return result

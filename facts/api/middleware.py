@@ -149,29 +149,48 @@ class NulCharacterMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
-        cookies = request.COOKIES
-        if any(NUL in name or NUL in value for name, value in cookies.items()):
-            request.COOKIES = {name: value for name, value in cookies.items() if NUL not in name and NUL not in value}
-        headers = [
-            key
-            for key, value in request.META.items()
-            if key.startswith("HTTP_") and key != "HTTP_COOKIE" and isinstance(value, str) and NUL in value
-        ]
-        if headers:
-            names = [key.removeprefix("HTTP_").replace("_", "-").title() for key in headers]
-            return nul_character_response(request, "header", names)
-        if NUL in request.path_info:
-            if wants_json(request):
-                return page_not_found(request, None)
-            return nul_character_response(request, "path", [])
-        query = request.META.get("QUERY_STRING", "")
-        if "%00" in query or NUL in query:
-            names = [
-                name for name, values in request.GET.lists() if NUL in name or any(NUL in value for value in values)
-            ]
-            if names:
-                return nul_character_response(request, "query parameter", names)
+        _drop_nul_cookies(request)
+        for refusal in (_nul_header_refusal, _nul_path_refusal, _nul_query_refusal):
+            if (response := refusal(request)) is not None:
+                return response
         return self.get_response(request)
+
+
+def _drop_nul_cookies(request) -> None:
+    cookies = request.COOKIES
+    if any(NUL in name or NUL in value for name, value in cookies.items()):
+        request.COOKIES = {name: value for name, value in cookies.items() if NUL not in name and NUL not in value}
+
+
+def _nul_header_refusal(request) -> HttpResponse | None:
+    headers = [
+        key
+        for key, value in request.META.items()
+        if key.startswith("HTTP_") and key != "HTTP_COOKIE" and isinstance(value, str) and NUL in value
+    ]
+    if not headers:
+        return None
+    names = [key.removeprefix("HTTP_").replace("_", "-").title() for key in headers]
+    return nul_character_response(request, "header", names)
+
+
+def _nul_path_refusal(request) -> HttpResponse | None:
+    if NUL not in request.path_info:
+        return None
+    if wants_json(request):
+        return page_not_found(request, None)
+    return nul_character_response(request, "path", [])
+
+
+def _nul_query_refusal(request) -> HttpResponse | None:
+    query = request.META.get("QUERY_STRING", "")
+    # A cheap test first: a query string with neither spelling of NUL is not parsed here.
+    if "%00" not in query and NUL not in query:
+        return None
+    names = [name for name, values in request.GET.lists() if NUL in name or any(NUL in value for value in values)]
+    if not names:
+        return None
+    return nul_character_response(request, "query parameter", names)
 
 
 def nul_character_response(request, part: str, names: list[str]) -> HttpResponse:

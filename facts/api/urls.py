@@ -1,8 +1,11 @@
 """Routes of the read API under /api/v1/: one router, one viewset per resource."""
 
+from django.urls import path
 from rest_framework.routers import DefaultRouter
 
 from facts.api import views
+from facts.api.mentions import MentionViewSet
+from facts.api.proposals import ProposeView
 
 router = DefaultRouter()
 router.register("sources", views.SourceViewSet, basename="source")
@@ -12,5 +15,6 @@ router.register("events", views.EventViewSet, basename="event")
 router.register("statements", views.StatementViewSet, basename="statement")
 router.register("relations", views.RelationViewSet, basename="relation")
 router.register("event-types", views.EventTypeViewSet, basename="event-type")
+router.register("mentions", MentionViewSet, basename="mention")
 
-urlpatterns = router.urls
+urlpatterns = [path("sources/<int:pk>/propose/", ProposeView.as_view(), name="source-propose"), *router.urls]

@@ -36,7 +36,7 @@ def drop_span_indexes(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("facts", "0006_event_text_estimate"),
+        ("facts", "0005_participant_actor_index_only"),
     ]
 
     operations = [

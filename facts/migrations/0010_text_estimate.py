@@ -1,13 +1,15 @@
 """A planner estimate of how many rows of a fact table a search text matches, on PostgreSQL only.
 
-It replaces migration 0006's events-only function, so that statement searches choose their plan the same way:
-sorting every match suits a rare text, walking the date index suits a text that much of the table contains (see
-`facts.api.filters.broad_search_actor_ids`). The WHERE clause is Django's `icontains` on PostgreSQL over the given
-columns, so the planner reads the statistics it keeps on the expressions of the trigram indexes. Table and column
-names are quoted by format()'s %s (a regclass) and %I, the pattern by %L.
-"""
+The filters ask it before a search with no other filter, to choose how to find the page: sorting every match suits
+a rare text, walking the date index suits a text that much of the table contains (see
+`facts.api.filters.broad_search_actor_ids`). EXPLAIN is a statement of its own, so a function lets the estimate and
+the matching actors come back in one query. The WHERE clause is Django's `icontains` on PostgreSQL over the given
+columns, so the planner reads the statistics PostgreSQL keeps on the expressions UPPER(column) of the trigram indexes
+(migration 0003). Table and column names are quoted by format()'s %s (a regclass) and %I, the pattern by %L.
 
-import importlib
+A former migration 0006 created an events-only facts_event_text_estimate(text); this one superseded it and now
+stands alone. A database migrated before 0006 was folded in still has that function, so it is dropped here too.
+"""
 
 from django.db import migrations
 
@@ -29,18 +31,18 @@ END
 $$;
 """
 DROP = "DROP FUNCTION IF EXISTS facts_text_estimate(regclass, text[], text)"
-EVENTS_ONLY = importlib.import_module("facts.migrations.0006_event_text_estimate")
+# The function of the former migration 0006, left behind on databases migrated while it existed.
+DROP_EVENTS_ONLY = "DROP FUNCTION IF EXISTS facts_event_text_estimate(text)"
 
 
 def create_function(apps, schema_editor):
     if schema_editor.connection.vendor == "postgresql":
         schema_editor.execute(CREATE, params=None)  # no placeholders: %L is PostgreSQL's format()
-        schema_editor.execute(EVENTS_ONLY.DROP)
+        schema_editor.execute(DROP_EVENTS_ONLY)
 
 
 def drop_function(apps, schema_editor):
     if schema_editor.connection.vendor == "postgresql":
-        schema_editor.execute(EVENTS_ONLY.CREATE, params=None)
         schema_editor.execute(DROP)
 
 

@@ -13,9 +13,10 @@ from django.core.management import call_command
 from rest_framework.test import APIClient
 
 from facts import services
-from facts.api.changes import FEED_MODELS, UpdatedSinceFilterSet, curator_pseudonym, decode_cursor, encode_cursor
+from facts.api.changes import UpdatedSinceFilterSet, curator_pseudonym, decode_cursor, encode_cursor
 from facts.management.commands.backfill_history import CHANGED_REASON, CREATED_REASON
 from facts.models import Actor, Event, Place, Relation, RelationType, Statement
+from facts.selectors.changes import FEED_MODELS
 from tests.article_api import FIXTURE_FILES
 from tests.conftest import grant_review, make_actor, make_place
 

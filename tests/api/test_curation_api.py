@@ -482,23 +482,26 @@ def test_a_fact_without_evidence_is_refused(world):
     assert response.json()["errors"]["evidence"] == [services.NO_EVIDENCE]
 
 
-def failing_after(monkeypatch, name):
-    """Make services.<name> raise a database error after it has written its rows, as a concurrent write might."""
-    original = getattr(services, name)
+def failing_after(monkeypatch, step):
+    """Make the service step `step` ("module.function" in facts.services) raise a database error after it has
+    written its rows, as a concurrent write might."""
+    module, name = step.split(".")
+    module = getattr(services, module)
+    original = getattr(module, name)
 
     def fail(*args, **kwargs):
         original(*args, **kwargs)
         raise IntegrityError("simulated failure in the middle of a write")
 
-    monkeypatch.setattr(services, name, fail)
+    monkeypatch.setattr(module, name, fail)
 
 
 @pytest.mark.parametrize(
     ("resource", "step"),
     [
-        (BY_PATH["events"], "_replace_participants"),
-        (BY_PATH["statements"], "_replace_evidence"),
-        (BY_PATH["relations"], "_replace_evidence"),
+        (BY_PATH["events"], "events._replace_participants"),
+        (BY_PATH["statements"], "writing.replace_evidence"),
+        (BY_PATH["relations"], "writing.replace_evidence"),
     ],
     ids=["event-participants", "statement-evidence", "relation-evidence"],
 )
@@ -702,6 +705,16 @@ def test_detail_etag_gives_304_when_unchanged_and_412_when_stale(world, resource
     assert APIClient().get(url)["ETag"] == bobs["ETag"]
 
     assert alice.delete(url, HTTP_IF_MATCH=bobs["ETag"]).status_code == 204
+
+
+def test_a_read_with_a_stale_if_match_is_a_json_412_naming_the_header_and_a_current_one_reads(world):
+    url = f"{API}/events/{world.event.pk}/"
+    etag = APIClient().get(url)["ETag"]
+    stale = APIClient().get(url, HTTP_IF_MATCH='"0000000000000000000000000000000000000000"')
+    assert stale.status_code == 412
+    assert stale.json()["code"] == "precondition_failed"
+    assert etag in stale.json()["errors"]["If-Match"][0]
+    assert APIClient().get(url, HTTP_IF_MATCH=etag).status_code == 200
 
 
 def test_etag_changes_when_a_nested_part_changes(world):

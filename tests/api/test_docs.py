@@ -138,3 +138,15 @@ def test_schema_is_served_as_json_too():
     response = Client().get("/api/schema/?format=json")
     assert response.status_code == 200
     assert response.json()["info"]["title"] == "Conflict facts API"
+
+
+def test_operations_are_grouped_under_one_described_tag_per_resource(schema):
+    tags = [tag["name"] for tag in schema["tags"]]
+    assert sorted(tags) == sorted([*RESOURCES, "mentions", "changes"])
+    for tag in schema["tags"]:
+        assert tag.get("description"), tag["name"]
+    for path, item in schema["paths"].items():
+        for method, operation in item.items():
+            if method in {"get", "post", "put", "patch", "delete"}:
+                # /api/v1/<resource>/...: the resource's tag, and only it.
+                assert operation["tags"] == [path.split("/")[3]], (method, path)

@@ -58,7 +58,10 @@ def test_every_path_parameter_of_every_operation_has_a_description(schema):
 
 
 def test_every_create_links_its_201_to_the_created_objects_retrieve_update_and_delete(schema):
-    creates = [(path, operation) for path, method, operation in operations(schema) if method == "post"]
+    # A create is a POST to a list (/api/v1/<resource>/); other POSTs are actions (a source's /propose/).
+    creates = [
+        (path, operation) for path, method, operation in operations(schema) if method == "post" and path.count("/") == 4
+    ]
     assert creates
     for path, operation in creates:
         created = operation["responses"]["201"]
@@ -120,3 +123,42 @@ def test_every_required_string_in_a_request_body_has_a_min_length_of_at_least_on
     assert found
     for where, string in found:
         assert string.get("minLength", 0) >= 1, (where, string)
+
+
+def error_content(operation, status_code):
+    content = operation["responses"][status_code]["content"]
+    assert set(content) == {"application/json"}, status_code  # errors are answered in JSON whatever was asked
+    return content["application/json"]
+
+
+def example_values(media):
+    return [example["value"] for example in media.get("examples", {}).values()]
+
+
+def test_every_error_response_is_the_one_error_shape(schema):
+    error = schema["components"]["schemas"]["Error"]
+    assert set(error["required"]) == {"status", "code", "detail", "errors"} == set(error["properties"])
+    for path, method, operation in operations(schema):
+        for status_code in operation["responses"]:
+            if int(status_code) >= 400:
+                media = error_content(operation, status_code)
+                assert media["schema"] == {"$ref": "#/components/schemas/Error"}, (method, path, status_code)
+                for value in example_values(media):
+                    assert set(value) == set(error["required"]) and value["status"] == int(status_code), value
+
+
+def test_the_declared_error_bodies_of_reads_and_writes_reach_the_schema(schema):
+    resources = [path for path in schema["paths"] if path.count("/") == 4 and path != "/api/v1/changes/"]
+    assert len(resources) == 8
+    for path, method, operation in operations(schema):
+        if not path.startswith(tuple(resources)):
+            continue
+        if method == "get":
+            (invalid,) = example_values(error_content(operation, "400"))
+            assert invalid["code"] == "invalid" and "page_size" in invalid["errors"], path
+        if method != "post":
+            (missing,) = example_values(error_content(operation, "404"))
+            assert missing["code"] == "not_found", (method, path)
+            # A list's 404 is a page past the end; an object's names its model.
+            expected = "page" if path in resources and method == "get" else "matches the given query"
+            assert expected in missing["detail"], (method, path, missing)

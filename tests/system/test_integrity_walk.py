@@ -1,12 +1,15 @@
-"""A randomized integrity walk through the API, the admin, history reverts and fixture reloads (tests/integrity_walk.py):
-every rule must hold at the end and a mirror replaying the changes feed must equal the database.
+"""A randomized integrity walk through the API, the admin, history reverts and fixture reloads
+(tests/integrity_walk.py): every rule must hold at the end and a mirror replaying the changes feed must equal the
+database.
 
 The default walk (fixed seed, 500 operations) runs in well under two minutes per database. Longer or other walks:
 
     WALK_OPS=5000 WALK_SEED=7 .venv/bin/python -m pytest tests/system/test_integrity_walk.py -s
-    WALK_SYNC_EVERY=1 .venv/bin/python -m pytest tests/system/test_integrity_walk.py -s      # mirror diffs pinned to one op
-    WALK_REPORT=/tmp/walk.json .venv/bin/python -m pytest tests/system/test_integrity_walk.py     # every violation, as JSON
-    DATABASE_URL=postgres://postgres@127.0.0.1:5432/conflictapi_h3 .venv/bin/python -m pytest tests/system/test_integrity_walk.py -s
+    # mirror diffs pinned to one operation
+    WALK_SYNC_EVERY=1 .venv/bin/python -m pytest tests/system/test_integrity_walk.py -s
+    # every violation, as JSON
+    WALK_REPORT=/tmp/walk.json .venv/bin/python -m pytest tests/system/test_integrity_walk.py
+    # on PostgreSQL: any of these with DATABASE_URL=postgres://postgres@127.0.0.1:5432/conflictapi in front
 
 `-s` shows the report: operations run by kind and status, each rule with PASS/FAIL and its first violations (each
 naming the operation and request that introduced it), and the mirror's replay statistics.

@@ -28,3 +28,35 @@ def test_every_migration_reverses_to_zero_and_applies_again():
     executor = MigrationExecutor(connection)
     assert executor.migration_plan(executor.loader.graph.leaf_nodes()) == []
     assert "facts_event" in connection.introspection.table_names()
+
+
+@pytest.mark.slow
+@pytest.mark.django_db(transaction=True)
+def test_0010_drops_the_events_only_estimate_a_database_kept_from_the_folded_0006():
+    # Migration 0006 (folded into 0010) created facts_event_text_estimate(text); a database migrated while it
+    # existed still has that function, and 0010 must leave only its successor behind.
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        pytest.skip("the estimate functions exist on PostgreSQL only")
+
+    def functions():
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT proname FROM pg_proc WHERE proname LIKE %s ORDER BY proname", ["facts%text_estimate"]
+            )
+            return [name for (name,) in cursor.fetchall()]
+
+    call_command("migrate", "facts", "0009", verbosity=0)
+    try:
+        assert functions() == []
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "CREATE FUNCTION facts_event_text_estimate(pattern text) RETURNS double precision "
+                "LANGUAGE sql AS 'SELECT 0::double precision'"
+            )
+        call_command("migrate", "facts", "0010", verbosity=0)
+        assert functions() == ["facts_text_estimate"]
+    finally:
+        call_command("migrate", verbosity=0)
+    assert functions() == ["facts_text_estimate"]

@@ -15,13 +15,14 @@ from django.db import connection
 from django.db.models import Exists, OuterRef, Q
 from django.http import QueryDict
 from django.test.utils import CaptureQueriesContext
-from rest_framework.request import Request
 from rest_framework.test import APIClient
 
-from facts.api import filters, pagination
-from facts.api.filters import EventFilterSet, StatementFilterSet, date_window, matching_actor_ids
-from facts.api.serializers import EventSerializer, StatementSerializer
+from facts import selectors
+from facts.api import pagination, serializers
+from facts.api.filters import EventFilterSet, StatementFilterSet
 from facts.models import DATE_ORDER, Actor, ActorAlias, Event, Participant, Place, Statement, date_order
+from facts.selectors import pages, planning
+from facts.selectors.planning import date_window, matching_actor_ids
 from tests.article_api import api_fixture, article_fixture, body, get_json, results  # noqa: F401  (pytest fixtures)
 
 pytestmark = pytest.mark.django_db
@@ -154,14 +155,20 @@ def test_statements_list_what_they_are_about_in_each_models_order(api):
     assert any(s["about_places"] for s in statements.values()) and any(s["about_events"] for s in statements.values())
 
 
-@pytest.mark.parametrize("serializer_class, model", [(EventSerializer, Event), (StatementSerializer, Statement)])
-def test_a_hand_built_page_never_builds_drf_fields(article, rf, serializer_class, model):
-    rows = model.objects.order_by("id").values(*serializer_class.row_columns)[:3]
-    page = serializer_class(rows, many=True, context={"request": Request(rf.get("/"))})
-    assert [item["id"] for item in page.data] == [row["id"] for row in rows]
-    assert list(page.data[0]) == list(serializer_class.Meta.fields)
-    # DRF's fields (a deep copy of the declared ones plus a ModelSerializer introspection) cost about 1 ms a request.
-    assert "fields" not in page.child.__dict__
+@pytest.mark.parametrize(
+    "url, serializer_class",
+    [("/api/v1/events/", serializers.EventSerializer), ("/api/v1/statements/", serializers.StatementSerializer)],
+)
+def test_a_hand_built_page_never_builds_drf_fields(api, monkeypatch, url, serializer_class):
+    # DRF's fields (a deep copy of the declared ones plus a ModelSerializer introspection) cost about 1 ms a request:
+    # a list builds its JSON from rows (facts.api.rows) and never instantiates the serializer that describes it.
+    def refuse(*args, **kwargs):
+        raise AssertionError(f"{serializer_class.__name__} was instantiated")
+
+    page = get_json(api, f"{url}?page_size=3")
+    monkeypatch.setattr(serializer_class, "__init__", refuse)
+    assert get_json(api, f"{url}?page_size=3") == page
+    assert list(page["results"][0]) == list(serializer_class.Meta.fields)
 
 
 def test_fields_selection_skips_the_queries_of_unselected_relations(api):
@@ -385,12 +392,8 @@ def test_an_actor_with_other_conditions_is_counted_on_the_events(api, query):
 def test_the_participant_count_is_only_used_when_nothing_else_narrows_the_events(article):
     narrowed = EventFilterSet(data={"actor": ["armenia"]}, queryset=Event.objects.filter(place__isnull=False))
     plain = EventFilterSet(data={"actor": ["armenia"]}, queryset=Event.objects.all())
-    assert getattr(narrowed.qs.query, "count_queryset", None) is None
-    assert (
-        plain.qs.query.count_queryset.count()
-        == plain.qs.count()
-        == Participant.objects.filter(actor__slug="armenia").count()
-    )
+    assert narrowed.plan().counted is None
+    assert plain.plan().counted.count() == plain.qs.count() == Participant.objects.filter(actor__slug="armenia").count()
 
 
 def test_the_actor_filter_keeps_an_ordering_asked_for(api):
@@ -525,12 +528,12 @@ def test_only_a_search_picks_its_page_with_the_count(api):
 def test_a_search_alone_picks_its_page_from_the_union_in_the_same_order_and_total(article, text):
     filterset = EventFilterSet(data={"search": text}, queryset=Event.objects.order_by(*DATE_ORDER))
     expected = list(filterset.qs.values_list("id", flat=True))
-    assert filterset.qs.query.page_matches is not None
-    picked = pagination.pick_from_matches(filterset.search_matches(text), 0, 1000)
+    assert filterset.plan().matches is not None
+    picked = pages.pick_from_matches(planning.event_search_matches(text), 0, 1000)
     assert [pk for pk, _ in picked] == expected
     assert {total for _, total in picked} == ({len(expected)} if expected else set())
     # A later page starts where the one before it ended.
-    assert [pk for pk, _ in pagination.pick_from_matches(filterset.search_matches(text), 2, 3)] == expected[2:5]
+    assert [pk for pk, _ in pages.pick_from_matches(planning.event_search_matches(text), 2, 3)] == expected[2:5]
 
 
 def test_a_search_alone_reads_match_dates_from_the_participant_copy(api):
@@ -544,13 +547,13 @@ def test_a_search_alone_reads_match_dates_from_the_participant_copy(api):
 def test_a_search_with_other_filters_or_another_order_picks_from_the_events_table(article, query):
     filterset = EventFilterSet(data=QueryDict(query), queryset=Event.objects.order_by(*DATE_ORDER))
     assert filterset.is_valid(), filterset.errors
-    assert filterset.qs.query.page_matches is None
+    assert filterset.plan().matches is None
 
 
 def walk_every_search_from_now(monkeypatch):
     """Every search alone walks the date order on PostgreSQL, whatever share of the table the planner expects."""
-    monkeypatch.setattr(filters, "BROAD_SEARCH_SHARE", 0)
-    monkeypatch.setattr(filters, "BROAD_SEARCH_MIN_ROWS", 0)
+    monkeypatch.setattr(planning, "BROAD_SEARCH_SHARE", 0)
+    monkeypatch.setattr(planning, "BROAD_SEARCH_MIN_ROWS", 0)
 
 
 @pytest.fixture
@@ -578,7 +581,7 @@ def named_only_elsewhere(article):
 )
 def test_the_date_order_walk_matches_what_the_union_matches_in_the_same_order(named_only_elsewhere, text):
     actor_ids = [row["id"] for row in matching_actor_ids(text)]
-    walked = Event.objects.filter(EventFilterSet.search_walk(text, actor_ids)).order_by(*DATE_ORDER)
+    walked = Event.objects.filter(planning.event_search_walk(text, actor_ids)).order_by(*DATE_ORDER)
     unioned = EventFilterSet(data={"search": text}, queryset=Event.objects.order_by(*DATE_ORDER)).qs
     assert list(walked.values_list("id", flat=True)) == list(unioned.values_list("id", flat=True))
     assert text != "quiet" or walked.filter(title__endswith="gathering").count() == 2
@@ -614,7 +617,7 @@ def test_a_walked_search_answers_the_page_a_sorted_search_answers(
 @pytest.mark.parametrize("text", ["the", "lachin", "State Department", "Blinken", "Mirzoyan", "zzz-nothing"])
 def test_a_statement_walk_matches_what_the_union_matches_in_the_same_order(article, text):
     actor_ids = [row["id"] for row in matching_actor_ids(text)]
-    walked = Statement.objects.filter(StatementFilterSet.search_walk(text, actor_ids)).order_by(*DATE_ORDER)
+    walked = Statement.objects.filter(planning.statement_search_walk(text, actor_ids)).order_by(*DATE_ORDER)
     unioned = StatementFilterSet(data={"search": text}, queryset=Statement.objects.order_by(*DATE_ORDER)).qs
     assert list(walked.values_list("id", flat=True)) == list(unioned.values_list("id", flat=True))
 
@@ -635,14 +638,14 @@ def test_a_walked_search_counts_up_to_the_cap_like_any_list(api, walk_every_sear
 def test_only_a_text_in_much_of_a_large_table_is_walked(filler, monkeypatch):
     def walked(text: str) -> bool:
         filterset = EventFilterSet(data={"search": text}, queryset=Event.objects.order_by(*DATE_ORDER))
-        return not getattr(filterset.qs.query, "count_with_page", False)
+        return not filterset.plan().count_with_page
 
     # 10,000 filler events: below the size at which any text is walked, then, that size lowered, above it.
     assert not walked("filler meeting")
-    monkeypatch.setattr(filters, "BROAD_SEARCH_MIN_ROWS", 5000)
+    monkeypatch.setattr(planning, "BROAD_SEARCH_MIN_ROWS", 5000)
     assert walked("filler meeting") and walked("Filler") and not walked("colonna") and not walked("number 123")
     filterset = EventFilterSet(data={"search": "filler meeting"}, queryset=Event.objects.order_by(*DATE_ORDER))
-    plan = filterset.qs[:50].explain()
+    plan = filterset.plan().queryset[:50].explain()
     assert "event_date_order" in plan and "Seq Scan on facts_event" not in plan, plan
 
 
@@ -650,14 +653,14 @@ def test_only_a_text_in_much_of_a_large_table_is_walked(filler, monkeypatch):
 def test_only_a_text_in_much_of_a_large_statement_table_is_walked(filler, monkeypatch):
     def walked(text: str) -> bool:
         filterset = StatementFilterSet(data={"search": text}, queryset=Statement.objects.order_by(*DATE_ORDER))
-        return not getattr(filterset.qs.query, "count_with_page", False)
+        return not filterset.plan().count_with_page
 
     # 10,000 filler statements, all "Filler remark <n>": walked only once the size threshold is below that.
     assert not walked("filler remark")
-    monkeypatch.setattr(filters, "BROAD_SEARCH_MIN_ROWS", 5000)
+    monkeypatch.setattr(planning, "BROAD_SEARCH_MIN_ROWS", 5000)
     assert walked("filler remark") and walked("Remark") and not walked("lachin") and not walked("remark 123")
     filterset = StatementFilterSet(data={"search": "filler remark"}, queryset=Statement.objects.order_by(*DATE_ORDER))
-    plan = filterset.qs[:50].explain()
+    plan = filterset.plan().queryset[:50].explain()
     assert "statement_date_order" in plan and "Seq Scan on facts_statement" not in plan, plan
 
 
@@ -852,7 +855,7 @@ def test_the_actor_filter_walks_the_actor_date_index(filler, query):
     assert "participant_actor_date" in plan, plan
     # The count reads the actor's entries in the index alone: the dates and the type are copies held there.
     with CaptureQueriesContext(connection) as queries:
-        assert pagination.CappedCountPaginator(filterset.qs, 50).count > 0
+        assert selectors.list_page(filterset.plan(), number=1, size=50, cap=pagination.COUNT_CAP).count > 0
     [count_sql] = [q["sql"] for q in queries.captured_queries if "COUNT(*)" in q["sql"]]
     with connection.cursor() as cursor:
         cursor.execute("SET LOCAL enable_seqscan = off")
@@ -922,10 +925,10 @@ def test_event_search_is_served_by_the_trigram_indexes(filler):
 
 @postgres_only
 def test_a_search_alone_sorts_its_matches_without_looking_each_up_in_the_events_table(filler):
-    sql, params = EventFilterSet().search_matches("colonna").query.sql_with_params()
+    sql, params = planning.event_search_matches("colonna").query.sql_with_params()
     with connection.cursor() as cursor:
         cursor.execute("SET LOCAL enable_seqscan = off")
-        cursor.execute(f"EXPLAIN {pagination.pick_sql(sql)}", [*params, 50, 0])
+        cursor.execute(f"EXPLAIN {pages.pick_sql(sql)}", [*params, 50, 0])
         plan = "\n".join(row[0] for row in cursor.fetchall())
         cursor.execute("RESET enable_seqscan")
     for index in ("event_title_trgm", "event_description_trgm"):

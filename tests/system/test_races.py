@@ -387,7 +387,7 @@ def test_an_event_type_code_taken_between_validation_and_insert_is_400_naming_co
 
 
 def test_an_actor_slug_taken_after_the_service_checks_is_400_naming_slug_and_writes_no_alias(client, monkeypatch):
-    original = services._clean
+    original = services.clean_errors
 
     def clean_then_lose(obj, exclude=()):
         errors = original(obj, exclude)
@@ -395,7 +395,7 @@ def test_an_actor_slug_taken_after_the_service_checks_is_400_naming_slug_and_wri
             make_actor("The winner", slug=obj.slug)
         return errors
 
-    monkeypatch.setattr(services, "_clean", clean_then_lose)
+    monkeypatch.setattr(services.actors, "clean_errors", clean_then_lose)
     response = client.post(
         f"{API}/actors/",
         {
@@ -477,8 +477,8 @@ def delete_elsewhere(model, pk) -> None:
 @pytest.mark.parametrize(
     "step, field, item",
     [
-        ("_replace_participants", "participants", "actor"),
-        ("_replace_evidence", "evidence", "source"),
+        ("events._replace_participants", "participants", "actor"),
+        ("writing.replace_evidence", "evidence", "source"),
     ],
     ids=["actor-deleted", "source-deleted"],
 )
@@ -489,13 +489,15 @@ def test_a_reference_deleted_by_another_connection_after_the_service_checks_is_4
     EventType.objects.get_or_create(code="043", defaults={"label": "Host a visit"})
     actor = make_actor("Antony Blinken", slug="antony-blinken")
     gone = {"actor": actor, "source": source}[item]
-    original = getattr(services, step)
+    module, name = step.split(".")
+    module = getattr(services, module)
+    original = getattr(module, name)
 
     def deleted_first(*args, **kwargs):
         delete_elsewhere(type(gone), gone.pk)
         return original(*args, **kwargs)
 
-    monkeypatch.setattr(services, step, deleted_first)
+    monkeypatch.setattr(module, name, deleted_first)
     errors = refused(client.post(f"{API}/events/", event_input(source, actor.slug), format="json"), 400)["errors"]
     assert errors == {field: {"0": {item: [integrity.gone_message(gone)]}}}
     assert not Event.objects.exists() and not Participant.objects.exists()
@@ -510,7 +512,7 @@ def test_a_reference_committed_after_the_dependents_check_makes_the_delete_409_l
     def refused_at_commit(**kwargs):
         raise IntegrityError('update or delete on table "facts_actor" violates foreign key constraint')
 
-    monkeypatch.setattr("facts.api.permissions.instance_delete", refused_at_commit)
+    monkeypatch.setattr("facts.api.curation.destroy.instance_delete", refused_at_commit)
     body = refused(client.delete(f"{API}/actors/armenia/"), 409)
     assert body["code"] == "conflict"
     assert body["errors"]["dependents"] == [
@@ -523,13 +525,13 @@ def test_an_integrity_error_no_check_explains_is_409_conflict_without_driver_tex
     client, monkeypatch, source, event_type
 ):
     make_actor("Antony Blinken", slug="antony-blinken")
-    original = services._replace_participants
+    original = services.events._replace_participants
 
     def written_then_refused(*args, **kwargs):
         original(*args, **kwargs)
         raise IntegrityError('duplicate key value violates unique constraint "facts_something_key"')
 
-    monkeypatch.setattr(services, "_replace_participants", written_then_refused)
+    monkeypatch.setattr(services.events, "_replace_participants", written_then_refused)
     body = refused(client.post(f"{API}/events/", event_input(source, "antony-blinken"), format="json"), 409)
     assert body["code"] == "conflict" and body["errors"] == {}
     assert not Event.objects.exists() and not Participant.objects.exists()

@@ -14,6 +14,7 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.db import connection
 from drf_spectacular.generators import SchemaGenerator
+from rest_framework import serializers
 from rest_framework.test import APIClient
 
 from facts.api import parsers
@@ -147,10 +148,10 @@ def nul_bodies():
         for name, field in serializer_class().fields.items():
             if field.read_only:
                 continue
-            if isinstance(field, ws.serializers.ListSerializer):
+            if isinstance(field, serializers.ListSerializer):
                 for sub_name in field.child.fields:
                     yield path, f"{name}.{sub_name}", {name: [{sub_name: value}]}
-            elif isinstance(field, ws.serializers.ManyRelatedField):
+            elif isinstance(field, serializers.ManyRelatedField):
                 yield path, name, {name: [value]}
             elif isinstance(field, ws.ExternalField):
                 yield path, name, {name: {"name": value}}

@@ -5,13 +5,13 @@ from django.contrib.auth import get_user_model
 from rest_framework.exceptions import ValidationError
 from rest_framework.test import APIRequestFactory
 
+from facts.api.curation import WriteSerializerMixin
 from facts.api.write_serializers import (
     EventWriteSerializer,
     EvidenceInputSerializer,
     PlaceWriteSerializer,
     SourceWriteSerializer,
     StatementWriteSerializer,
-    WriteSerializerMixin,
     drf_detail,
 )
 from facts.models import Actor, Place, Source, Statement

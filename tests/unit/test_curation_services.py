@@ -405,7 +405,7 @@ def test_evidence_without_a_source_is_named(cast):
     assert raised.value.detail["evidence"][0]["source"] == ["This field cannot be null."]
 
 
-def test_write_problems_checks_without_writing_and_skips_fields_found_bad_upstream(source, cast):
+def test_validate_checks_without_writing_and_skips_fields_found_bad_upstream(source, cast):
     make_event_type()
     counts = (Event.objects.count(), Participant.objects.count(), EvidenceSpan.objects.count(), Event.history.count())
     valid = {
@@ -414,25 +414,31 @@ def test_write_problems_checks_without_writing_and_skips_fields_found_bad_upstre
         "participants": [{"actor": cast["armenia"], "role": "party"}],
         "evidence": [{"source": source, "quote": HOSTED}],
     }
-    assert services.write_problems(services.event_create, **valid) == {}
+    assert services.event_validate(**valid) == {}
     # The place was an unknown slug upstream: not reported again; the blank title and the bad passage are.
-    problems = services.write_problems(
-        services.event_create,
-        invalid={"place"},
-        **{**valid, "title": "", "evidence": [{"source": source, "quote": "never said"}]},
+    problems = services.event_validate(
+        skip={"place"}, **{**valid, "title": "", "evidence": [{"source": source, "quote": "never said"}]}
     )
     assert set(problems) == {"title", "evidence"}
     assert problems["evidence"][0]["quote"]
     # Evidence found bad upstream is not required again either.
-    assert services.write_problems(services.event_create, invalid={"evidence"}, **{**valid, "evidence": []}) == {}
+    assert services.event_validate(skip={"evidence"}, **{**valid, "evidence": []}) == {}
     assert counts == (
         Event.objects.count(),
         Participant.objects.count(),
         EvidenceSpan.objects.count(),
         Event.history.count(),
     )
-    # Outside write_problems the services write again.
+    # event_create runs the same checks, then writes.
     assert services.event_create(**valid).pk is not None
+
+
+def test_validating_an_update_leaves_the_object_as_it_was(source, cast):
+    event = services.event_create(
+        title="Talks", event_type=make_event_type(), evidence=[{"source": source, "quote": HOSTED}]
+    )
+    assert set(services.event_validate(event=event, title="")) == {"title"}
+    assert event.title == "Talks"
 
 
 def test_reverting_an_actor_or_an_alias_restores_alias_evidence_and_keeps_the_rule(source, cast):

@@ -1,4 +1,5 @@
-"""The FilterSets on their own (FilterSet(data, queryset).qs), without HTTP: validation and the querysets they build."""
+"""The FilterSets on their own (FilterSet(data, queryset)), without HTTP: validation, the querysets they build, and
+the plan they hand the selectors (FilterSet.plan(): how the list is counted and paged)."""
 
 import pytest
 
@@ -134,7 +135,7 @@ def test_a_date_window_treats_an_unknown_bound_as_unbounded_and_never_matches_an
         assert found == set(everything.exclude(pk=undated.pk).values_list("title", flat=True))
     if extra.get("actor"):  # counted from the participant rows' copy of the dates: the same total
         filterset = EventFilterSet({**window, **extra}, queryset=Event.objects.all())
-        assert filterset.qs.query.count_queryset.count() == len(found)
+        assert filterset.plan().counted.count() == len(found)
 
 
 @pytest.mark.parametrize("filterset_class, model", [(StatementFilterSet, Statement), (RelationFilterSet, Relation)])
@@ -283,3 +284,52 @@ def test_event_type_filterset_used(data):
     codes = set(qs.values_list("code", flat=True))
     assert codes and not codes & {"040", "041", "042", "043", "044", "045", "046"}
     assert not EventType.objects.filter(code__in=codes, events__isnull=False).exists()
+
+
+def plan_of(filterset_class, params, queryset):
+    filterset = filterset_class(params, queryset=queryset)
+    assert filterset.is_valid(), filterset.errors
+    return filterset.plan()
+
+
+def test_a_plain_list_is_planned_as_its_filtered_queryset(data):
+    plan = plan_of(EventFilterSet, {"type": "04", "place": "azerbaijan"}, Event.objects.all())
+    assert (plan.counted, plan.count_with_page, plan.matches) == (None, False, None)
+    assert set(plan.queryset.values_list("id", flat=True)) == set(
+        filtered(EventFilterSet, {"type": "04", "place": "azerbaijan"}, Event.objects.all()).values_list(
+            "id", flat=True
+        )
+    )
+    assert plan.base.query.where == Event.objects.all().query.where  # picked rows are read from the unfiltered list
+
+
+@pytest.mark.parametrize("extra", [{}, {"role": "party"}, {"type": "04", "date_after": "2023-01-01"}])
+def test_one_actors_events_are_counted_from_their_participant_rows(data, extra):
+    from facts.models import Participant
+
+    plan = plan_of(EventFilterSet, {"actor": ["armenia"], **extra}, Event.objects.all())
+    assert plan.counted is not None and plan.counted.model is Participant
+    assert plan.counted.count() == plan.queryset.count() > 0
+    # Another condition on the events, or a second actor: counted on the events themselves.
+    assert (
+        plan_of(EventFilterSet, {"actor": ["armenia"], "status": "draft", **extra}, Event.objects.all()).counted is None
+    )
+    assert plan_of(EventFilterSet, {"actor": ["armenia", "azerbaijan"]}, Event.objects.all()).counted is None
+
+
+def test_a_search_alone_picks_its_page_with_the_count_from_its_matches(data):
+    from facts.models import DATE_ORDER
+
+    plan = plan_of(EventFilterSet, {"search": "talks"}, Event.objects.order_by(*DATE_ORDER))
+    assert plan.count_with_page and plan.matches is not None and plan.counted is None
+    assert {pk for pk, _start in plan.matches.values_list("id", "date_start")} == set(
+        plan.queryset.values_list("id", flat=True)
+    )
+    # With another filter or another order the page is still picked with the count, from the filtered events.
+    for params in ({"search": "talks", "type": "04"}, {"search": "talks", "ordering": "-title"}):
+        plan = plan_of(EventFilterSet, params, Event.objects.order_by(*DATE_ORDER))
+        assert plan.count_with_page and plan.matches is None
+    plan = plan_of(StatementFilterSet, {"search": "lachin"}, Statement.objects.order_by(*DATE_ORDER))
+    assert plan.count_with_page and plan.matches is None
+    assert plan_of(ActorFilterSet, {"search": "US"}, Actor.objects.all()).count_with_page
+    assert not plan_of(ActorFilterSet, {"kind": "person"}, Actor.objects.all()).count_with_page

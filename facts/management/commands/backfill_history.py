@@ -26,7 +26,7 @@ from django.db.models import Exists, Min, OuterRef, Subquery, Value
 from django.db.models.functions import Coalesce
 from django.utils.timezone import now as django_now
 
-from facts.api.changes import FEED_MODELS
+from facts.selectors.changes import FEED_MODELS
 
 CREATED_REASON = "Initial version: loaded without history (fixtures)"
 CHANGED_REASON = "Changed without history: fixtures reloaded over it"

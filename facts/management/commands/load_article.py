@@ -6,20 +6,27 @@ whatever curators changed in those rows since. This loads the fixtures only when
 """
 
 import json
+from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 from django.apps import apps
 from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
-from django.db import connection, transaction
+from django.db import connection, models, transaction
 from django.db.models import OuterRef, Subquery
 
 from facts import services
-from facts.api.changes import FEED_MODELS
 from facts.models import EventType, Source
+from facts.selectors.changes import FEED_MODELS
 
 FIXTURES_DIR = Path(settings.BASE_DIR) / "fixtures"
+
+
+def history_model(model: Any) -> type[models.Model]:
+    """The model of `model`'s versions: simple_history adds `history` to each model it tracks, and has no types."""
+    return model.history.model
 
 
 class Command(BaseCommand):
@@ -119,7 +126,9 @@ def clear_collisions(rows: list[dict]) -> None:
 
 def unique_field_sets(model) -> list[tuple[str, ...]]:
     """The field sets whose values must be unique: unique fields (not the key) and plain unique constraints."""
-    sets = [(field.name,) for field in model._meta.concrete_fields if field.unique and not field.primary_key]
+    sets: list[tuple[str, ...]] = [
+        (field.name,) for field in model._meta.concrete_fields if field.unique and not field.primary_key
+    ]
     sets += [tuple(constraint.fields) for constraint in model._meta.total_unique_constraints if constraint.fields]
     sets += [tuple(together) for together in model._meta.unique_together]
     return sets
@@ -135,7 +144,7 @@ def never_reuse_ids() -> None:
         return
     with connection.cursor() as cursor:
         for model in FEED_MODELS.values():
-            table, history = model._meta.db_table, model.history.model._meta.db_table
+            table, history = model._meta.db_table, history_model(model)._meta.db_table
             cursor.execute(
                 f"SELECT setval(pg_get_serial_sequence(%s, 'id'), GREATEST("
                 f"(SELECT COALESCE(MAX(id), 0) FROM {connection.ops.quote_name(table)}), "
@@ -151,7 +160,7 @@ def fixture_pks(rows: list[dict]) -> dict[str, set]:
     return pks
 
 
-def updated_times(pks: dict[str, set]) -> dict[tuple[str, object], object]:
+def updated_times(pks: dict[str, set]) -> dict[tuple[str, object], datetime]:
     """(model name, pk) -> updated_at of the fixture rows already stored, read before the reload overwrites it."""
     return {
         (name, pk): when
@@ -161,7 +170,7 @@ def updated_times(pks: dict[str, set]) -> dict[tuple[str, object], object]:
     }
 
 
-def align_updated_at(pks: dict[str, set], before: dict[tuple[str, object], object]) -> None:
+def align_updated_at(pks: dict[str, set], before: dict[tuple[str, object], datetime]) -> None:
     """Give each fixture row the later of its updated_at before the reload and its last recorded change.
 
     loaddata stamps every row it writes (facts.models.keep_rules_on_raw_save), changed or not; backfill_history
@@ -173,7 +182,8 @@ def align_updated_at(pks: dict[str, set], before: dict[tuple[str, object], objec
         if name not in pks:
             continue
         latest = (
-            model.history.model.objects.filter(id=OuterRef("pk"))
+            history_model(model)
+            ._default_manager.filter(id=OuterRef("pk"))
             .order_by("-history_date", "-history_id")
             .values("history_date")[:1]
         )

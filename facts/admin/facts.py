@@ -1,0 +1,154 @@
+"""Admins of the facts: events with their participants, statements, relations, and evidence spans on their own
+pages."""
+
+from django.contrib import admin
+from django.utils.text import Truncator
+
+from facts.admin.base import DATE_FIELDSET, DATE_HELP, RECORD_FIELDSET, FactAdmin, HistoryAdmin
+from facts.admin.forms import StandaloneEvidenceSpanForm
+from facts.admin.inlines import EventEvidenceInline, ParticipantInline, RelationEvidenceInline, StatementEvidenceInline
+from facts.models import Event, EvidenceSpan, Participant, Relation, Statement
+
+
+@admin.register(Event)
+class EventAdmin(FactAdmin):
+    """Events with their participants and evidence."""
+
+    list_display = (
+        "title",
+        "event_type",
+        "date_text",
+        "date_start",
+        "date_end",
+        "place",
+        "status",
+        "evidence_count",
+    )
+    list_filter = ("status", "event_type", "date_precision", ("place", admin.RelatedOnlyFieldListFilter))
+    search_fields = (
+        "title",
+        "description",
+        "date_text",
+        "participants__actor__name",
+        "participants__actor__aliases__name",
+    )
+    autocomplete_fields = ("event_type", "place", "parent")
+    list_select_related = ("event_type", "place")
+    date_hierarchy = "date_start"
+    inlines = [ParticipantInline, EventEvidenceInline]
+    fieldsets = (
+        (None, {"fields": ("title", "description", "event_type", "place", "parent", "status")}),
+        (DATE_FIELDSET[0], {**DATE_FIELDSET[1], "description": DATE_HELP}),
+        RECORD_FIELDSET,
+    )
+
+
+@admin.register(Participant)
+class ParticipantAdmin(HistoryAdmin):
+    """Actors' roles in events."""
+
+    list_display = ("actor", "role", "event")
+    list_filter = ("role",)
+    search_fields = ("actor__name", "actor__aliases__name", "event__title")
+    autocomplete_fields = ("actor", "event")
+    list_select_related = ("actor", "event")
+
+
+@admin.register(Statement)
+class StatementAdmin(FactAdmin):
+    """Who said what, with what it is about and its evidence."""
+
+    list_display = ("short_text", "speaker", "kind", "channel", "date_text", "status", "evidence_count")
+    list_filter = ("status", "kind", "date_precision", ("speaker", admin.RelatedOnlyFieldListFilter))
+    search_fields = ("text", "channel", "speaker__name", "speaker__aliases__name")
+    autocomplete_fields = ("speaker", "event", "about_actors", "about_places", "about_events")
+    list_select_related = ("speaker",)
+    date_hierarchy = "date_start"
+    inlines = [StatementEvidenceInline]
+    fieldsets = (
+        (None, {"fields": ("speaker", "kind", "text", "channel", "event", "status")}),
+        ("About", {"fields": ("about_actors", "about_places", "about_events")}),
+        (DATE_FIELDSET[0], {**DATE_FIELDSET[1], "description": DATE_HELP}),
+        RECORD_FIELDSET,
+    )
+
+    @admin.display(description="text", ordering="text")
+    def short_text(self, obj):
+        return Truncator(obj.text).chars(90)
+
+
+@admin.register(Relation)
+class RelationAdmin(FactAdmin):
+    """Relations between actors that a source states."""
+
+    list_display = ("__str__", "subject", "type", "object", "date_text", "status", "evidence_count")
+    list_filter = ("status", "type", "date_precision")
+    search_fields = (
+        "subject__name",
+        "subject__aliases__name",
+        "object__name",
+        "object__aliases__name",
+        "description",
+    )
+    autocomplete_fields = ("subject", "object")
+    list_select_related = ("subject", "object")
+    inlines = [RelationEvidenceInline]
+    fieldsets = (
+        (None, {"fields": ("subject", "type", "object", "description", "status")}),
+        (DATE_FIELDSET[0], {**DATE_FIELDSET[1], "description": DATE_HELP}),
+        RECORD_FIELDSET,
+    )
+
+
+class SupportsFilter(admin.SimpleListFilter):
+    """Filter spans by the kind of fact they support."""
+
+    title = "supports"
+    parameter_name = "supports"
+
+    def lookups(self, request, model_admin):
+        return [(name, name) for name in EvidenceSpan.FACT_FIELDS]
+
+    def queryset(self, request, queryset):
+        if self.value() in EvidenceSpan.FACT_FIELDS:
+            return queryset.filter(**{f"{self.value()}__isnull": False})
+        return queryset
+
+
+@admin.register(EvidenceSpan)
+class EvidenceSpanAdmin(HistoryAdmin):
+    """Passages of sources and the fact each supports."""
+
+    form = StandaloneEvidenceSpanForm
+    list_display = ("short_quote", "source", "start", "end", "supported_fact")
+    list_filter = (SupportsFilter, "source")
+    search_fields = ("quote", "source__title")
+    autocomplete_fields = ("source", "event", "statement", "relation", "affiliation", "alias")
+    list_select_related = (
+        "source",
+        "event",
+        "statement__speaker",
+        "relation__subject",
+        "relation__object",
+        "affiliation__person",
+        "affiliation__organization",
+        "alias__actor",
+    )
+    readonly_fields = ("start", "end", "created_at", "updated_at")
+    fieldsets = (
+        (None, {"fields": ("source", "quote", "occurrence", ("start", "end"))}),
+        ("Supports exactly one of", {"fields": EvidenceSpan.FACT_FIELDS}),
+        RECORD_FIELDSET,
+    )
+
+    @admin.display(description="quote", ordering="quote")
+    def short_quote(self, obj):
+        return Truncator(obj.quote).chars(90)
+
+    @admin.display(description="supports")
+    def supported_fact(self, obj):
+        for name in EvidenceSpan.FACT_FIELDS:
+            fact = getattr(obj, name)
+            if fact is not None:
+                return f"{obj._meta.get_field(name).verbose_name}: {fact}"
+        return "—"

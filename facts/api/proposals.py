@@ -1,0 +1,58 @@
+"""POST /api/v1/sources/{id}/propose/: the extractor's candidate facts for a stored source (facts.services.proposals).
+
+The same service as `manage.py propose_facts`; it needs the permissions to add events and statements, since that is
+what it writes (as candidates, hidden from lists until a curator accepts them).
+"""
+
+from django.shortcuts import get_object_or_404
+from drf_spectacular.utils import OpenApiResponse, extend_schema
+from rest_framework import permissions, serializers
+from rest_framework.response import Response
+from rest_framework.settings import api_settings
+from rest_framework.views import APIView
+
+from facts.api.query_params import refuse_unknown_params
+from facts.models import Source
+from facts.services.proposals import source_propose
+
+
+class MayPropose(permissions.BasePermission):
+    """An authenticated user who may add events and statements (401 anonymous, 403 without the permissions)."""
+
+    def has_permission(self, request, view):
+        if not (request.user and request.user.is_authenticated):
+            return False
+        return request.user.has_perms(["facts.add_event", "facts.add_statement"])
+
+
+class ProposalReportSerializer(serializers.Serializer):
+    """What one run proposed: the candidates written and what was left out, and why."""
+
+    statements = serializers.ListField(child=serializers.IntegerField(), help_text="Ids of candidate statements.")
+    events = serializers.ListField(child=serializers.IntegerField(), help_text="Ids of candidate events.")
+    mentions = serializers.IntegerField(help_text="Mentions of known actors and places newly recorded.")
+    already_there = serializers.IntegerField(help_text="Proposals a vetted fact (or an earlier run) already covers.")
+    refused = serializers.ListField(child=serializers.DictField(), help_text="Proposals the write rules refused.")
+    unknown_speaker = serializers.IntegerField(help_text="Proposals without a known speaker or participant.")
+    new_actors = serializers.ListField(
+        child=serializers.DictField(), help_text="Names the source gives that no known actor has, for a curator."
+    )
+    dates = serializers.ListField(child=serializers.DictField(), help_text="Every date expression, resolved.")
+
+
+class ProposeView(APIView):
+    """Propose candidate facts (status `candidate`) and mentions from a stored source; running it again adds none."""
+
+    permission_classes = [MayPropose]
+
+    @extend_schema(
+        request=None,
+        responses={200: OpenApiResponse(ProposalReportSerializer, description="What was proposed.")},
+        tags=["sources"],
+        operation_id="sources_propose",
+    )
+    def post(self, request, pk: int):
+        refuse_unknown_params(request, {api_settings.URL_FORMAT_OVERRIDE})
+        source = get_object_or_404(Source, pk=pk)
+        report = source_propose(source=source, user=request.user)
+        return Response(ProposalReportSerializer(report.as_dict()).data)

@@ -1,0 +1,94 @@
+"""Candidates through the API: proposing them, lists that hide them, vetting them with PATCH and DELETE, mentions."""
+
+import pytest
+from django.contrib.auth.models import Permission, User
+from rest_framework.test import APIClient
+
+from facts.api.filters import EventFilterSet
+from facts.models import Event, Mention, ReviewStatus, Statement
+
+API = "/api/v1"
+
+
+def client_with(*codenames):
+    user = User.objects.create_user(f"curator-{len(codenames)}-{User.objects.count()}")
+    user.user_permissions.set(Permission.objects.filter(codename__in=codenames))
+    client = APIClient()
+    client.force_authenticate(user)
+    return client
+
+
+@pytest.fixture
+def proposed(new_article):
+    response = client_with("add_event", "add_statement").post(f"{API}/sources/{new_article.pk}/propose/")
+    assert response.status_code == 200, response.content
+    return response.json()
+
+
+def test_proposing_needs_the_add_permissions(new_article):
+    url = f"{API}/sources/{new_article.pk}/propose/"
+    assert APIClient().post(url).status_code == 401
+    assert client_with("add_event").post(url).status_code == 403
+    assert not Event.objects.exists()
+
+
+def test_propose_reports_candidates_and_a_second_run_adds_none(new_article, proposed):
+    assert len(proposed["statements"]) == 12 and proposed["events"] and proposed["mentions"] > 100
+    again = client_with("add_event", "add_statement").post(f"{API}/sources/{new_article.pk}/propose/").json()
+    assert again["statements"] == [] and again["events"] == [] and again["mentions"] == 0
+
+
+def test_propose_refuses_unknown_parameters_and_sources(new_article):
+    client = client_with("add_event", "add_statement")
+    response = client.post(f"{API}/sources/{new_article.pk}/propose/?dry=1")
+    assert response.status_code == 400 and "dry" in response.json()["errors"]
+    assert client.post(f"{API}/sources/999999/propose/").status_code == 404
+
+
+@pytest.mark.parametrize("resource", ["events", "statements"])
+def test_lists_hide_candidates_unless_asked_for(proposed, resource):
+    assert APIClient().get(f"{API}/{resource}/").json()["count"] == 0
+    listed = APIClient().get(f"{API}/{resource}/", {"status": "candidate"}).json()
+    assert listed["count"] == len(proposed[resource]) and listed["count_is_exact"]
+    assert {item["status"] for item in listed["results"]} == {"candidate"}
+
+
+def test_a_candidate_is_hidden_from_the_actor_list_and_its_count_and_from_a_search(proposed):
+    event = Event.objects.filter(status=ReviewStatus.CANDIDATE, participants__isnull=False).first()
+    actor = event.participants.first().actor.slug
+    for params in ({"actor": actor}, {"actor": actor, "type": event.event_type_id[:2]}, {"search": event.title[:6]}):
+        page = APIClient().get(f"{API}/events/", params).json()
+        assert page["count"] == 0 and page["results"] == [], params
+
+
+def test_the_filterset_plan_counts_what_the_list_shows(proposed):
+    event = Event.objects.filter(status=ReviewStatus.CANDIDATE, participants__isnull=False).first()
+    filterset = EventFilterSet({"actor": [event.participants.first().actor.slug]}, queryset=Event.objects.all())
+    plan = filterset.plan()
+    assert plan.queryset.count() == 0
+    assert plan.counted is not None and plan.counted.count() == 0
+
+
+def test_accepting_a_candidate_with_patch_lists_it_and_delete_rejects_one(proposed):
+    curator = client_with("change_statement", "delete_statement")
+    accepted, rejected = proposed["statements"][:2]
+    response = curator.patch(f"{API}/statements/{accepted}/", {"status": "draft", "reason": "Checked"}, format="json")
+    assert response.status_code == 200, response.content
+    assert [s["id"] for s in APIClient().get(f"{API}/statements/").json()["results"]] == [accepted]
+    assert curator.delete(f"{API}/statements/{rejected}/", HTTP_X_CHANGE_REASON="Misattributed").status_code == 204
+    assert not Statement.objects.filter(pk=rejected).exists()
+    assert Statement.history.filter(id=rejected, history_type="-").get().history_change_reason == "Misattributed"
+
+
+def test_mentions_are_listed_by_source_actor_and_place(new_article, proposed):
+    everything = APIClient().get(f"{API}/mentions/", {"page_size": 500}).json()
+    assert everything["count"] == Mention.objects.count() > 100
+    text = new_article.text
+    assert all(text[m["start"] : m["end"]] == m["quote"] for m in everything["results"])
+    blinken = APIClient().get(f"{API}/mentions/", {"actor": "antony-blinken"}).json()["results"]
+    assert blinken and {m["actor"]["slug"] for m in blinken} == {"antony-blinken"}
+    baku = APIClient().get(f"{API}/mentions/", {"place": "baku"}).json()["results"]
+    assert baku and all(m["place"]["slug"] == "baku" and m["actor"] is None for m in baku)
+    assert APIClient().get(f"{API}/mentions/", {"source": new_article.pk}).json()["count"] == everything["count"]
+    assert APIClient().get(f"{API}/mentions/", {"actor": "nobody"}).status_code == 400
+    assert APIClient().get(f"{API}/mentions/", {"speaker": "x"}).status_code == 400
