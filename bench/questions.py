@@ -50,6 +50,20 @@ class Pools:
     dates: tuple[date, date] = (date(2000, 1, 1), date(2023, 5, 1))
 
 
+def sample(queryset, field: str, rng: random.Random, n: int) -> list:
+    """`n` values of `field` from rows picked by the seeded `rng` (by id: the same seed picks the same rows of the
+    same data, where ORDER BY random() would not)."""
+    from django.db.models import Max
+
+    top = queryset.aggregate(top=Max("id"))["top"] or 0
+    values = []
+    for _ in range(n if top else 0):
+        value = queryset.filter(id__gte=rng.randint(1, top)).order_by("id").values_list(field, flat=True).first()
+        if value is not None:
+            values.append(value)
+    return values
+
+
 def draw_pools(rng: random.Random) -> Pools:
     """Popular and rare values of every kind, read from the database."""
     from django.db.models import Count, Max, Min
@@ -57,31 +71,28 @@ def draw_pools(rng: random.Random) -> Pools:
     from facts.models import Actor, Event, Place, Source, Statement
 
     by_events = Actor.objects.annotate(n=Count("participations")).filter(n__gt=0).order_by("-n", "slug")
-    actors = list(by_events.values_list("slug", flat=True)[:10])
-    rare = list(by_events.order_by("n", "slug").values_list("slug", flat=True)[:10])
     places = Place.objects.annotate(n=Count("events")).filter(n__gt=0)
     bounds = Event.objects.aggregate(first=Min("date_start"), last=Max("date_end"))
-    titles = list(Event.objects.order_by("?").values_list("title", flat=True)[:200])
-    words = [w.strip(",.“”\"'()") for t in titles for w in t.split()]
+    words = [w.strip(",.“”\"'()") for t in sample(Event.objects.all(), "title", rng, 200) for w in t.split()]
     words = [w for w in words if len(w) >= 5]
-    names = [name[:5] for name in Actor.objects.order_by("?").values_list("name", flat=True)[:40] if len(name) >= 5]
+    names = [name[:5] for name in sample(Actor.objects.all(), "name", rng, 40) if len(name) >= 5]
+    channels = sample(Statement.objects.exclude(channel=""), "channel", rng, 50)
+    parents = Event.objects.filter(parent__isnull=True, children__isnull=False)
     return Pools(
-        actors=actors,
-        rare_actors=rare,
-        organizations=list(Actor.objects.filter(kind__in=("state", "organization")).values_list("slug", flat=True)),
+        actors=list(by_events.values_list("slug", flat=True)[:10]),
+        rare_actors=list(by_events.order_by("n", "slug").values_list("slug", flat=True)[:10]),
+        organizations=list(
+            Actor.objects.filter(kind__in=("state", "organization")).order_by("slug").values_list("slug", flat=True)
+        ),
         places=list(places.order_by("-n", "slug").values_list("slug", flat=True)[:10]),
         small_places=list(places.order_by("n", "slug").values_list("slug", flat=True)[:10]),
         codes=["01", "04", "043", "19", "190", "0871", "18", "02", "046", "11"],
         words=names + words[:20],
         rare_words=words[-20:] or ["zzzzz"],
-        channels=list({c[:12] for c in Statement.objects.exclude(channel="").values_list("channel", flat=True)[:50]})
-        or ["statement"],
-        sources=list(Source.objects.order_by("?").values_list("id", flat=True)[:10]),
-        parents=list(
-            Event.objects.filter(parent__isnull=True, children__isnull=False).values_list("id", flat=True)[:10]
-        )
-        or [1],
-        events=list(Event.objects.order_by("?").values_list("id", flat=True)[:10]),
+        channels=sorted({c[:12] for c in channels}) or ["statement"],
+        sources=sample(Source.objects.all(), "id", rng, 10),
+        parents=list(parents.order_by("id").values_list("id", flat=True)[:10]) or [1],
+        events=sample(Event.objects.all(), "id", rng, 10),
         dates=(bounds["first"] or date(2000, 1, 1), bounds["last"] or date(2023, 5, 1)),
     )
 

@@ -6,10 +6,13 @@ that reads the environment and names every setting.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING
 
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
+
+if TYPE_CHECKING:
+    from dj_database_url import DBConfig
 
 POSTGRESQL = "django.db.backends.postgresql"
 SQLITE = "django.db.backends.sqlite3"
@@ -24,7 +27,7 @@ DEFAULT_PG_OPTIONS = "-c random_page_cost=1.1 -c max_parallel_workers_per_gather
 
 
 def configure_primary(
-    database: dict[str, Any],
+    database: DBConfig,
     *,
     session_options: str,
     statement_timeout: float,
@@ -71,10 +74,10 @@ def configure_primary(
         options["prepare_threshold"] = None
 
 
-def replica_databases(urls: list[str], primary: dict[str, Any]) -> dict[str, dict[str, Any]]:
+def replica_databases(urls: list[str], primary: DBConfig) -> dict[str, DBConfig]:
     """{alias: settings} of the read replicas at `urls`, each with the primary's options (timeouts, planner settings,
     pooling); in tests each mirrors the primary."""
-    replicas = {}
+    replicas: dict[str, DBConfig] = {}
     for number, url in enumerate(urls):
         if not url.startswith(("postgres://", "postgresql://")):
             raise ImproperlyConfigured("DATABASE_REPLICA_URLS takes PostgreSQL URLs (postgres://user@host:port/name).")

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 
 from django.db.models import F, Prefetch
 
-from facts.models import Actor, Event, EvidenceSpan, ReviewStatus, Statement
+from facts.models import Actor, ActorQuerySet, Event, EvidenceSpan, ReviewStatus, Statement
 
 ACTOR_COLUMNS = ("id", "slug", "name", "kind")
 
@@ -89,7 +89,7 @@ def event_claims(event: Event) -> EventClaims:
     """Every claim about `event`, grouped by the side it speaks for (see the module's docstring)."""
     statements = list(claims_about(event))
     speakers = {statement.speaker_id: statement.speaker for statement in statements}
-    links = Actor.objects.links_above(speakers)
+    links = ActorQuerySet.links_above(speakers)
     side_ids = {speaker: top_sides(links, speaker) for speaker in speakers}
     actors = dict(speakers)
     missing = {side for sides in side_ids.values() for side in sides} - set(actors)

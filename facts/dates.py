@@ -355,7 +355,7 @@ def _duration(text: str, reference: date) -> Resolved | None:
             anchor = _resolve(" ".join(words[cut:]), reference)
         except (UnresolvableDate, ValueError):
             continue
-        if anchor.precision != Precision.DAY:
+        if anchor.precision != Precision.DAY or anchor.start is None:
             continue
         count = int(head.group(1)) if head.group(1).isdigit() else _COUNTS[head.group(1)]
         if count < 1:

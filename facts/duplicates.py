@@ -272,15 +272,16 @@ def overlapping_evidence(spans: Sequence[Span], *, exclude: int | None, using: s
     Found from the spans' side, through the (source, start) index: one range per passage of ours (its source, the
     spans starting before it ends), checked for ending after it starts. A source holds a few dozen spans.
     """
-    spans = {span for span in spans if None not in span}
-    if not spans:
+    ours = {span for span in spans if None not in span}
+    if not ours:
         return {}
-    overlap = reduce(operator.or_, (Q(source_id=source, start__lt=end, end__gt=start) for source, start, end in spans))
+    overlap = reduce(operator.or_, (Q(source_id=source, start__lt=end, end__gt=start) for source, start, end in ours))
     theirs = EvidenceSpan.objects.using(using).filter(overlap, event__isnull=False)
     if exclude is not None:
         theirs = theirs.exclude(event_id=exclude)
     found: dict[int, set[int]] = {}
     for event_id, source, start, end in theirs.order_by().values_list("event_id", "source_id", "start", "end"):
-        if any(spans_overlap((source, start, end), span) for span in spans):
+        # start__lt/end__gt matched: neither bound is NULL.
+        if start is not None and end is not None and any(spans_overlap((source, start, end), span) for span in ours):
             found.setdefault(event_id, set()).add(source)
     return {event_id: sorted(sources) for event_id, sources in found.items()}

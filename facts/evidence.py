@@ -72,7 +72,7 @@ class CanonicalText:
 
     def original_offset(self, offset: int) -> int:
         """The original offset of the canonical character at `offset` (a collapsed run maps to its first one)."""
-        if self._starts is None:
+        if self._starts is None or self._shifts is None:
             return offset
         return offset + self._shifts[bisect_right(self._starts, offset) - 1]
 

@@ -13,7 +13,9 @@ changes. The admin's history page calls it (facts.admin.HistoryAdmin.history_for
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
+from typing import Any, cast
 
 from django.core.exceptions import ValidationError
 from django.db import connections, models, router, transaction
@@ -59,7 +61,7 @@ def write_time(using: str) -> datetime:
     marker = lambda: _commit_marker()  # noqa: E731 -- a fresh object per transaction, compared by identity
     transaction.on_commit(marker, using=using)
     when = timezone.now()
-    connection._facts_write_time = (blocks[0], marker, when)
+    connection._facts_write_time = (blocks[0], marker, when)  # type: ignore[attr-defined]  # our cache, read above
     return when
 
 
@@ -92,19 +94,19 @@ def _latest_per_id(records) -> list:
 
 def parts_as_of(part_model: type[models.Model], fk: str, owner_id: int, when: datetime) -> list:
     """Historical records of the parts (`part_model` rows whose `fk` is `owner_id`) as they stood at `when`."""
-    history = part_model.history.model.objects
+    history = part_model.history.model.objects  # type: ignore[attr-defined]  # simple_history's manager
     ever = history.filter(**{f"{fk}_id": owner_id}, history_date__lte=when).values("id")
     records = history.filter(id__in=ever, history_date__lte=when).order_by("id", "-history_date", "-history_id")
     return [r for r in _latest_per_id(records) if r.history_type != "-" and getattr(r, f"{fk}_id") == owner_id]
 
 
-def version_of(model: type[models.Model], object_id, version_id) -> models.Model:
+def version_of(model: type[models.Model], object_id, version_id) -> Any:
     """The historical record that ends the write which made version `version_id` of object `object_id`.
 
     Raises model.history.model.DoesNotExist for an unknown version, and ValidationError for the record of a
     deletion, which restores nothing.
     """
-    history = model.history.model.objects
+    history = model.history.model.objects  # type: ignore[attr-defined]  # simple_history's manager
     chosen = history.get(id=object_id, history_id=version_id)
     version = history.filter(id=object_id, history_date=chosen.history_date).order_by("-history_id").first()
     if version.history_type == "-":
@@ -141,7 +143,7 @@ def _about_as_of(version) -> tuple[dict, dict]:
     """A statement version's about-links (from simple-history's m2m snapshot) and errors for targets now gone."""
     about, errors = {}, {}
     for name in services.ABOUT_FIELDS:
-        target = Statement._meta.get_field(name).related_model
+        target = cast("type[models.Model]", Statement._meta.get_field(name).related_model)
         snapshot = next(
             rel.related_model
             for rel in type(version)._meta.related_objects
@@ -228,7 +230,7 @@ def _restore_alias(alias, version, when, **stamp):
 
 
 # Models whose versions include parts, restored through their service; the others are one row each.
-RESTORERS = {
+RESTORERS: dict[type[models.Model], Callable[..., models.Model]] = {
     Event: _restore_event,
     Statement: _restore_statement,
     Relation: _restore_relation,

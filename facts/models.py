@@ -11,7 +11,7 @@ import operator
 from collections.abc import Iterable, Mapping
 from datetime import date
 from functools import reduce
-from typing import Any
+from typing import Any, cast
 
 from django.core.exceptions import ValidationError
 from django.db import models
@@ -711,7 +711,9 @@ class Event(Reviewed, DateInterval, Timestamped):
         related_name="children",
         help_text="A larger event this one is part of (a dinner within a round of talks).",
     )
-    actors = models.ManyToManyField(Actor, through="Participant", related_name="events")
+    actors: "models.ManyToManyField[Actor, Participant]" = models.ManyToManyField(
+        Actor, through="Participant", related_name="events"
+    )
     history = HistoricalRecords()
 
     class Meta:
@@ -760,7 +762,8 @@ class Event(Reviewed, DateInterval, Timestamped):
         """
         for statement in self.statements.filter(date_text=""):
             if statement.follow_event(self):
-                statement._change_reason = f"Takes the dates of event {self.pk}, at which it was made."
+                reason = f"Takes the dates of event {self.pk}, at which it was made."
+                statement._change_reason = reason  # type: ignore[attr-defined]  # read by simple_history on save
                 statement.save(update_fields=[*INTERVAL_FIELDS, "updated_at"])
 
     def clean(self):
@@ -921,7 +924,12 @@ class Statement(Reviewed, DateInterval, Timestamped):
         (dates_at_event); True if a date changed. `event`: that event as the caller holds it (else it is read)."""
         if self.event_id is None:
             return False
-        if event is None and Statement.event.is_cached(self) and self.event.pk == self.event_id:
+        if (
+            event is None
+            and Statement.event.is_cached(self)
+            and self.event is not None
+            and self.event.pk == self.event_id
+        ):
             event = self.event
         if event is None:
             # Not read through self.event: a fixture load saves statements whose event may not be stored yet.
@@ -1138,14 +1146,14 @@ def facts_left_unevidenced(spans: Iterable[EvidenceSpan]) -> list[models.Model]:
     for span in spans:
         if key := span.fact_key():
             by_field.setdefault(key[0], set()).add(key[1])
-    bare = []
+    bare: list[models.Model] = []
     for field, ids in by_field.items():
         kept = set(
             EvidenceSpan.objects.filter(**{f"{field}_id__in": ids})
             .exclude(pk__in=doomed)
             .values_list(f"{field}_id", flat=True)
         )
-        fact_model = EvidenceSpan._meta.get_field(field).related_model
+        fact_model = cast("type[models.Model]", EvidenceSpan._meta.get_field(field).related_model)
         # An alias or affiliation marked external needs no passage (ActorAlias/Affiliation.needs_evidence).
         bare.extend(
             fact

@@ -7,6 +7,8 @@ Served at /admin/facts/source/<id>/review/ (SourceAdmin.get_urls). Every decisio
 
 from __future__ import annotations
 
+from typing import cast
+
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
 from django.http import HttpResponseRedirect
@@ -19,7 +21,7 @@ from facts.models import Event, EvidenceSpan, ReviewStatus, Source, Statement
 from facts.services import REASON_MAX_LENGTH, FactValidationError
 from facts.services.proposals import candidate_accept, candidate_reject
 
-CANDIDATE_MODELS = {"event": Event, "statement": Statement}
+CANDIDATE_MODELS: dict[str, type[Event] | type[Statement]] = {"event": Event, "statement": Statement}
 
 
 def candidates_of(source: Source) -> list:
@@ -29,16 +31,18 @@ def candidates_of(source: Source) -> list:
         facts = model.objects.filter(status=ReviewStatus.CANDIDATE, evidence__source=source).distinct()
         for fact in facts.prefetch_related("evidence"):
             spans = [span for span in fact.evidence.all() if span.source_id == source.pk]
-            found.append((min(span.start for span in spans), name, fact, spans))
+            found.append((min(cast(int, span.start) for span in spans), name, fact, spans))
     return [(name, fact, spans) for _, name, fact, spans in sorted(found, key=lambda item: (item[0], item[1]))]
 
 
 def highlighted(text: str, spans: list[EvidenceSpan]) -> str:
     """The text as HTML, every passage cited by a candidate in a <mark> (overlapping passages share their marks)."""
-    bounds = sorted({0, len(text), *(s.start for s in spans), *(s.end for s in spans)})
+    # A stored span has its offsets (EvidenceSpan.clean locates the quote).
+    placed = [(s, cast(int, s.start), cast(int, s.end)) for s in spans]
+    bounds = sorted({0, len(text), *(s_start for _, s_start, _ in placed), *(s_end for _, _, s_end in placed)})
     parts = []
     for start, end in zip(bounds, bounds[1:], strict=False):
-        covering = [s for s in spans if s.start <= start and end <= s.end]
+        covering = [s for s, s_start, s_end in placed if s_start <= start and end <= s_end]
         if covering:
             labels = ", ".join(sorted({_label(s) for s in covering}))
             parts.append(format_html('<mark title="{}">{}</mark>', labels, text[start:end]))

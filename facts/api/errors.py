@@ -60,6 +60,7 @@ def retry_after_seconds() -> int:
 def database_unavailable_response(request: HttpRequest) -> HttpResponse:
     """503 for a request that found the database unreachable: JSON for the API, a short text page elsewhere."""
     detail = "The database is temporarily unavailable. Retry later."
+    response: HttpResponse
     if wants_json(request):
         response = json_error(503, "database_unavailable", detail)
     else:
@@ -201,13 +202,13 @@ def _shape(exc: exceptions.APIException, status_code: int) -> dict:
         return error_body(status_code, "invalid", _summary(errors), errors)
     codes = exc.get_codes()
     code = codes if isinstance(codes, str) else exc.default_code
-    detail = str(exc.detail if isinstance(exc.detail, str) else exc.default_detail)
-    errors = getattr(exc, "errors", None)
-    if errors is None:
+    message = str(exc.detail if isinstance(exc.detail, str) else exc.default_detail)
+    part_errors = getattr(exc, "errors", None)
+    if part_errors is None:
         # Name the part of the request at fault, as a 400 names its parameter.
         blamed = next((part for kind, part in BLAMED_PARTS if isinstance(exc, kind)), None)
-        errors = {blamed: [detail]} if blamed else None
-    return error_body(status_code, code, detail, errors)
+        part_errors = {blamed: [message]} if blamed else None
+    return error_body(status_code, code, message, part_errors)
 
 
 def api_exception_handler(exc, context):

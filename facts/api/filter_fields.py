@@ -5,6 +5,8 @@ Every one validates its value in the form layer, so a bad value becomes a 400 na
 query runs.
 """
 
+from typing import Any
+
 import django_filters as df
 from django import forms
 from django.core.validators import RegexValidator
@@ -232,6 +234,12 @@ class DateWindowForm(forms.Form):
 
 class SearchMixin:
     """Shared free-text search (subclasses list the Q conditions it ORs together) and the plan of the list."""
+
+    # The FilterSet's, which this mixin is combined with.
+    form: Any
+    is_bound: bool
+    queryset: QuerySet
+    qs: QuerySet
 
     def search_conditions(self, text: str) -> Q:
         raise NotImplementedError

@@ -44,7 +44,7 @@ from facts.models import (
     StatementKind,
 )
 from facts.selectors import planning
-from facts.selectors.planning import EVENT_SEARCH, STATEMENT_SEARCH, Participation, QueryPlan
+from facts.selectors.planning import EVENT_SEARCH, STATEMENT_SEARCH, FactSearch, Participation, QueryPlan
 
 __all__ = [
     "ActorFilterSet",
@@ -102,7 +102,7 @@ class FactFilterSet(SearchMixin, UpdatedSinceFilterSet):
     # The default order of the list (the viewset's queryset), which a search alone may walk instead of sorting.
     default_order = DATE_ORDER
     # The fact table's search, its walk and its matches (facts.selectors.planning); None: a plain search.
-    fact_search = None
+    fact_search: FactSearch | None = None
 
     def applied_together(self, queryset, name, value):
         """A filter that depends on others (the date window's two ends...): filter_queryset applies them as one."""
@@ -192,7 +192,7 @@ class EventFilterSet(FactFilterSet):
 
     class Meta:
         model = Event
-        fields = []
+        fields: list[str] = []
         form = DateWindowForm
 
     fact_search = EVENT_SEARCH
@@ -305,7 +305,7 @@ class StatementFilterSet(FactFilterSet):
 
     class Meta:
         model = Statement
-        fields = []
+        fields: list[str] = []
         form = DateWindowForm
 
     fact_search = STATEMENT_SEARCH
@@ -355,7 +355,7 @@ class RelationFilterSet(FactFilterSet):
 
     class Meta:
         model = Relation
-        fields = []
+        fields: list[str] = []
         form = DateWindowForm
 
     def search_conditions(self, text):

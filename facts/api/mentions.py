@@ -28,13 +28,15 @@ class MentionFilterSet(SearchMixin, df.FilterSet):
 
     class Meta:
         model = Mention
-        fields = []
+        fields: list[str] = []
 
 
 class MentionSerializer(SelectableFieldsMixin, serializers.ModelSerializer):
     """One place in a source's text that names a known actor or place."""
 
-    source = serializers.SerializerMethodField(help_text="API URL of the source.")
+    source = serializers.SerializerMethodField(  # type: ignore[assignment]  # the API field shadows Field.source
+        help_text="API URL of the source."
+    )
     actor = ActorRefSerializer(read_only=True, allow_null=True, help_text="The actor named, or null.")
     place = PlaceRefSerializer(read_only=True, allow_null=True, help_text="The place named, or null.")
 

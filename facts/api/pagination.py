@@ -14,6 +14,7 @@ rather than silently clipping them.
 
 from base64 import b64decode
 from dataclasses import dataclass
+from typing import cast
 
 from django.template import loader
 from rest_framework.exceptions import NotFound, ValidationError
@@ -24,6 +25,7 @@ from rest_framework.pagination import (
     _get_displayed_page_numbers,
     _get_page_links,
 )
+from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.utils.urls import remove_query_param, replace_query_param
 
@@ -90,9 +92,10 @@ class IdCursorPagination(CursorPagination):
     """The cursor tokens and links of keyset pages on the primary key (constant cost per page however deep, no
     total count); facts.selectors.pages.read_cursor_page reads the rows."""
 
-    ordering = "pk"
+    ordering: str | tuple[str, ...] = "pk"
     page_size_query_param = "page_size"
     max_page_size = MAX_PAGE_SIZE
+    request: Request  # set by FactPagination.cursor_request, as DRF's paginate_queryset does
 
     def _get_position_from_instance(self, instance, ordering):
         # Event and statement lists page plain values() rows, which carry the primary key as "id", not "pk".
@@ -173,10 +176,13 @@ class FactPagination(BasePagination):
         size."""
         cursor = self._cursor = IdCursorPagination()
         cursor.request, cursor.page_size = request, parse_page_size(request)
-        cursor.base_url, cursor.ordering = request.build_absolute_uri(), (cursor.ordering,)
+        cursor.base_url, cursor.ordering = request.build_absolute_uri(), (cast(str, cursor.ordering),)
         cursor.cursor = cursor.decode_cursor(request)
         offset, reverse, position = cursor.cursor or (0, False, None)
-        return CursorRequest(position=position, reverse=reverse, offset=offset, size=cursor.page_size)
+        # The stubs type a cursor's position as int; decode_cursor gives the token's text.
+        return CursorRequest(
+            position=cast("str | None", position), reverse=reverse, offset=offset, size=cursor.page_size
+        )
 
     def cursor_response(self, page, results) -> Response:
         """The envelope of a cursor page (a facts.selectors.CursorPage) around its serialized `results`, with the
@@ -193,7 +199,7 @@ class FactPagination(BasePagination):
             f"Page {self.request.query_params.get('page')} does not exist: "
             f"there are {num_pages} page(s) at this page size."
         )
-        missing.errors = {"page": [str(missing.detail)]}
+        missing.errors = {"page": [str(missing.detail)]}  # type: ignore[attr-defined]  # read by errors._shape
         return missing
 
     def numbered_response(self, page, results) -> Response:

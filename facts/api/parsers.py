@@ -26,7 +26,7 @@ import math
 import re
 
 from rest_framework.exceptions import ParseError
-from rest_framework.parsers import JSONParser, get_encoding
+from rest_framework.parsers import JSONParser, get_encoding  # type: ignore[attr-defined]  # missing from the stubs
 
 MAX_DEPTH = 32  # levels of arrays and objects
 MAX_CONTAINERS = 10_000  # arrays and objects in one body

@@ -19,7 +19,7 @@ def ascii_int(raw: str) -> int | None:
 
 def filter_param_names(filterset_class) -> set[str]:
     """The query parameter names a FilterSet reads: range filters read suffixed names (date_after, date_before)."""
-    names = set()
+    names: set[str] = set()
     for name, declared in filterset_class.base_filters.items():
         widget = declared.field.widget
         if isinstance(widget, SuffixedMultiWidget):

@@ -9,8 +9,10 @@ up: no layer reads notes another left on a queryset or a serializer.
 
 from __future__ import annotations
 
+import builtins
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any, cast
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404, StreamingHttpResponse
@@ -21,6 +23,7 @@ from rest_framework.exceptions import ValidationError
 from rest_framework.generics import get_object_or_404
 from rest_framework.renderers import BrowsableAPIRenderer, JSONRenderer
 from rest_framework.response import Response
+from rest_framework.serializers import BaseSerializer
 from rest_framework.settings import api_settings
 from rest_framework.utils.serializer_helpers import ReturnDict
 
@@ -75,7 +78,8 @@ class FactsViewSet(viewsets.ReadOnlyModelViewSet):
     filter_backends = [DjangoFilterBackend]
     pagination_class = FactPagination
     renderer_classes = [JSONRenderer, BrowsableAPIRenderer, CSVRenderer]
-    detail_serializer_class = None
+    detail_serializer_class: type[BaseSerializer] | None = None
+    filterset_class: Any  # each list viewset's FilterSet, read by DjangoFilterBackend
 
     def get_renderers(self):
         # Export formats are for lists; a detail view answers JSON (or the browsable page).
@@ -209,7 +213,7 @@ class FactsViewSet(viewsets.ReadOnlyModelViewSet):
             raise self.paginator.missing_page(missing.num_pages) from None
         return self.paginator.numbered_response(page, self.represent(page, shape, names))
 
-    def represent(self, page, shape: RowShape | None, names: tuple) -> list:
+    def represent(self, page, shape: RowShape | None, names: tuple) -> builtins.list:
         """The JSON of a page's rows: built from rows (`shape`), or by the DRF serializer from instances."""
         if shape is None:
             return self.get_serializer(page.rows, many=True).data
@@ -259,7 +263,7 @@ class FactsViewSet(viewsets.ReadOnlyModelViewSet):
     def export(self, renderer: ExportRenderer) -> StreamingHttpResponse:
         """Stream every filtered row (no page cap) in the renderer's format, a chunk of rows at a time."""
         # An export reads no page, but a bad `page`, `page_size` or `mode` is still a 400, as on a JSON list.
-        self.paginator.check_params(self.request)
+        cast(FactPagination, self.paginator).check_params(self.request)
         plan = self.plan()
         serializer_class, fields = self.get_serializer_class(), self.selected_fields()
         shape, names = ROW_SHAPES.get(serializer_class), self.output_names(serializer_class, fields)

@@ -27,7 +27,7 @@ class SourceFilterSet(SearchMixin, UpdatedSinceFilterSet):
 
     class Meta:
         model = Source
-        fields = []
+        fields: list[str] = []
 
     def search_conditions(self, text):
         return Q(title__icontains=text) | Q(publisher__icontains=text) | Q(text__icontains=text)
@@ -53,7 +53,7 @@ class ActorFilterSet(SearchMixin, UpdatedSinceFilterSet):
 
     class Meta:
         model = Actor
-        fields = []
+        fields: list[str] = []
 
     def search_conditions(self, text):
         return (
@@ -87,7 +87,7 @@ class PlaceFilterSet(SearchMixin, UpdatedSinceFilterSet):
 
     class Meta:
         model = Place
-        fields = []
+        fields: list[str] = []
 
     def search_conditions(self, text):
         return Q(name__icontains=text) | Q(description__icontains=text)
@@ -125,7 +125,7 @@ class EventTypeFilterSet(SearchMixin, df.FilterSet):
 
     class Meta:
         model = EventType
-        fields = []
+        fields: list[str] = []
 
     def search_conditions(self, text):
         return Q(code__startswith=text) | Q(label__icontains=text) | Q(description__icontains=text)

@@ -10,7 +10,7 @@ API URLs are joined from a per-request base (one reverse() per resource, not per
 from rest_framework import serializers
 
 from facts.api.rows import Urls, actor_ref, evidence_json, iso, place_ref
-from facts.models import ActorAlias, ActorKind, Event, PlaceKind, StatementKind
+from facts.models import ActorAlias, ActorKind, ParticipantRole, PlaceKind, StatementKind
 from facts.selectors.querysets import PREFETCHED_SUFFIX
 from facts.taxonomy import PLOVER_CATEGORIES
 
@@ -122,7 +122,9 @@ class EventTypeRefSerializer(serializers.Serializer):
     """A compact reference to a CAMEO event type."""
 
     code = serializers.CharField(help_text="CAMEO code, e.g. 043 (external: from the CAMEO codebook).")
-    label = serializers.CharField(help_text='CAMEO label, e.g. "Host a visit".')
+    label = serializers.CharField(  # type: ignore[assignment]  # the API field shadows Field.label
+        help_text='CAMEO label, e.g. "Host a visit".'
+    )
     plover_category = serializers.CharField(help_text=PLOVER_CATEGORY_HELP)
     plover_mode = serializers.CharField(help_text=PLOVER_MODE_HELP)
     url = serializers.URLField(help_text="API URL of the event type.")
@@ -145,7 +147,9 @@ class EvidenceSerializer(serializers.Serializer):
     quote = serializers.CharField(help_text="The passage, exactly as in the source text.")
     start = serializers.IntegerField(help_text="Offset of the passage's first character in the source text (0-based).")
     end = serializers.IntegerField(help_text="Offset just past the passage's last character.")
-    source = SourceRefSerializer(help_text="The source the passage comes from.")
+    source = SourceRefSerializer(  # type: ignore[assignment]  # the API field shadows Field.source
+        help_text="The source the passage comes from."
+    )
 
     def to_representation(self, span):
         # `source_title` is annotated by the view's prefetch so that the source's full text is never loaded per row.
@@ -164,9 +168,7 @@ class ParticipantSerializer(serializers.Serializer):
     slug = serializers.SlugField(help_text="The actor's stable identifier.")
     name = serializers.CharField(help_text="The actor's canonical name.")
     kind = serializers.ChoiceField(choices=ActorKind.choices, help_text="What sort of actor this is.")
-    role = serializers.ChoiceField(
-        choices=Event.actors.through._meta.get_field("role").choices, help_text="The actor's part in the event."
-    )
+    role = serializers.ChoiceField(choices=ParticipantRole.choices, help_text="The actor's part in the event.")
     url = serializers.URLField(help_text="API URL of the actor.")
 
 
@@ -250,7 +252,7 @@ class MembershipSerializer(serializers.Serializer):
 class MemberSerializer(MembershipSerializer):
     """An affiliation with an organization or state, seen from the organization or state."""
 
-    organization = None
+    organization = None  # type: ignore[assignment]  # DRF: None removes the inherited field
     person = ActorRefSerializer(help_text="The member: a person, an unnamed source, or an organization or group.")
 
     counterpart = "person"

@@ -18,6 +18,7 @@ from __future__ import annotations
 import logging
 import secrets
 import time
+from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.core.cache import DEFAULT_CACHE_ALIAS, caches
@@ -66,10 +67,18 @@ def _cache_id(alias: str) -> tuple[str, str]:
     return str(config.get("LOCATION", "")), str(config.get("KEY_PREFIX", ""))
 
 
-class SharedRateThrottleMixin:
+if TYPE_CHECKING:
+    _ThrottleBase = throttling.SimpleRateThrottle  # what the mixin is combined with
+else:
+    _ThrottleBase = object
+
+
+class SharedRateThrottleMixin(_ThrottleBase):
     """Atomic on Redis, DRF's algorithm on other caches; an unreachable cache lets the request through."""
 
     cache_alias = DEFAULT_CACHE_ALIAS
+    num_requests: int  # set from the rate by DRF's __init__
+    duration: int
     _script = None  # redis-py Script, made once per process; it keeps the SHA for EVALSHA
 
     @property
@@ -104,7 +113,7 @@ class SharedRateThrottleMixin:
         if self.key is None:
             return True
         key = backend.make_and_validate_key(self.key)
-        client = backend._cache.get_client(key, write=True)
+        client = backend._cache.get_client(key, write=True)  # type: ignore[attr-defined]  # RedisCache's client
         if SharedRateThrottleMixin._script is None:
             SharedRateThrottleMixin._script = client.register_script(SLIDING_LOG)
         self.now = self.timer()
@@ -148,6 +157,7 @@ def lockout_response(request, original_response=None, credentials=None) -> HttpR
         )
     else:
         detail = "Too many failed logins for this account from this address: ask an administrator to unlock it."
+    response: HttpResponse
     if wants_json(request):
         response = json_error(429, "locked_out", detail)
     else:

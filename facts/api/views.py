@@ -47,10 +47,12 @@ class SourceViewSet(CurationMixin, FactsViewSet):
 class ActorViewSet(CurationMixin, FactsViewSet):
     """Actors (persons, states, organizations, groups, unnamed sources), addressed by slug."""
 
-    # Aliases and their evidence: one query each per page.
-    queryset = Actor.objects.prefetch_related(
-        into_list("aliases", ActorAlias.objects.prefetch_related(evidence_prefetch("alias")))
-    ).order_by("name", "id")
+    # Aliases and their evidence: one query each per page. (.all(): the stubs' manager rejects a Prefetch.)
+    queryset = (
+        Actor.objects.all()
+        .prefetch_related(into_list("aliases", ActorAlias.objects.prefetch_related(evidence_prefetch("alias"))))
+        .order_by("name", "id")
+    )
     serializer_class = serializers.ActorSerializer
     detail_serializer_class = serializers.ActorDetailSerializer
     filterset_class = filters.ActorFilterSet

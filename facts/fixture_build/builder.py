@@ -18,7 +18,7 @@ class Builder:
     def __init__(self, seeds_dir: Path, fixtures_dir: Path):
         self.seeds_dir = seeds_dir
         self.fixtures_dir = fixtures_dir
-        self.rows = {name: [] for name in OUTPUT_FILES}
+        self.rows: dict[str, list[dict]] = {name: [] for name in OUTPUT_FILES}
         self.actor_pk: dict[str, int] = {}
         self.place_pk: dict[str, int] = {}
         self.event_ids: set[int] = set()

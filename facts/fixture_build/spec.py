@@ -320,7 +320,8 @@ class SourceContext:
         event = self.event_ref(where, item.get("event"))
         # The model's rule (Statement.save): a statement made at an event, undated by its own words, takes the
         # event's dates. The spec must not date it otherwise.
-        if (inherited := dates_at_event(dates["date_text"], self.b.event_dates.get(event))) is not None:
+        event_dates = self.b.event_dates.get(event) if event is not None else None
+        if (inherited := dates_at_event(dates["date_text"], event_dates)) is not None:
             if item.get("as_of_publication") or item.get("before_publication") or item.get("expected"):
                 self.fail(
                     where,

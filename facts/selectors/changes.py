@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import heapq
 
+from django.db import models
 from django.db.models import Q
 
 from facts.models import (
@@ -23,11 +24,11 @@ from facts.models import (
 DEFAULT_PAGE_SIZE = 100
 
 # Every model with history, by the name the feed uses (its model name). Sorted: the name is part of the order.
-FEED_MODELS = {
-    m._meta.model_name: m
+FEED_MODELS: dict[str, type[models.Model]] = {
+    str(m._meta.model_name): m
     for m in sorted(
         [Source, Actor, ActorAlias, Place, Affiliation, Event, Participant, Statement, Relation, EvidenceSpan],
-        key=lambda m: m._meta.model_name,
+        key=lambda m: str(m._meta.model_name),
     )
 }
 
@@ -56,7 +57,8 @@ def changes_page(*, since=None, model=None, cursor=None, page_size=DEFAULT_PAGE_
     for name, feed_model in FEED_MODELS.items():
         if model and name != model:
             continue
-        queryset = feed_model.history.all().select_related("history_user")
+        history = feed_model.history  # type: ignore[attr-defined]  # simple_history's manager
+        queryset = history.all().select_related("history_user")
         if since is not None:
             queryset = queryset.filter(history_date__gte=since)
         if cursor is not None:
@@ -84,7 +86,10 @@ PART_OWNERS = {
     ],
 }
 # Parts that own spans, and the field of theirs that names the actor they show in.
-SPAN_HOLDERS = {"affiliation": (Affiliation, "person_id"), "actoralias": (ActorAlias, "actor_id")}
+SPAN_HOLDERS: dict[str, tuple[type[Affiliation] | type[ActorAlias], str]] = {
+    "affiliation": (Affiliation, "person_id"),
+    "actoralias": (ActorAlias, "actor_id"),
+}
 
 
 def _part_owner(name: str, row) -> tuple[str, int] | None:

@@ -108,7 +108,7 @@ def about_rows(ids) -> dict:
 
     Each row is (key, name, kind); actors and places are in name order, events in date order, as their models sort.
     """
-    rows = {pk: {name: [] for name in ABOUT} for pk in ids}
+    rows: dict[int, dict[str, list]] = {pk: {name: [] for name in ABOUT} for pk in ids}
     if not ids:
         return rows
     union = _about_branch(

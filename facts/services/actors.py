@@ -6,6 +6,7 @@ names `name`, e.g. {"name": "canonical spelling"}); ActorAlias.support_refused s
 
 import copy
 from collections.abc import Collection, Mapping, Sequence
+from typing import cast
 
 from django.db import transaction
 
@@ -35,7 +36,7 @@ def _alias_plan(item: Mapping, existing: Mapping[str, ActorAlias]) -> tuple[Acto
     alias.kind = item.get("kind") or ActorAlias._meta.get_field("kind").default
     if "external" in item or stored is None:
         alias.external = item.get("external") or {}
-    errors = clean_errors(alias, exclude=["actor"])
+    errors: ErrorDetail = clean_errors(alias, exclude=["actor"])
     evidence = item.get("evidence")
     spans, evidence_errors = (None, None) if evidence is None else build_spans(evidence)
     if evidence_errors is not None and (found := nested(evidence_errors)):
@@ -174,7 +175,7 @@ def alias_create(*, evidence: Sequence[Mapping] = (), user=None, reason: str = "
     """Create one alias (actor, name, kind, external) with the passages where a source uses it; an alias marked
     external (a canonical spelling) may cite none."""
     checked = _alias_check(ActorAlias(), fields=fields, evidence=list(evidence), user=user, reason=reason)
-    return fact_write(checked, fact_field="alias", user=user, reason=reason)
+    return cast(ActorAlias, fact_write(checked, fact_field="alias", user=user, reason=reason))
 
 
 def alias_update(
@@ -182,4 +183,4 @@ def alias_update(
 ) -> ActorAlias:
     """Change one alias; `evidence`, when given, replaces its spans (None keeps them)."""
     checked = _alias_check(alias, fields=fields, evidence=evidence, user=user, reason=reason)
-    return fact_write(checked, fact_field="alias", user=user, reason=reason)
+    return cast(ActorAlias, fact_write(checked, fact_field="alias", user=user, reason=reason))

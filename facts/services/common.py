@@ -6,13 +6,15 @@ is written.
 """
 
 from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
-from typing import Any
+from typing import Any, TypeVar
 
 from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied, ValidationError
 from django.db import models
 
 from facts import integrity
 from facts.models import Event, Reviewed
+
+M = TypeVar("M", bound=models.Model)
 
 # simple-history stores reasons in a CharField(max_length=100) by default; a longer reason would fail on PostgreSQL.
 # Every path that takes a reason (the API, the admin, the commands) reads its limit here.
@@ -98,12 +100,12 @@ def reason_errors(reason: str) -> ErrorDetail:
     return {}
 
 
-def stamp(obj: models.Model, *, user=None, reason: str = "") -> models.Model:
+def stamp(obj: M, *, user=None, reason: str = "") -> M:
     """Tell simple-history who makes this change and why, for the history record the next save/delete creates."""
     if user is not None and getattr(user, "is_authenticated", False):
-        obj._history_user = user
+        obj._history_user = user  # type: ignore[attr-defined]  # read by simple_history on save
     if reason:
-        obj._change_reason = reason
+        obj._change_reason = reason  # type: ignore[attr-defined]  # read by simple_history on save
     return obj
 
 
@@ -138,28 +140,28 @@ def save_fact(fact: models.Model, *, user, reason) -> None:
 def replace_children(
     parent: models.Model,
     parent_field: str,
-    stored: Iterable[models.Model],
-    wanted: Iterable[models.Model],
+    stored: Iterable[M],
+    wanted: Iterable[M],
     *,
-    key: Callable[[models.Model], Hashable],
-    update: Callable[[models.Model, models.Model], bool] | None = None,
+    key: Callable[[M], Hashable],
+    update: Callable[[M, M], bool] | None = None,
     user,
     reason: str,
-) -> dict[Hashable, models.Model]:
+) -> dict[Hashable, M]:
     """Make `parent`'s children (`stored`) exactly `wanted`, matched by `key`; returns the kept child of each key.
 
     A wanted child that is not stored is saved under `parent`; a stored one is kept (so its history stays quiet)
     unless `update(stored, wanted)` changes it, when it is saved; the other stored children, and stored repeats of
     one key (the admin's span page can add the same passage twice), are deleted. Each write is stamped.
     """
-    existing: dict[Hashable, models.Model] = {}
+    existing: dict[Hashable, M] = {}
     repeated = []
     for child in stored:
         if key(child) in existing:
             repeated.append(child)
         else:
             existing[key(child)] = child
-    kept: dict[Hashable, models.Model] = {}
+    kept: dict[Hashable, M] = {}
     for child in wanted:
         k = key(child)
         if k in kept:

@@ -1,6 +1,7 @@
 """Deleting an object with the parts it owns, refused while other records depend on it."""
 
 from collections.abc import Sequence
+from typing import cast
 
 from django.db import models, transaction
 
@@ -26,16 +27,18 @@ def dependents_of(instance: models.Model, *, limit: int = 20) -> list[dict]:
     """
     found = []
     for rel in instance._meta.related_objects:
+        related_model = cast("type[models.Model]", rel.related_model)  # never "self" once the apps are loaded
         protective = getattr(rel, "on_delete", None) in (models.PROTECT, models.RESTRICT)
-        plain_m2m = rel.many_to_many and rel.through._meta.auto_created
+        through = rel.through if isinstance(rel, models.ManyToManyRel) else None
+        plain_m2m = through is not None and through._meta.auto_created
         if not (protective or plain_m2m):
             continue
-        queryset = rel.related_model._base_manager.filter(**{rel.field.name: instance}).order_by("pk")
+        queryset = related_model._base_manager.filter(**{rel.field.name: instance}).order_by("pk")
         ids = list(queryset.values_list("pk", flat=True)[: limit + 1])
         if ids:
             found.append(
                 {
-                    "model": rel.related_model._meta.verbose_name,
+                    "model": related_model._meta.verbose_name,
                     "field": rel.field.name,
                     "count": queryset.count() if len(ids) > limit else len(ids),
                     "ids": ids[:limit],
@@ -84,7 +87,7 @@ def instance_delete(*, instance: models.Model, user=None, reason: str = "") -> N
                 stamp(instance, user=user, reason=reason).delete()
         except (models.ProtectedError, models.RestrictedError) as exc:
             # A reference added between the check and the delete: report it the same way.
-            objs = list(getattr(exc, "protected_objects", None) or getattr(exc, "restricted_objects", ()))
+            objs = list(getattr(exc, "protected_objects", None) or getattr(exc, "restricted_objects", None) or ())
             raise DependentsExist(
                 instance,
                 [

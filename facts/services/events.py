@@ -2,6 +2,7 @@
 
 import copy
 from collections.abc import Collection, Mapping, Sequence
+from typing import cast
 
 from facts.models import Event, Participant
 from facts.services.common import ErrorDetail, clean_errors, nested, replace_children, without
@@ -56,7 +57,7 @@ def _event_write(checked: FactCheck, *, participants, user, reason) -> Event:
         if participants is not None:
             _replace_participants(saved, checked.parts["participants"], user=user, reason=reason)
 
-    return fact_write(checked, fact_field="event", user=user, reason=reason, extra_writes=writes)
+    return cast(Event, fact_write(checked, fact_field="event", user=user, reason=reason, extra_writes=writes))
 
 
 def event_validate(

@@ -100,7 +100,9 @@ def _write_mentions(source: Source, extraction: Extraction) -> int:
     """The mentions not yet stored, in one bulk insert; each quote is checked against the text (Mention.clean)."""
     actors = dict(Actor.objects.values_list("slug", "id"))
     places = dict(Place.objects.values_list("slug", "id"))
-    stored = set(Mention.objects.filter(source=source).values_list("start", "end", "actor_id", "place_id"))
+    stored: set[tuple[int, int, int | None, int | None]] = set(
+        Mention.objects.filter(source=source).values_list("start", "end", "actor_id", "place_id")
+    )
     rows = []
     for mention in extraction.mentions:
         row = Mention(

@@ -2,6 +2,7 @@
 
 import copy
 from collections.abc import Collection, Iterable, Mapping, Sequence
+from typing import cast
 
 from facts.models import Actor, Event, Statement
 from facts.services.common import ErrorDetail, stamp, without
@@ -35,7 +36,7 @@ def _statement_write(checked: FactCheck, *, about, user, reason) -> Statement:
                 stamp(saved, user=user, reason=reason)
                 getattr(saved, name).set(list(targets))
 
-    return fact_write(checked, fact_field="statement", user=user, reason=reason, extra_writes=writes)
+    return cast(Statement, fact_write(checked, fact_field="statement", user=user, reason=reason, extra_writes=writes))
 
 
 def statement_validate(

@@ -93,12 +93,13 @@ def _resolve_dates(fact: models.Model, given: Mapping[str, Any], spans: list[Evi
     """Explicit dates win; otherwise a date expression ("On Sunday") given without them becomes an interval."""
     if "date_text" not in given or set(DATE_BOUNDS) & set(given):
         return
-    expression = (fact.date_text or "").strip()
+    expression = (fact.date_text or "").strip()  # type: ignore[attr-defined]  # every dated fact model has it
     if not expression:
         return
     reference = next((s.source for s in spans if s.source_id is not None), None) or first_stored_source(fact)
     try:
-        fact.date_start, fact.date_end, fact.date_precision = resolve_date_text(expression, reference)
+        dates = resolve_date_text(expression, reference)
+        fact.date_start, fact.date_end, fact.date_precision = dates  # type: ignore[attr-defined]  # a dated fact
     except ValidationError as exc:
         errors["date_text"] = list(exc.messages)
 
@@ -135,11 +136,14 @@ def fact_check(
     errors = reason_errors(reason)
     assign(fact, fields)
     check_review(fact, user=user, previous_status=previous_status)
+    spans: list[EvidenceSpan]
+    evidence_errors: Any
     if "evidence" in skip:
         spans, evidence_errors = [], None
     else:
         spans, evidence_errors = _evidence_errors(evidence, creating=creating, required=needs_evidence())
-        if evidence is None and was_exempt and needs_evidence() and not fact.evidence.exists():
+        now_needs = evidence is None and was_exempt and needs_evidence()
+        if now_needs and not fact.evidence.exists():  # type: ignore[attr-defined]  # every fact's reverse relation
             # The external mark is dropped from a fact that cites nothing: it now needs a passage.
             evidence_errors = [NO_EVIDENCE]
     _resolve_dates(fact, fields, [s for s in spans if s.source_id], errors)
@@ -181,4 +185,5 @@ def span_key(span: EvidenceSpan):
 
 def replace_evidence(fact: models.Model, fact_field: str, spans: list[EvidenceSpan], *, user, reason) -> None:
     """Make the fact's evidence exactly `spans`, keeping spans that are already recorded (so history stays quiet)."""
-    replace_children(fact, fact_field, fact.evidence.order_by("id"), spans, key=span_key, user=user, reason=reason)
+    stored = fact.evidence.order_by("id")  # type: ignore[attr-defined]  # every fact model's reverse relation
+    replace_children(fact, fact_field, stored, spans, key=span_key, user=user, reason=reason)

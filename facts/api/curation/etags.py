@@ -8,6 +8,7 @@ transaction), so two clients that read the same version cannot both write: the s
 
 import hashlib
 import json
+from typing import TYPE_CHECKING
 
 from django.core.exceptions import ObjectDoesNotExist
 from django.db import IntegrityError, transaction
@@ -48,7 +49,15 @@ class PreconditionFailed(APIException):
         self.errors = {"If-Match": [f"Stale ETag; the current one is {current_etag}."]}
 
 
-class ETagMixin:
+if TYPE_CHECKING:
+    from facts.api.reading import FactsViewSet
+
+    _ViewSetBase = FactsViewSet  # what the mixin is combined with, whose read side it uses
+else:
+    _ViewSetBase = object
+
+
+class ETagMixin(_ViewSetBase):
     """Viewset mixin: ETag on retrieve, 304 for a matching If-None-Match, 412 for a stale If-Match on writes.
 
     Writes without If-Match are accepted (the header is how a client opts in to lost-update protection).

@@ -1,5 +1,7 @@
 """The serializer of a request: the write serializer for create and update, the viewset's own (read) one otherwise."""
 
+from typing import TYPE_CHECKING
+
 from rest_framework import exceptions, serializers
 
 from facts.api.write_serializers import WRITE_SERIALIZERS
@@ -20,7 +22,15 @@ class JsonOnly(exceptions.UnsupportedMediaType):
         super().__init__(media_type, detail=detail + ".")
 
 
-class WriteSerializerMixin:
+if TYPE_CHECKING:
+    from rest_framework.viewsets import GenericViewSet
+
+    _ViewSetBase = GenericViewSet  # what the mixin is combined with
+else:
+    _ViewSetBase = object
+
+
+class WriteSerializerMixin(_ViewSetBase):
     """Viewset mixin: the write serializer for create/update, the viewset's own (read) serializer otherwise.
 
     Writes take JSON only (REST_FRAMEWORK's DEFAULT_PARSER_CLASSES): a form cannot carry the nested lists of

@@ -2,6 +2,7 @@
 
 import copy
 from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any, cast
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import models
@@ -96,7 +97,15 @@ NOT_INPUT = {"csrfmiddlewaretoken"}
 UNKNOWN_REPORTED = 20  # unknown fields named in one answer
 
 
-class StrictInputMixin:
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
+
+    _SerializerBase = serializers.Serializer  # what the mixin is combined with
+else:
+    _SerializerBase = object
+
+
+class StrictInputMixin(_SerializerBase):
     """Refuses input fields the serializer does not know, so that a typo ("pasage") is a 400 naming it instead of
     being silently ignored, and fields the server assigns (`id`, `checksum`), which would be. Reported together
     with the other fields' errors."""
@@ -138,13 +147,15 @@ class StrictInputMixin:
         return value
 
 
-NO_EVIDENCE_MESSAGES = {"min_length": services.NO_EVIDENCE}
+NO_EVIDENCE_MESSAGES: "dict[str, StrOrPromise]" = {"min_length": services.NO_EVIDENCE}
 
 
 class EvidenceInputSerializer(StrictInputMixin, serializers.Serializer):
     """One passage of a source that supports the fact."""
 
-    source = SourceRefField(help_text="The source the passage comes from: its id or its slug.")
+    source = SourceRefField(  # type: ignore[assignment]  # a declared field, not Field.source
+        help_text="The source the passage comes from: its id or its slug."
+    )
     quote = StrictCharField(
         required=False,
         allow_blank=True,
@@ -224,7 +235,7 @@ class AliasInputSerializer(StrictInputMixin, serializers.Serializer):
         help_text='{"name": "<origin>"} for an alias no source uses (e.g. a canonical spelling); then evidence may '
         "be left out. For an alias the actor already has, leaving it out keeps the stored one.",
     )
-    evidence = EvidenceInputSerializer(
+    evidence = EvidenceInputSerializer(  # type: ignore[call-arg]  # the stubs lack many=True's max_length
         many=True,
         required=False,
         max_length=ALIAS_EVIDENCE_MAX,
@@ -242,15 +253,15 @@ class ServiceWriteSerializer(StrictInputMixin, StrictModelFieldsMixin, serialize
     instance_kwarg = ""  # the service's keyword for the object being updated
 
     @staticmethod
-    def create_service(**kwargs):  # pragma: no cover - every subclass names its service
+    def create_service(*args: Any, **kwargs: Any) -> Any:  # pragma: no cover - every subclass names its service
         raise NotImplementedError
 
     @staticmethod
-    def update_service(**kwargs):  # pragma: no cover
+    def update_service(*args: Any, **kwargs: Any) -> Any:  # pragma: no cover
         raise NotImplementedError
 
     @staticmethod
-    def validate_service(**kwargs):  # pragma: no cover
+    def validate_service(*args: Any, **kwargs: Any) -> Any:  # pragma: no cover
         raise NotImplementedError
 
     def _call(self, service, validated_data, **extra):
@@ -300,7 +311,8 @@ class ServiceWriteSerializer(StrictInputMixin, StrictModelFieldsMixin, serialize
         Returns the values as to_internal_value() would, and for each partly valid list the input positions of
         the items it keeps.
         """
-        parsed, positions = {}, {}
+        parsed: dict = {}
+        positions: dict[str, list[int]] = {}
         for field in self._writable_fields:
             primitive = field.get_value(data)
             try:
@@ -309,7 +321,7 @@ class ServiceWriteSerializer(StrictInputMixin, StrictModelFieldsMixin, serialize
                 items = self._valid_items(field, primitive)
                 if not items:
                     continue
-                positions[field.field_name] = [index for index, _ in items]
+                positions[cast(str, field.field_name)] = [index for index, _ in items]  # a bound field's name
                 value = [item for _, item in items]
             self.set_value(parsed, field.source_attrs, value)
         return parsed, positions
@@ -320,10 +332,12 @@ class ServiceWriteSerializer(StrictInputMixin, StrictModelFieldsMixin, serialize
             return []
         if isinstance(field, BoundedListSerializer) and field.too_long(primitive):
             return []  # refused whole: its items are not looked at
+        child = field.child
+        assert child is not None  # DRF's ListSerializer always has one
         items = []
         for index, item in enumerate(primitive):
             try:
-                items.append((index, field.child.run_validation(item)))
+                items.append((index, child.run_validation(item)))
             except (serializers.ValidationError, DjangoValidationError):
                 continue
         return items

@@ -2,6 +2,7 @@
 before any lookup, and the limits of a write body (README "Curate")."""
 
 import re
+from typing import TYPE_CHECKING
 
 from django.core.validators import MaxLengthValidator, MinLengthValidator
 from drf_spectacular.utils import extend_schema_field
@@ -12,6 +13,9 @@ from rest_framework.validators import ProhibitSurrogateCharactersValidator
 from facts.models import Source
 from facts.patterns import SLUG_MAX_LENGTH as SLUG_MAX
 from facts.patterns import SLUG_PATTERN, SLUG_RE
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
 
 # Limits of a write body (README "Curate"). Lists are refused whole when too long, before any item is looked at.
 SOURCE_TEXT_MAX = 2_000_000  # characters of a source's text: a whole article, or a short book
@@ -50,7 +54,7 @@ class SurrogateValidator(ProhibitSurrogateCharactersValidator):
 class StringOnlyMixin:
     """A string field that takes only strings: DRF's CharField turns 123 into "123" and 1.5 into "1.5"."""
 
-    default_error_messages = {"not_a_string": "Give a string, not {data_type}."}
+    default_error_messages: "dict[str, StrOrPromise]" = {"not_a_string": "Give a string, not {data_type}."}
 
     def __init__(self, *args, blank_checked_by_model=False, **kwargs):
         # blank_checked_by_model: blank input is passed on for the model's full_clean() to refuse, so that it is
@@ -176,6 +180,10 @@ class BoundedListSerializer(serializers.ListSerializer):
 
     The length is also a validator, so that the schema says maxItems.
     """
+
+    # Set by DRF's ListSerializer.__init__ (many=True, max_length=..., min_length=...); the stubs lack them.
+    max_length: int | None
+    min_length: int | None
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

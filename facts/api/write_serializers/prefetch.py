@@ -5,6 +5,9 @@ tenth of a second. The reference fields find what was read here through facts.ap
 """
 
 from collections.abc import Iterator, Mapping
+from typing import Any, cast
+
+from rest_framework import serializers
 
 from facts.api.write_serializers.fields import BoundedListSerializer, BoundedManyRelatedField, IdRefField, SlugRefField
 
@@ -18,7 +21,8 @@ def _list_references(field, value: list) -> Iterator[tuple]:
         if isinstance(child, REF_FIELDS) and len(value) <= (field.max_items or len(value)):
             yield from ((child, item) for item in value)
     elif isinstance(field, BoundedListSerializer) and not field.too_long(value):
-        refs = {name: sub for name, sub in field.child.fields.items() if isinstance(sub, REF_FIELDS)}
+        child_serializer = cast(serializers.Serializer, field.child)  # a list of input serializers' items
+        refs = {name: sub for name, sub in child_serializer.fields.items() if isinstance(sub, REF_FIELDS)}
         for item in value:
             if isinstance(item, Mapping):
                 yield from ((sub, item.get(name)) for name, sub in refs.items())
@@ -45,7 +49,7 @@ def prefetch_references(serializer, data) -> None:
     if not isinstance(data, Mapping):
         return
     wanted: dict[tuple, set] = {}
-    querysets = {}
+    querysets: dict[type, Any] = {}
     for field, value in _references(serializer, data):
         if field.valid_key(value):
             key = field.slug_field if isinstance(field, SlugRefField) else "pk"

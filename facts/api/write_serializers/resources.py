@@ -49,20 +49,20 @@ class EventWriteSerializer(ServiceWriteSerializer):
         allow_null=True,
         help_text="Where it happened: the place's slug.",
     )
-    parent = IdRefField(
+    parent = IdRefField(  # type: ignore[assignment]  # a declared field, not Field.parent
         queryset=Event.objects.all(),
         required=False,
         allow_null=True,
         help_text="Id of a larger event this one is part of.",
     )
-    participants = ParticipantInputSerializer(
+    participants = ParticipantInputSerializer(  # type: ignore[call-arg]  # the stubs lack many=True's max_length
         many=True,
         required=False,
         default=list,
         max_length=PARTICIPANTS_MAX,
         help_text="Who took part, each with a role; on update the list replaces the current participants.",
     )
-    evidence = EvidenceInputSerializer(
+    evidence = EvidenceInputSerializer(  # type: ignore[call-arg]  # the stubs lack many=True's max/min_length
         many=True,
         max_length=EVIDENCE_MAX,
         min_length=1,
@@ -104,7 +104,7 @@ class StatementWriteSerializer(ServiceWriteSerializer):
     instance_kwarg = "statement"
 
     speaker = SlugRefField(slug_field="slug", queryset=Actor.objects.all(), help_text="Who said it: the actor's slug.")
-    about_actors = SlugRefField(
+    about_actors = SlugRefField(  # type: ignore[call-arg]  # BoundedManyMixin.many_init takes it
         slug_field="slug",
         queryset=Actor.objects.all(),
         many=True,
@@ -113,7 +113,7 @@ class StatementWriteSerializer(ServiceWriteSerializer):
         max_items=ABOUT_MAX,
         help_text="Slugs of the actors the statement is about.",
     )
-    about_places = SlugRefField(
+    about_places = SlugRefField(  # type: ignore[call-arg]  # BoundedManyMixin.many_init takes it
         slug_field="slug",
         queryset=Place.objects.all(),
         many=True,
@@ -122,7 +122,7 @@ class StatementWriteSerializer(ServiceWriteSerializer):
         max_items=ABOUT_MAX,
         help_text="Slugs of the places the statement is about.",
     )
-    about_events = IdRefField(
+    about_events = IdRefField(  # type: ignore[call-arg]  # BoundedManyMixin.many_init takes it
         queryset=Event.objects.all(),
         many=True,
         required=False,
@@ -136,7 +136,7 @@ class StatementWriteSerializer(ServiceWriteSerializer):
         allow_null=True,
         help_text="Id of the event the statement was made at or about.",
     )
-    evidence = EvidenceInputSerializer(
+    evidence = EvidenceInputSerializer(  # type: ignore[call-arg]  # the stubs lack many=True's max/min_length
         many=True,
         max_length=EVIDENCE_MAX,
         min_length=1,
@@ -180,7 +180,7 @@ class RelationWriteSerializer(ServiceWriteSerializer):
 
     subject = SlugRefField(slug_field="slug", queryset=Actor.objects.all(), help_text="The first actor: its slug.")
     object = SlugRefField(slug_field="slug", queryset=Actor.objects.all(), help_text="The second actor: its slug.")
-    evidence = EvidenceInputSerializer(
+    evidence = EvidenceInputSerializer(  # type: ignore[call-arg]  # the stubs lack many=True's max/min_length
         many=True,
         max_length=EVIDENCE_MAX,
         min_length=1,
@@ -216,7 +216,7 @@ class AffiliationWriteSerializer(ServiceWriteSerializer):
     organization = SlugRefField(
         slug_field="slug", queryset=Actor.objects.all(), help_text="The state, organization or group: its slug."
     )
-    evidence = EvidenceInputSerializer(
+    evidence = EvidenceInputSerializer(  # type: ignore[call-arg]  # the stubs lack many=True's max_length
         many=True,
         max_length=EVIDENCE_MAX,
         help_text="Passages that support the affiliation (at least one, unless `external` names `organization`: a "
@@ -241,7 +241,7 @@ class ActorWriteSerializer(ServiceWriteSerializer):
     validate_service = staticmethod(services.actor_validate)
     instance_kwarg = "actor"
 
-    aliases = AliasInputSerializer(
+    aliases = AliasInputSerializer(  # type: ignore[call-arg]  # the stubs lack many=True's max_length
         many=True,
         required=False,
         default=list,
@@ -263,7 +263,7 @@ class ActorWriteSerializer(ServiceWriteSerializer):
 class PlaceWriteSerializer(ValidatedModelSerializer):
     """A place in the hierarchy."""
 
-    parent = SlugRefField(
+    parent = SlugRefField(  # type: ignore[assignment]  # a declared field, not Field.parent
         slug_field="slug",
         queryset=Place.objects.all(),
         required=False,
