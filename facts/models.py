@@ -217,6 +217,9 @@ class Reviewed(models.Model):
     proposed_by = models.CharField(
         max_length=80,
         blank=True,
+        default="",
+        # Also the database's default: bulk loads (generate_synthetic's COPY, raw SQL) that name no such column.
+        db_default="",
         help_text="The extraction rule that proposed the fact (e.g. statement:said-after-quote); empty for a fact a "
         "curator entered.",
     )

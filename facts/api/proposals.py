@@ -11,6 +11,7 @@ from rest_framework.response import Response
 from rest_framework.settings import api_settings
 from rest_framework.views import APIView
 
+from facts.api.openapi.bodies import error_response, not_found_example
 from facts.api.query_params import refuse_unknown_params
 from facts.models import Source
 from facts.services.proposals import source_propose
@@ -47,7 +48,11 @@ class ProposeView(APIView):
 
     @extend_schema(
         request=None,
-        responses={200: OpenApiResponse(ProposalReportSerializer, description="What was proposed.")},
+        responses={
+            200: OpenApiResponse(ProposalReportSerializer, description="What was proposed."),
+            400: error_response("An unknown query parameter (this operation reads none but `format`)."),
+            404: error_response("No source has this id.", not_found_example(Source), "An unknown source"),
+        },
         tags=["sources"],
         operation_id="sources_propose",
     )
