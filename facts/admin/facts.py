@@ -1,12 +1,13 @@
 """Admins of the facts: events with their participants, statements, relations, and evidence spans on their own
 pages."""
 
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.utils.text import Truncator
 
 from facts.admin.base import DATE_FIELDSET, DATE_HELP, RECORD_FIELDSET, FactAdmin, HistoryAdmin
 from facts.admin.forms import StandaloneEvidenceSpanForm
 from facts.admin.inlines import EventEvidenceInline, ParticipantInline, RelationEvidenceInline, StatementEvidenceInline
+from facts.duplicates import event_duplicates_of
 from facts.models import Event, EvidenceSpan, Participant, Relation, Statement
 
 
@@ -41,6 +42,13 @@ class EventAdmin(FactAdmin):
         (DATE_FIELDSET[0], {**DATE_FIELDSET[1], "description": DATE_HELP}),
         RECORD_FIELDSET,
     )
+
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        # After the inlines: the check needs the event's participants and passages (facts.duplicates).
+        if duplicates := event_duplicates_of(form.instance):
+            listed = "; ".join(f"event {d.id} “{d.title}” ({', '.join(d.reasons)})" for d in duplicates[:5])
+            self.message_user(request, f"This event probably duplicates: {listed}.", messages.WARNING)
 
 
 @admin.register(Participant)

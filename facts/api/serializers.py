@@ -278,6 +278,53 @@ class EventDetailSerializer(EventSerializer):
         fields = EventSerializer.Meta.fields + ["statements", "children"]
 
 
+class DuplicateSerializer(serializers.Serializer):
+    """A stored event that probably reports the same event (facts.duplicates), and why."""
+
+    id = serializers.IntegerField(help_text="The other event's id.")
+    title = serializers.CharField(help_text="The other event's title.")
+    url = serializers.URLField(help_text="API URL of the other event.")
+    reasons = serializers.ListField(
+        child=serializers.CharField(),
+        help_text="Every rule it meets: same CAMEO root, overlapping dates, a shared participant, and a similar title "
+        "or overlapping evidence.",
+    )
+
+    def to_representation(self, duplicate):
+        return {
+            "id": duplicate.id,
+            "title": duplicate.title,
+            "url": api_url(self, "event", duplicate.id),
+            "reasons": list(duplicate.reasons),
+        }
+
+
+class EventCreatedSerializer(EventDetailSerializer):
+    """A new event as a GET returns it, with the stored events it probably duplicates, for its curator to check."""
+
+    possible_duplicates = DuplicateSerializer(
+        many=True, read_only=True, help_text="Probable duplicates among the stored events, the likeliest first."
+    )
+
+    class Meta(EventDetailSerializer.Meta):
+        fields = EventDetailSerializer.Meta.fields + ["possible_duplicates"]
+
+
+class EventDuplicatesSerializer(serializers.Serializer):
+    """The probable duplicates of one event."""
+
+    event = EventRefSerializer(help_text="The event.")
+    duplicates = DuplicateSerializer(many=True, help_text="Probable duplicates, the likeliest first.")
+
+    def to_representation(self, found):
+        event, duplicates = found
+        item = DuplicateSerializer(context=self.context)
+        return {
+            "event": {"id": event.id, "title": event.title, "url": api_url(self, "event", event.id)},
+            "duplicates": [item.to_representation(duplicate) for duplicate in duplicates],
+        }
+
+
 class StatementSerializer(FactSerializer):
     """Who said what, how it reached the source, when, and what it is about."""
 

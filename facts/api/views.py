@@ -10,6 +10,7 @@ from __future__ import annotations
 from django.urls import reverse
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from drf_spectacular.views import SpectacularAPIView
+from rest_framework import status
 from rest_framework.decorators import action
 from rest_framework.generics import get_object_or_404
 from rest_framework.renderers import JSONRenderer, TemplateHTMLRenderer
@@ -20,10 +21,11 @@ from rest_framework.views import APIView
 from facts.api import filters, serializers
 from facts.api import write_serializers as ws
 from facts.api.curation import CurationMixin
-from facts.api.openapi import claims_schema, curation_schema, resource_schema
+from facts.api.openapi import claims_schema, curation_schema, duplicates_schema, resource_schema
 from facts.api.reading import FactsViewSet
 from facts.api.renderers import GeoJSONRenderer
 from facts.claims import event_claims
+from facts.duplicates import event_duplicates_of
 from facts.models import DATE_ORDER, Actor, ActorAlias, Event, EventType, Place, Relation, Source, Statement
 from facts.patterns import SLUG_PATTERN
 from facts.selectors.querysets import count_of, evidence_prefetch, into_list
@@ -86,7 +88,9 @@ class EventTypeViewSet(CurationMixin, FactsViewSet):
     lookup_value_regex = "[0-9]+"
 
 
-@extend_schema_view(**curation_schema(serializers.EventDetailSerializer, ws.EventWriteSerializer))
+@extend_schema_view(
+    **curation_schema(serializers.EventDetailSerializer, ws.EventWriteSerializer, serializers.EventCreatedSerializer)
+)
 @resource_schema("event")
 class EventViewSet(CurationMixin, FactsViewSet):
     """Events: who did what, where and when, with CAMEO type, participants and evidence."""
@@ -99,9 +103,28 @@ class EventViewSet(CurationMixin, FactsViewSet):
     renderer_classes = [*FactsViewSet.renderer_classes, GeoJSONRenderer]
 
     def accepted_params(self) -> set[str]:
-        if self.action == "claims":
+        if self.action in ("claims", "duplicates"):
             return {api_settings.URL_FORMAT_OVERRIDE}  # one fixed shape: no `fields`, no filters, no pages
         return super().accepted_params()
+
+    def create(self, request, *args, **kwargs):
+        """Create an event; the 201 also names the stored events it probably duplicates (facts.duplicates)."""
+        event = self.create_instance(request)
+        response = self.written_response(event, status.HTTP_201_CREATED, location=True)
+        found = serializers.DuplicateSerializer(
+            event_duplicates_of(event), many=True, context=self.get_serializer_context()
+        )
+        response.data["possible_duplicates"] = found.data
+        return response
+
+    @duplicates_schema(serializers.EventDuplicatesSerializer)
+    @action(detail=True, methods=["get"], url_path="duplicates", filter_backends=[], pagination_class=None)
+    def duplicates(self, request, pk=None):
+        event = get_object_or_404(
+            Event.objects.only("id", "title", "event_type", "date_start", "date_end", "parent"), pk=pk
+        )
+        found = (event, event_duplicates_of(event))
+        return Response(serializers.EventDuplicatesSerializer(found, context=self.get_serializer_context()).data)
 
     @claims_schema(serializers.EventClaimsSerializer)
     @action(detail=True, methods=["get"], url_path="claims", filter_backends=[], pagination_class=None)

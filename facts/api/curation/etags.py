@@ -145,6 +145,10 @@ class ETagMixin(_ViewSetBase):
     # rollback, which sees the other request's committed delete (facts.api.errors.lost_race_error).
 
     def create(self, request, *args, **kwargs):
+        return self.written_response(self.create_instance(request), status.HTTP_201_CREATED, location=True)
+
+    def create_instance(self, request):
+        """The object the request's body describes, validated and written in one transaction."""
         serializer = self.get_serializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         try:
@@ -152,7 +156,7 @@ class ETagMixin(_ViewSetBase):
                 self.perform_create(serializer)
         except IntegrityError as exc:
             raise lost_race_error(exc, serializer.validated_data) from exc
-        return self.written_response(serializer.instance, status.HTTP_201_CREATED, location=True)
+        return serializer.instance
 
     def update(self, request, *args, **kwargs):
         partial = kwargs.pop("partial", False)

@@ -21,6 +21,18 @@ def claims_schema(serializer):
     )
 
 
+def duplicates_schema(serializer):
+    """`/events/{id}/duplicates/` (facts.api.views.EventViewSet.duplicates), answered with `serializer`."""
+    return extend_schema(
+        summary="Probable duplicates of the event",
+        description="Stored events that probably report the same event: the same CAMEO root, overlapping dates and "
+        "a shared participant, plus a similar title or overlapping evidence (facts.duplicates). Each names the rules "
+        "it meets. The same check names them in the 201 of a create (`possible_duplicates`) and in the admin.",
+        responses={200: serializer},
+        filters=False,
+    )
+
+
 def changes_schema(query_serializer, page_serializer):
     """`/changes/` (facts.api.changes.ChangesView): its parameters are `query_serializer`'s fields, its answer a
     `page_serializer` page; an APIView, so its tag is given here rather than derived from a basename."""

@@ -55,8 +55,9 @@ CONFLICT = error_response(
 )
 
 
-def curation_schema(read_serializer, write_serializer) -> dict:
-    """Keyword arguments for `extend_schema_view(...)` documenting the write methods and the ETag headers."""
+def curation_schema(read_serializer, write_serializer, created_serializer=None) -> dict:
+    """Keyword arguments for `extend_schema_view(...)` documenting the write methods and the ETag headers;
+    `created_serializer` describes a 201 that says more than a GET (an event's probable duplicates)."""
     not_found = error_response("No such object.", not_found_example(read_serializer.Meta.model), "An unknown object")
     changed = {400: BAD_REQUEST, 401: UNAUTHENTICATED, 403: FORBIDDEN, 404: not_found, 412: PRECONDITION_FAILED}
     return {
@@ -67,7 +68,12 @@ def curation_schema(read_serializer, write_serializer) -> dict:
         "create": extend_schema(
             request=write_serializer,
             parameters=[ETAG_RESPONSE_HEADER],
-            responses={201: read_serializer, 400: BAD_REQUEST, 401: UNAUTHENTICATED, 403: FORBIDDEN},
+            responses={
+                201: created_serializer or read_serializer,
+                400: BAD_REQUEST,
+                401: UNAUTHENTICATED,
+                403: FORBIDDEN,
+            },
         ),
         "update": extend_schema(
             request=write_serializer,
