@@ -11,7 +11,7 @@ from facts.admin.base import DATE_FIELDSET, DATE_HELP, RECORD_FIELDSET, HistoryA
 from facts.admin.forms import DateIntervalForm, SourceForm
 from facts.admin.hostile import HostileInputAdminMixin
 from facts.admin.inlines import ActorAliasInline, AffiliationEvidenceInline, AffiliationInline, AliasEvidenceInline
-from facts.admin.review import review_link, review_queue
+from facts.admin.review import candidate_count, review_link, review_queue
 from facts.models import Actor, ActorAlias, Affiliation, EventType, Mention, Place, Source
 
 
@@ -43,7 +43,12 @@ class SourceAdmin(HistoryAdmin):
     )
 
     def get_queryset(self, request):
-        return super().get_queryset(request).annotate(evidence_count=Count("evidence"))
+        # One annotate(): both counts share the one join to the evidence.
+        return (
+            super()
+            .get_queryset(request)
+            .annotate(evidence_count=Count("evidence", distinct=True), candidates=candidate_count())
+        )
 
     def get_urls(self):
         from django.urls import path

@@ -11,6 +11,7 @@ from typing import cast
 
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
+from django.db.models import Count, Q
 from django.http import HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
@@ -116,12 +117,18 @@ def _named(request) -> list:
     return [(kind, fact, [])] if fact else []
 
 
+def candidate_count():
+    """The number of candidate events and statements citing a source, as an annotation of a Source queryset (one
+    query for a whole changelist page, not two per row)."""
+    counts = [
+        Count(f"evidence__{name}", filter=Q(**{f"evidence__{name}__status": ReviewStatus.CANDIDATE}), distinct=True)
+        for name in CANDIDATE_MODELS
+    ]
+    return counts[0] + counts[1]
+
+
 @admin.display(description="review queue")
 def review_link(obj: Source) -> str:
-    """A link to the source's review queue, with its number of candidates."""
-    count = sum(
-        model.objects.filter(status=ReviewStatus.CANDIDATE, evidence__source=obj).distinct().count()
-        for model in CANDIDATE_MODELS.values()
-    )
+    """A link to the source's review queue, with its number of candidates (annotated: candidate_count)."""
     url = reverse("admin:facts_source_review", args=[obj.pk])
-    return format_html('<a href="{}">{} candidate(s)</a>', url, count)
+    return format_html('<a href="{}">{} candidate(s)</a>', url, obj.candidates)

@@ -92,3 +92,13 @@ def test_mentions_are_listed_by_source_actor_and_place(new_article, proposed):
     assert APIClient().get(f"{API}/mentions/", {"source": new_article.pk}).json()["count"] == everything["count"]
     assert APIClient().get(f"{API}/mentions/", {"actor": "nobody"}).status_code == 400
     assert APIClient().get(f"{API}/mentions/", {"speaker": "x"}).status_code == 400
+
+
+def test_a_source_too_long_for_a_request_is_refused_with_the_command_to_run(new_article, monkeypatch):
+    from facts.api import proposals
+
+    monkeypatch.setattr(proposals, "PROPOSE_MAX_CHARACTERS", len(new_article.text) - 1)
+    response = client_with("add_event", "add_statement").post(f"{API}/sources/{new_article.pk}/propose/")
+    assert response.status_code == 400
+    assert f"propose_facts {new_article.pk}" in response.json()["errors"]["id"][0]
+    assert not Event.objects.exists() and not Mention.objects.exists()

@@ -73,3 +73,12 @@ def test_the_bulk_action_accepts_the_selected_candidates(admin_client, proposed)
 
 def test_an_unknown_source_is_a_404(admin_client, proposed):
     assert admin_client.get(reverse("admin:facts_source_review", args=[999999])).status_code == 404
+
+
+def test_the_sources_list_links_each_source_to_its_queue_with_its_number_of_candidates(admin_client, proposed):
+    candidates = (
+        Event.objects.filter(status=ReviewStatus.CANDIDATE).count()
+        + Statement.objects.filter(status=ReviewStatus.CANDIDATE).count()
+    )
+    page = admin_client.get(reverse("admin:facts_source_changelist")).content.decode()
+    assert f'href="{queue_url(proposed)}">{candidates} candidate(s)</a>' in page
