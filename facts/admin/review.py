@@ -131,4 +131,5 @@ def candidate_count():
 def review_link(obj: Source) -> str:
     """A link to the source's review queue, with its number of candidates (annotated: candidate_count)."""
     url = reverse("admin:facts_source_review", args=[obj.pk])
-    return format_html('<a href="{}">{} candidate(s)</a>', url, obj.candidates)  # type: ignore[attr-defined]  # annotated by SourceAdmin.get_queryset
+    # `candidates` is annotated by SourceAdmin.get_queryset (candidate_count); the model does not declare it.
+    return format_html('<a href="{}">{} candidate(s)</a>', url, obj.candidates)  # type: ignore[attr-defined]
