@@ -17,6 +17,7 @@ from django.utils.cache import get_conditional_response
 from django.utils.http import parse_etags
 from rest_framework import status
 from rest_framework.exceptions import APIException, NotFound
+from rest_framework.generics import get_object_or_404
 from rest_framework.response import Response
 from rest_framework.utils.encoders import JSONEncoder
 
@@ -117,12 +118,18 @@ class ETagMixin(_ViewSetBase):
         return response
 
     def get_locked_object(self):
-        """The object, re-read after locking its row, so the If-Match check and the write see the same version."""
-        instance = self.get_object()
-        model = type(instance)
-        # Locking by primary key alone: FOR UPDATE cannot apply to outer joins or DISTINCT of the view's queryset.
-        list(model._default_manager.select_for_update().filter(pk=instance.pk).values_list("pk", flat=True))
-        return self.read_object(instance.pk)
+        """The object, read once its row is locked, so the If-Match check and the write see the same version.
+
+        The row is locked by the URL's key first and then loaded, once, as GET loads it: locking a loaded object
+        and reading it again cost one more query per write (32 against 31 for a PATCH, `python -m bench.anatomy`).
+        """
+        lookup = {self.lookup_field: self.kwargs[self.lookup_url_kwarg or self.lookup_field]}
+        # Locking by the key alone: FOR UPDATE cannot apply to outer joins or DISTINCT of the view's queryset. DRF's
+        # get_object_or_404 answers a missing object, or a key of the wrong type, as get_object() does.
+        rows = self.get_queryset().model._default_manager.select_for_update().values_list("pk", flat=True)
+        instance = self.read_object(get_object_or_404(rows, **lookup))
+        self.check_object_permissions(self.request, instance)
+        return instance
 
     def check_if_match(self, instance) -> None:
         header = self.request.headers.get("If-Match", "")
