@@ -66,7 +66,8 @@ def as_columns(page, columns):
     ordering = page.query.order_by or page.model._meta.ordering
     if not all(own_column(term) for term in ordering):
         return page.values(*columns)
-    return page.model._default_manager.filter(pk__in=page.values("pk")).order_by(*ordering).values(*columns)
+    joined = page.model._default_manager.filter(pk__in=page.values("pk")).order_by(*ordering).values(*columns)
+    return joined if page.query.standard_ordering else joined.reverse()  # a reversed page (page_rows) stays so
 
 
 def pick_sql(matches_sql: str) -> str:
@@ -135,6 +136,20 @@ def count_for_page(plan: QueryPlan, number: int, size: int, cap: int) -> Counted
     return Counted(counted, counted < limit)
 
 
+def page_rows(queryset, *, bottom: int, top: int, total: Counted, columns) -> list:
+    """Rows bottom..top of `queryset` (as dicts of `columns`, if given), read from whichever end is nearer.
+
+    A page in the second half of an exactly counted list (`page=last`, deep numbered pages) is read in the reversed
+    order and turned back: the database then skips the rows after the page, not the ones before it. `page=last` of
+    10^6 events skipped 999,950 rows (550 ms at p95, bench.questions). Every list order ends with the primary key
+    (facts.api.filter_fields.StableOrderingFilter, DATE_ORDER), so the reversed order is the exact mirror.
+    """
+    after = total.count - top
+    if not total.exact or after >= bottom:
+        return list(as_columns(queryset[bottom:top], columns))
+    return list(as_columns(queryset.reverse()[after : after + (top - bottom)], columns))[::-1]
+
+
 def read_page(plan: QueryPlan, *, number: int | None, size: int, cap: int, columns=None) -> Page:
     """Page `number` (None: the last page, which counts every row) of `size` rows, its count capped at `cap`.
 
@@ -152,8 +167,8 @@ def read_page(plan: QueryPlan, *, number: int | None, size: int, cap: int, colum
     if total.picked is not None:
         rows = rows_by_id(plan, total.picked, columns)
     else:
-        bottom = (number - 1) * size
-        rows = list(as_columns(plan.queryset[bottom : min(bottom + size, total.count)], columns))
+        top = min(number * size, total.count)
+        rows = page_rows(plan.queryset, bottom=(number - 1) * size, top=top, total=total, columns=columns)
     reported = total.count if total.exact else max(cap, number * size)
     return Page(rows=rows, count=reported, exact=total.exact, number=number, num_pages=pages)
 
