@@ -25,6 +25,7 @@ from simple_history.models import HistoricalRecords
 from facts.dates import Precision, precision_refused
 from facts.evidence import locate_passage
 from facts.patterns import SLUG_MAX_LENGTH
+from facts.walks import WalkedIds, affiliation_walk, subtree_walk
 
 
 class Timestamped(models.Model):
@@ -332,29 +333,15 @@ class ActorKind(models.TextChoices):
 
 
 class ActorQuerySet(models.QuerySet):
-    """Walks of the affiliation graph (member -> organization or state), inside the filtered query itself.
+    """Walks of the affiliation graph (member -> organization or state): recursive CTEs, written in facts.walks."""
 
-    Each walk is a recursive CTE, like PlaceQuerySet.subtree_ids, for `<field>__in=`; UNION (not UNION ALL) stops on
-    a cycle that bypassed Affiliation.clean().
-    """
-
-    def _walk(self, root: "Actor", *, down: bool) -> RawSQL:
+    def with_walks(self):
+        """Each actor with the ids below and above it (`below`, `above`), read in its own query (facts.walks)."""
         table = Affiliation._meta.db_table
-        start, step = ("organization_id", "person_id") if down else ("person_id", "organization_id")
-        return RawSQL(
-            f"WITH RECURSIVE walk(id) AS (SELECT {step} FROM {table} WHERE {start} = %s UNION "
-            f"SELECT a.{step} FROM {table} a JOIN walk ON a.{start} = walk.id) SELECT id FROM walk",
-            [root.pk],
+        return self.annotate(
+            below=WalkedIds(lambda start: affiliation_walk(table, start, down=True)),
+            above=WalkedIds(lambda start: affiliation_walk(table, start, down=False)),
         )
-
-    def below_ids(self, root: "Actor") -> RawSQL:
-        """A subquery of the ids of every actor affiliated with `root`, directly or through other actors (the
-        members of its organizations, the members of those, ...)."""
-        return self._walk(root, down=True)
-
-    def above_ids(self, root: "Actor") -> RawSQL:
-        """A subquery of the ids of every organization or state `root` belongs to, directly or through others."""
-        return self._walk(root, down=False)
 
     @staticmethod
     def links_above(member_ids: Iterable[int]) -> list[tuple[int, int]]:
@@ -584,19 +571,11 @@ class PlaceKind(models.TextChoices):
 
 
 class PlaceQuerySet(models.QuerySet):
-    def subtree_ids(self, root: "Place") -> RawSQL:
-        """A subquery of the ids of `root` and every place below it, for `<field>__in=`.
-
-        A recursive CTE, so the walk happens inside the filtered query itself (no extra round trip, nothing loaded
-        into Python); PostgreSQL and SQLite both support WITH RECURSIVE. UNION rather than UNION ALL stops on a
-        cycle that bypassed Place.clean().
-        """
+    def with_subtree(self):
+        """Each place with the ids of itself and every place below it (`subtree`), read in its own query, so that
+        a filter can hand them to the filtered query as literals (facts.walks explains why)."""
         table = self.model._meta.db_table
-        return RawSQL(
-            f"WITH RECURSIVE subtree(id) AS (SELECT id FROM {table} WHERE id = %s UNION "
-            f"SELECT child.id FROM {table} child JOIN subtree ON child.parent_id = subtree.id) SELECT id FROM subtree",
-            [root.pk],
-        )
+        return self.annotate(subtree=WalkedIds(lambda start: subtree_walk(table, start)))
 
 
 class Place(ExternalData, Timestamped):

@@ -193,7 +193,7 @@ class ReferenceField(forms.CharField):
 
     kinds = {
         "actor": (Actor.objects.only("id", "slug"), "slug"),
-        "place": (Place.objects.only("id", "slug", "parent_id"), "slug"),
+        "place": (Place.objects.only("id", "slug", "parent_id").with_subtree(), "slug"),
         "event": (Event.objects.only("id"), "pk"),
     }
 

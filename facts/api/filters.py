@@ -45,6 +45,7 @@ from facts.models import (
 )
 from facts.selectors import planning
 from facts.selectors.planning import EVENT_SEARCH, STATEMENT_SEARCH, FactSearch, Participation, QueryPlan
+from facts.walks import walked
 
 __all__ = [
     "ActorFilterSet",
@@ -157,7 +158,7 @@ class EventFilterSet(FactFilterSet):
         help_text="Participant role. With `actor`: the given actors hold this role. Alone: some participant does.",
     )
     place = df.ModelChoiceFilter(
-        queryset=Place.objects.only("id", "slug"),
+        queryset=Place.objects.only("id", "slug").with_subtree(),
         to_field_name="slug",
         method="filter_place",
         field_name="place",
@@ -232,7 +233,8 @@ class EventFilterSet(FactFilterSet):
         return EVENT_SEARCH.condition(text)
 
     def filter_place(self, queryset, name, value):
-        return queryset.filter(place_id__in=Place.objects.subtree_ids(value))
+        # The subtree's ids as literals, read with the place (facts.walks): the planner's statistics then apply.
+        return queryset.filter(place_id__in=walked(value.subtree))
 
     def filter_type(self, queryset, name, value: str):
         return queryset.filter(event_type__code__startswith=value)
@@ -261,7 +263,7 @@ class StatementFilterSet(FactFilterSet):
         help_text="What sort of actor the speaker is (e.g. unnamed).",
     )
     speaker_affiliated_with = df.ModelChoiceFilter(
-        queryset=Actor.objects.only("id", "slug"),
+        queryset=Actor.objects.only("id", "slug").with_walks(),
         to_field_name="slug",
         field_name="speaker",
         method="filter_speaker_affiliated_with",
@@ -317,8 +319,8 @@ class StatementFilterSet(FactFilterSet):
         return queryset.filter(speaker__in=list(value)) if value else queryset
 
     def filter_speaker_affiliated_with(self, queryset, name, value):
-        # A recursive walk down the affiliation graph, inside the page's query (Actor.objects.below_ids).
-        return queryset.filter(speaker_id__in=Actor.objects.below_ids(value)).exclude(speaker_id=value.pk)
+        # The walk down the affiliation graph, read with the actor (facts.walks): its ids are literals here.
+        return queryset.filter(speaker_id__in=walked(value.below)).exclude(speaker_id=value.pk)
 
     def filter_about(self, queryset, name, value):
         kind, target = value
@@ -327,7 +329,7 @@ class StatementFilterSet(FactFilterSet):
             return queryset.filter(Exists(through))
         if kind == "place":
             through = Statement.about_places.through.objects.filter(
-                statement=OuterRef("pk"), place_id__in=Place.objects.subtree_ids(target)
+                statement=OuterRef("pk"), place_id__in=walked(target.subtree)
             )
             return queryset.filter(Exists(through))
         through = Statement.about_events.through.objects.filter(statement=OuterRef("pk"), event=target)

@@ -11,6 +11,7 @@ from django.db.models.functions import Length
 from facts.api.changes import UpdatedSinceFilterSet
 from facts.api.filter_fields import CountryCodeFilter, PloverFilter, SearchMixin, ordering, search_filter
 from facts.models import Actor, ActorAlias, ActorKind, Affiliation, EventType, Place, PlaceKind, Source
+from facts.walks import walked
 
 
 class SourceFilterSet(SearchMixin, UpdatedSinceFilterSet):
@@ -39,7 +40,7 @@ class ActorFilterSet(SearchMixin, UpdatedSinceFilterSet):
     search = search_filter("name, aliases, description and role titles (e.g. `spokesman`)")
     kind = df.ChoiceFilter(choices=ActorKind.choices, help_text="What sort of actor.")
     affiliated_with = df.ModelChoiceFilter(
-        queryset=Actor.objects.only("id", "slug"),
+        queryset=Actor.objects.only("id", "slug").with_walks(),
         to_field_name="slug",
         method="filter_affiliated_with",
         field_name="affiliations__organization",
@@ -64,10 +65,8 @@ class ActorFilterSet(SearchMixin, UpdatedSinceFilterSet):
         )
 
     def filter_affiliated_with(self, queryset, name, value):
-        # Two recursive walks of the affiliation graph, inside the page's query (Actor.objects.below_ids/above_ids).
-        return queryset.filter(
-            Q(pk__in=Actor.objects.below_ids(value)) | Q(pk__in=Actor.objects.above_ids(value))
-        ).exclude(pk=value.pk)
+        # Both walks of the affiliation graph, read with the actor (facts.walks): their ids are literals here.
+        return queryset.filter(pk__in=walked(value.below) + walked(value.above)).exclude(pk=value.pk)
 
 
 class PlaceFilterSet(SearchMixin, UpdatedSinceFilterSet):
@@ -76,7 +75,7 @@ class PlaceFilterSet(SearchMixin, UpdatedSinceFilterSet):
     search = search_filter("name and description")
     kind = df.ChoiceFilter(choices=PlaceKind.choices, help_text="What sort of place.")
     within = df.ModelChoiceFilter(
-        queryset=Place.objects.only("id", "slug"),
+        queryset=Place.objects.only("id", "slug").with_subtree(),
         to_field_name="slug",
         method="filter_within",
         field_name="parent",
@@ -93,7 +92,7 @@ class PlaceFilterSet(SearchMixin, UpdatedSinceFilterSet):
         return Q(name__icontains=text) | Q(description__icontains=text)
 
     def filter_within(self, queryset, name, value):
-        return queryset.filter(pk__in=Place.objects.subtree_ids(value))
+        return queryset.filter(pk__in=walked(value.subtree))
 
 
 class EventTypeFilterSet(SearchMixin, df.FilterSet):
