@@ -121,16 +121,26 @@ class FactFilterSet(SearchMixin, UpdatedSinceFilterSet):
             return queryset
         return queryset.filter(planning.fact_window(queryset.model, after, before, queryset.db))
 
-    def search_alone(self, filtered) -> bool:
-        """Whether the search is the only condition and the order is the default one."""
-        return self.active_filters() <= {"search", "ordering"} and tuple(filtered.query.order_by) == self.default_order
+    def search_alone(self) -> bool:
+        """Whether the search is the only condition (in whatever order)."""
+        return self.active_filters() <= {"search", "ordering"}
+
+    def in_default_order(self, filtered) -> bool:
+        return tuple(filtered.query.order_by) == self.default_order
 
     def plan(self) -> QueryPlan:
         filtered, text = self.qs, self.search_text()
         if self.fact_search is None:
             return planning.list_plan(self.queryset, filtered, text=text)
-        alone = bool(text) and self.search_alone(filtered)
-        return planning.fact_plan(self.queryset, filtered, self.fact_search, text=text, alone=alone)
+        alone = bool(text) and self.search_alone()
+        return planning.fact_plan(
+            self.queryset,
+            filtered,
+            self.fact_search,
+            text=text,
+            alone=alone,
+            default_order=self.in_default_order(filtered),
+        )
 
     def filter_source(self, queryset, name, value):
         spans = EvidenceSpan.objects.filter(**{self.evidence_fk: OuterRef("pk")}, source=value)
@@ -225,7 +235,8 @@ class EventFilterSet(FactFilterSet):
             filtered,
             part=self.participation(self.cleaned()),
             text=text,
-            alone=bool(text) and self.search_alone(filtered),
+            alone=bool(text) and self.search_alone(),
+            default_order=self.in_default_order(filtered),
             actor_alone=active <= {"actor", "role", "type", "date_after", "date_before", "ordering"},
         )
 

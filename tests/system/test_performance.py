@@ -601,16 +601,19 @@ def test_the_date_order_walk_matches_what_the_union_matches_in_the_same_order(na
 
 @postgres_only
 @pytest.mark.parametrize(
-    "resource, text",
+    "resource, text, ordering",
     [
-        *[("events", text) for text in ("the", "talks", "quiet", "zzz-nothing")],
-        *[("statements", text) for text in ("the", "Blinken", "zzz-nothing")],
+        *[("events", text, "") for text in ("the", "talks", "quiet", "zzz-nothing")],
+        *[("events", "the", ordering) for ordering in ("-date_end", "title", "-type", "updated_at", "-id")],
+        *[("statements", text, "") for text in ("the", "Blinken", "zzz-nothing")],
+        *[("statements", "the", ordering) for ordering in ("-date_start", "kind", "-updated_at")],
     ],
 )
 def test_a_walked_search_answers_the_page_a_sorted_search_answers(
-    api, named_only_elsewhere, monkeypatch, resource, text
+    api, named_only_elsewhere, monkeypatch, resource, text, ordering
 ):
-    url = f"/api/v1/{resource}/?search={text}&page_size=3"
+    # A broad search walks the list's order, whichever it is (planning.search_alone_plan); a narrow one sorts.
+    url = f"/api/v1/{resource}/?search={text}&page_size=3" + (f"&ordering={ordering}" if ordering else "")
 
     def answers():
         return [
@@ -747,6 +750,13 @@ def filler(article):
     with connection.cursor() as cursor:
         cursor.execute(
             "ANALYZE facts_event, facts_statement, facts_actor, facts_actoralias, facts_place, facts_participant"
+        )
+        # Rows a bulk insert puts into a GIN index wait in its pending list until a VACUUM merges them, and the
+        # planner prices a trigram scan with that list: on a server without autovacuum (as CI's may be) it then
+        # prefers sweeping another index. Merge them, as autovacuum would, so the plans are those of a kept table.
+        cursor.execute(
+            "SELECT gin_clean_pending_list(indexrelid) FROM pg_index JOIN pg_class c ON c.oid = indexrelid "
+            "JOIN pg_am am ON am.oid = c.relam WHERE am.amname = 'gin'"
         )
 
 
