@@ -717,6 +717,17 @@ class Event(Reviewed, DateInterval, Timestamped):
     actors: "models.ManyToManyField[Actor, Participant]" = models.ManyToManyField(
         Actor, through="Participant", related_name="events"
     )
+    # Set by facts.services.event_merge only. The merged row stays as a tombstone so that its id answers 301 (GET)
+    # or 410 with its target; it is deleted with the target (an owned part: facts.services.deletion.OWNED_PARTS).
+    merged_into = models.ForeignKey(
+        "self",
+        null=True,
+        blank=True,
+        editable=False,
+        on_delete=models.CASCADE,
+        related_name="merged_events",
+        help_text="The event this one was merged into: a duplicate, kept only so that its id leads to the target.",
+    )
     history = HistoricalRecords()
 
     class Meta:
@@ -728,6 +739,13 @@ class Event(Reviewed, DateInterval, Timestamped):
                 condition=~Q(parent=F("id")),
                 name="event_not_own_parent",
                 violation_error_message="An event cannot be part of itself.",
+            ),
+            # A tombstone of a merge keeps nothing that lists it elsewhere: no place, no parent (see is_merged).
+            models.CheckConstraint(
+                condition=Q(merged_into__isnull=True)
+                | (Q(place__isnull=True, parent__isnull=True) & ~Q(merged_into=F("id"))),
+                name="event_tombstone_bare",
+                violation_error_message="A merged event keeps no place or parent and is not merged into itself.",
             ),
         ]
         indexes = [
@@ -758,6 +776,18 @@ class Event(Reviewed, DateInterval, Timestamped):
         self.participants.exclude(**copy).update(**copy)
         self.date_statements()
 
+    @property
+    def is_merged(self) -> bool:
+        """A tombstone of a merge (facts.services.event_merge): its evidence, participants, statements and children
+        moved to `merged_into`. The one place that exempts it from the rules of facts: it needs no evidence here
+        (needs_evidence), in the database's commit-time trigger (migration 0018) and in the lists
+        (facts.selectors.planning.live)."""
+        return self.merged_into_id is not None
+
+    def needs_evidence(self) -> bool:
+        """False for a tombstone of a merge, whose evidence moved to the event it was merged into."""
+        return not self.is_merged
+
     def date_statements(self) -> None:
         """Give the statements made at this event without a date of their own its dates (dates_at_event).
 
@@ -771,6 +801,8 @@ class Event(Reviewed, DateInterval, Timestamped):
 
     def clean(self):
         super().clean()
+        if self.is_merged and self.merged_into is not None and self.merged_into.is_merged:
+            raise ValidationError({"merged_into": "Merge into an event that is not itself merged."})
         node, seen = self.parent, {self.pk}
         while node is not None and self.pk is not None:
             if node.pk in seen:
