@@ -699,6 +699,14 @@ class EventType(models.Model):
         return f"{self.code} {self.label}"
 
 
+# What may refer to an event (a parent, a statement's occasion or subject, a participant, a span): one that stands,
+# not the tombstone of a merge (Event.is_merged). Forms list only these; full_clean() refuses the others with this.
+LIVE_EVENTS = {"merged_into__isnull": True}
+LIVE_EVENT_MESSAGES = {
+    "invalid": "No event with id %(value)r, or it was merged into another event: give the one it was merged into."
+}
+
+
 class Event(Reviewed, DateInterval, Timestamped):
     """Something that happened: who did what, where and when, with a CAMEO code and evidence."""
 
@@ -712,6 +720,8 @@ class Event(Reviewed, DateInterval, Timestamped):
         blank=True,
         on_delete=models.PROTECT,
         related_name="children",
+        limit_choices_to=LIVE_EVENTS,
+        error_messages=LIVE_EVENT_MESSAGES,
         help_text="A larger event this one is part of (a dinner within a round of talks).",
     )
     actors: "models.ManyToManyField[Actor, Participant]" = models.ManyToManyField(
@@ -832,7 +842,13 @@ class Participant(Timestamped):
     counted there too, instead of in each of the actor's events.
     """
 
-    event = models.ForeignKey(Event, on_delete=models.CASCADE, related_name="participants")
+    event = models.ForeignKey(
+        Event,
+        on_delete=models.CASCADE,
+        related_name="participants",
+        limit_choices_to=LIVE_EVENTS,
+        error_messages=LIVE_EVENT_MESSAGES,
+    )
     # No index of its own: participant_actor_date starts with the actor.
     actor = models.ForeignKey(Actor, on_delete=models.PROTECT, related_name="participations", db_index=False)
     role = models.CharField(max_length=20, choices=ParticipantRole.choices, db_index=True)
@@ -922,12 +938,14 @@ class Statement(Reviewed, DateInterval, Timestamped):
         blank=True,
         on_delete=models.PROTECT,
         related_name="statements",
+        limit_choices_to=LIVE_EVENTS,
+        error_messages=LIVE_EVENT_MESSAGES,
         help_text="The event the statement was made at (its occasion; what it is about goes in about_events). "
         "Without a date_text of its own, the statement takes this event's dates.",
     )
     about_actors = models.ManyToManyField(Actor, blank=True, related_name="mentioned_in")
     about_places = models.ManyToManyField(Place, blank=True, related_name="mentioned_in")
-    about_events = models.ManyToManyField(Event, blank=True, related_name="mentioned_in")
+    about_events = models.ManyToManyField(Event, blank=True, related_name="mentioned_in", limit_choices_to=LIVE_EVENTS)
     history = HistoricalRecords(m2m_fields=[about_actors, about_places, about_events])
 
     class Meta:
@@ -1070,7 +1088,15 @@ class EvidenceSpan(Timestamped):
     start = models.PositiveIntegerField(null=True, blank=True, help_text="Offset of the first character (0-based).")
     end = models.PositiveIntegerField(null=True, blank=True, help_text="Offset just past the last character.")
     quote = models.TextField(help_text="The passage; must equal source.text[start:end].")
-    event = models.ForeignKey(Event, null=True, blank=True, on_delete=models.CASCADE, related_name="evidence")
+    event = models.ForeignKey(
+        Event,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="evidence",
+        limit_choices_to=LIVE_EVENTS,
+        error_messages=LIVE_EVENT_MESSAGES,
+    )
     statement = models.ForeignKey(Statement, null=True, blank=True, on_delete=models.CASCADE, related_name="evidence")
     relation = models.ForeignKey(Relation, null=True, blank=True, on_delete=models.CASCADE, related_name="evidence")
     affiliation = models.ForeignKey(

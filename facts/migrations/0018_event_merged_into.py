@@ -3,6 +3,8 @@
 - `merged_into` (nullable) marks an event merged into another by facts.services.event_merge; the row stays as a
   tombstone so that its id answers 301 or 410 with its target. The target's deletion deletes its tombstones.
 - A tombstone keeps no place and no parent, and is not merged into itself (a check constraint).
+- Parents, participants, evidence spans and statements refer only to events that stand (limit_choices_to: the
+  admin's choices, and full_clean() refuses a tombstone).
 - PostgreSQL's deferred trigger (a fact never ends a transaction without the evidence it had: migrations 0011 and
   0014) spares a tombstone, whose evidence moved to its target, as Event.needs_evidence does for the ORM.
 """
@@ -38,6 +40,11 @@ END
 $$;
 """
 )
+# What may refer to an event: one that stands (facts.models.LIVE_EVENTS); choices and messages only, no SQL.
+LIVE_EVENTS = {"merged_into__isnull": True}
+LIVE_EVENT_MESSAGES = {
+    "invalid": "No event with id %(value)r, or it was merged into another event: give the one it was merged into."
+}
 HELP = "The event this one was merged into: a duplicate, kept only so that its id leads to the target."
 
 
@@ -84,6 +91,126 @@ class Migration(migrations.Migration):
                 ),
                 name="event_tombstone_bare",
                 violation_error_message="A merged event keeps no place or parent and is not merged into itself.",
+            ),
+        ),
+        migrations.AlterField(
+            model_name="event",
+            name="parent",
+            field=models.ForeignKey(
+                blank=True,
+                error_messages=LIVE_EVENT_MESSAGES,
+                help_text="A larger event this one is part of (a dinner within a round of talks).",
+                limit_choices_to=LIVE_EVENTS,
+                null=True,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="children",
+                to="facts.event",
+            ),
+        ),
+        migrations.AlterField(
+            model_name="evidencespan",
+            name="event",
+            field=models.ForeignKey(
+                blank=True,
+                error_messages=LIVE_EVENT_MESSAGES,
+                limit_choices_to=LIVE_EVENTS,
+                null=True,
+                on_delete=django.db.models.deletion.CASCADE,
+                related_name="evidence",
+                to="facts.event",
+            ),
+        ),
+        migrations.AlterField(
+            model_name="historicalevent",
+            name="parent",
+            field=models.ForeignKey(
+                blank=True,
+                db_constraint=False,
+                error_messages=LIVE_EVENT_MESSAGES,
+                help_text="A larger event this one is part of (a dinner within a round of talks).",
+                limit_choices_to=LIVE_EVENTS,
+                null=True,
+                on_delete=django.db.models.deletion.DO_NOTHING,
+                related_name="+",
+                to="facts.event",
+            ),
+        ),
+        migrations.AlterField(
+            model_name="historicalevidencespan",
+            name="event",
+            field=models.ForeignKey(
+                blank=True,
+                db_constraint=False,
+                error_messages=LIVE_EVENT_MESSAGES,
+                limit_choices_to=LIVE_EVENTS,
+                null=True,
+                on_delete=django.db.models.deletion.DO_NOTHING,
+                related_name="+",
+                to="facts.event",
+            ),
+        ),
+        migrations.AlterField(
+            model_name="historicalparticipant",
+            name="event",
+            field=models.ForeignKey(
+                blank=True,
+                db_constraint=False,
+                error_messages=LIVE_EVENT_MESSAGES,
+                limit_choices_to=LIVE_EVENTS,
+                null=True,
+                on_delete=django.db.models.deletion.DO_NOTHING,
+                related_name="+",
+                to="facts.event",
+            ),
+        ),
+        migrations.AlterField(
+            model_name="historicalstatement",
+            name="event",
+            field=models.ForeignKey(
+                blank=True,
+                db_constraint=False,
+                error_messages=LIVE_EVENT_MESSAGES,
+                help_text="The event the statement was made at (its occasion; what it is about goes in about_events). Without a date_text of its own, the statement takes this event's dates.",
+                limit_choices_to=LIVE_EVENTS,
+                null=True,
+                on_delete=django.db.models.deletion.DO_NOTHING,
+                related_name="+",
+                to="facts.event",
+            ),
+        ),
+        migrations.AlterField(
+            model_name="participant",
+            name="event",
+            field=models.ForeignKey(
+                error_messages=LIVE_EVENT_MESSAGES,
+                limit_choices_to=LIVE_EVENTS,
+                on_delete=django.db.models.deletion.CASCADE,
+                related_name="participants",
+                to="facts.event",
+            ),
+        ),
+        migrations.AlterField(
+            model_name="statement",
+            name="about_events",
+            field=models.ManyToManyField(
+                blank=True,
+                limit_choices_to=LIVE_EVENTS,
+                related_name="mentioned_in",
+                to="facts.event",
+            ),
+        ),
+        migrations.AlterField(
+            model_name="statement",
+            name="event",
+            field=models.ForeignKey(
+                blank=True,
+                error_messages=LIVE_EVENT_MESSAGES,
+                help_text="The event the statement was made at (its occasion; what it is about goes in about_events). Without a date_text of its own, the statement takes this event's dates.",
+                limit_choices_to=LIVE_EVENTS,
+                null=True,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="statements",
+                to="facts.event",
             ),
         ),
         migrations.RunPython(
