@@ -2044,6 +2044,13 @@ class Mirror:
                 continue
             if item["change"] == "deleted":
                 self.objects.pop(key, None)
+            elif item["change"] == "merged":
+                # The event lives on as its target: the copy goes, the target (whose parts changed) is fetched.
+                self.objects.pop(key, None)
+                target = item["merged_into"]
+                resp = self.walk.read(target["url"]) if target["url"] else None
+                if resp is not None and resp.status == 200:
+                    self.objects[("event", target["id"])] = resp.data
             elif item["url"]:
                 if key not in fetched:
                     resp = self.walk.read(item["url"])
