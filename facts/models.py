@@ -811,8 +811,11 @@ class Event(Reviewed, DateInterval, Timestamped):
 
     def clean(self):
         super().clean()
-        if self.is_merged and self.merged_into is not None and self.merged_into.is_merged:
-            raise ValidationError({"merged_into": "Merge into an event that is not itself merged."})
+        if self.is_merged:
+            # Every edit path checks this (services, admin forms, history revert); the merge itself writes no form.
+            raise ValidationError(
+                f"This event was merged into event {self.merged_into_id} and only leads to it: change that event."
+            )
         node, seen = self.parent, {self.pk}
         while node is not None and self.pk is not None:
             if node.pk in seen:

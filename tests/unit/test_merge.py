@@ -5,6 +5,7 @@ from unittest import mock
 
 import pytest
 from django.contrib.auth.models import User
+from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, transaction
 
 from facts import services
@@ -204,3 +205,29 @@ def test_postgresql_commits_a_merge_and_still_refuses_to_strip_a_live_event_of_e
     assert Event.objects.get(pk=duplicate.pk).merged_into_id == target.pk
     with pytest.raises(IntegrityError, match="without evidence"), transaction.atomic():
         EvidenceSpan.objects.filter(event=target).delete()
+
+
+def test_a_merged_event_cannot_be_edited_or_reverted_through_the_services(pair, curator):
+    from facts.history import version_restore
+
+    duplicate = pair["duplicate"]
+    first = Event.history.filter(id=duplicate.pk).earliest("history_id").history_id
+    services.event_merge(event=duplicate, into=pair["target"], user=curator, reason=REASON)
+    tombstone = Event.objects.get(pk=duplicate.pk)
+    with pytest.raises(services.FactValidationError, match="merged into event"):
+        services.event_update(event=tombstone, title="Back", user=curator)
+    with pytest.raises(ValidationError, match="merged into event"):
+        version_restore(model=Event, object_id=duplicate.pk, version_id=first, user=curator)
+    assert Event.objects.get(pk=duplicate.pk).merged_into_id == pair["target"].pk
+    assert not Event.objects.get(pk=duplicate.pk).evidence.exists()
+
+
+def test_nothing_can_refer_to_a_merged_event(pair, curator, source):
+    services.event_merge(event=pair["duplicate"], into=pair["target"], user=curator, reason=REASON)
+    with pytest.raises(services.FactValidationError) as refused:
+        services.event_update(event=pair["target"], parent=pair["duplicate"], user=curator)
+    assert "merged into another event" in " ".join(refused.value.detail["parent"])
+    statement = pair["about"]
+    with pytest.raises(services.FactValidationError) as refused:
+        services.statement_update(statement=statement, event=pair["duplicate"], user=curator)
+    assert list(refused.value.detail) == ["event"]
