@@ -91,7 +91,9 @@ class EventTypeViewSet(CurationMixin, FactsViewSet):
 
 
 @extend_schema_view(
-    **curation_schema(serializers.EventDetailSerializer, ws.EventWriteSerializer, serializers.EventCreatedSerializer)
+    **curation_schema(
+        serializers.EventDetailSerializer, ws.EventWriteSerializer, serializers.EventCreatedSerializer, mergeable=True
+    )
 )
 @resource_schema("event")
 class EventViewSet(MergeMixin, CurationMixin, FactsViewSet):

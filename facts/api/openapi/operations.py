@@ -3,6 +3,7 @@
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 
 from facts.api.openapi.bodies import error_response
+from facts.api.openapi.writes import ETAG_RESPONSE_HEADER, MOVED
 from facts.api.permissions import CHANGE_REASON_HEADER
 
 CLAIMS_DESCRIPTION = (
@@ -17,7 +18,7 @@ def claims_schema(serializer):
     return extend_schema(
         summary="Who claims what about the event",
         description=CLAIMS_DESCRIPTION,
-        responses={200: serializer},
+        responses={200: serializer, 301: MOVED},
         filters=False,
     )
 
@@ -29,7 +30,7 @@ def duplicates_schema(serializer):
         description="Stored events that probably report the same event: the same CAMEO root, overlapping dates and "
         "a shared participant, plus a similar title or overlapping evidence (facts.duplicates). Each names the rules "
         "it meets. The same check names them in the 201 of a create (`possible_duplicates`) and in the admin.",
-        responses={200: serializer},
+        responses={200: serializer, 301: MOVED},
         filters=False,
     )
 
@@ -65,7 +66,9 @@ def merge_schema(read_serializer, body_serializer):
         description=MERGE_DESCRIPTION,
         request=body_serializer,
         filters=False,
+        operation_id="events_merge",
         parameters=[
+            ETAG_RESPONSE_HEADER,
             OpenApiParameter(
                 "If-Match",
                 str,
