@@ -97,6 +97,8 @@ def _move_statements(event: Event, into: Event, *, user, reason: str) -> None:
         about = [e for e in statement.about_events.all() if e.pk != event.pk]
         stamp(statement, user=user, reason=reason)
         statement.about_events.set([*about, into] if into not in about else about)
+        # As statement_update does: the statement is saved with its links, so its updated_at moves too.
+        stamp(statement, user=user, reason=reason).save()
 
 
 def _move_children(event: Event, into: Event, *, user, reason: str) -> None:

@@ -231,3 +231,20 @@ def test_nothing_can_refer_to_a_merged_event(pair, curator, source):
     with pytest.raises(services.FactValidationError) as refused:
         services.statement_update(statement=statement, event=pair["duplicate"], user=curator)
     assert list(refused.value.detail) == ["event"]
+
+
+def test_statements_whose_links_move_have_their_updated_at_moved(pair, curator):
+    before = Statement.objects.get(pk=pair["about"].pk).updated_at
+    services.event_merge(event=pair["duplicate"], into=pair["target"], user=curator, reason=REASON)
+    assert Statement.objects.get(pk=pair["about"].pk).updated_at > before
+
+
+def test_verify_evidence_passes_after_a_merge(pair, curator):
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    services.event_merge(event=pair["duplicate"], into=pair["target"], user=curator, reason=REASON)
+    out = StringIO()
+    call_command("verify_evidence", stdout=out)
+    assert "0 problem(s)" in out.getvalue()
