@@ -76,6 +76,7 @@ def _move_evidence(event: Event, into: Event, *, user, reason: str) -> None:
         else:
             span.event = into
             span.save()
+            held.add(span_key(span))
 
 
 def _move_participants(event: Event, into: Event, *, user, reason: str) -> None:
