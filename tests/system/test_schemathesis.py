@@ -42,8 +42,8 @@ EXCLUDED_CHECKS = "positive_data_acceptance"
 # schemathesis configuration (schemathesis.toml), written next to the run. The reasons:
 # - negative_data_rejection accepts 400/401/403/404/405/406/409/415/422/428/429 as "rejected". This API also
 #   rejects with 411 (a body without Content-Length), 412 (a stale If-Match: RFC 9110 evaluates preconditions before
-#   the method, hence before the body is read) and 413 (a body over the limit); each is a refusal, documented on the
-#   operation, after which nothing was changed.
+#   the method, hence before the body is read), 413 (a body over the limit) and 410 (a write to a merged event, which
+#   is refused whatever the body); each is a refusal, documented on the operation, after which nothing was changed.
 # - Error feedback off: it reads the field names out of a 400's body to repair the next inputs, but takes this
 #   API's error envelope ({"status", "code", "detail", "errors": {field: [...]}}) for fields, and then sends
 #   `"errors": {"name": ...}` in bodies as if it were schema-valid (a refused unknown field, reported as ST202).
@@ -51,8 +51,8 @@ CHECK_CONFIG = """
 hooks = "{hooks}"
 
 [checks.negative_data_rejection]
-expected-statuses = ["400", "401", "403", "404", "405", "406", "409", "411", "412", "413", "415", "422", "428",
-                     "429", "5xx"]
+expected-statuses = ["400", "401", "403", "404", "405", "406", "409", "410", "411", "412", "413", "415", "422",
+                     "428", "429", "5xx"]
 
 [phases.fuzzing.error-feedback]
 enabled = false
@@ -91,6 +91,12 @@ STORED_DATA_RULES = [
     r"^This parent would make the (event part of itself|place its own ancestor)\.$",
     r"^A member is a person, an unnamed source, or an organization or group",
     r"^An affiliation must be to a state, organization or group\.$",
+    # Merges (facts.services.event_merge): the target must exist, stand, be vetted and be another event.
+    r"^No event with id \d+\.$",
+    r"^No event with id \d+, or it was merged into another event",
+    r"^An event cannot be merged into itself",
+    r"^Event \d+ (was merged into event \d+|is an unvetted candidate|is part of this event)",
+    r" is \w+ here but \w+ in event \d+\. An actor has one role per event",
     # Several values together.
     r"^Give the passage of the source that supports this fact\.$",  # a quote, or start and end
     r"^Give both start and end, or neither\.$",
