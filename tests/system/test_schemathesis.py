@@ -92,6 +92,7 @@ STORED_DATA_RULES = [
     r"^A member is a person, an unnamed source, or an organization or group",
     r"^An affiliation must be to a state, organization or group\.$",
     # Merges (facts.services.event_merge): the target must exist, stand, be vetted and be another event.
+    r"^Merged into event \d+\.$",
     r"^No event with id \d+\.$",
     r"^No event with id \d+, or it was merged into another event",
     r"^An event cannot be merged into itself",
@@ -150,13 +151,14 @@ def messages(errors, field=None):
 
 
 def unexplained_refusals(response, case) -> list[str] | None:
-    """The messages of a refusal of schema-valid input that are not STORED_DATA_RULES (an empty list when all are,
-    or for a stale If-Match: 412), or None when the answer is no such refusal at all."""
+    """The messages of a refusal (400, or 410 for a merged event) of schema-valid input that are not STORED_DATA_RULES
+    (an empty list when all are, or for a stale If-Match: 412), or None when the answer is no such refusal at all."""
     headers = {name.lower() for name in (case.headers or {})}
     if response.status_code == 412 and "if-match" in headers:
         # If-Match is any ETag by the schema; only the object's current one passes (RFC 9110).
         return []
-    if response.status_code != 400:
+    # 410: the id names an event merged into another; which ids those are is stored data too (its rule below).
+    if response.status_code not in (400, 410):
         return None
     try:
         found = list(messages(json.loads(response.content).get("errors")))
