@@ -115,6 +115,9 @@ def test_statements_about_the_duplicate_follow_it_to_the_target(duplicate, curat
         ({}, "required"),
         ({"into": 999_999}, "No event with id 999999"),
         ({"into": "self"}, "cannot be merged into itself"),
+        ({"into": 2**64}, "less than or equal to"),
+        ({"into": None}, "may not be null"),
+        ({"into": [19]}, "not an array"),
         ({"into": 19, "intoo": 20}, None),
     ],
 )
@@ -170,3 +173,11 @@ def test_an_unknown_event_is_404(article, curator):
     assert merge(curator, 999_999, {"into": 19}).status_code == 404
     assert APIClient().get(f"{API}/events/999999/").status_code == 404
     assert EventType.objects.exists()
+
+
+@pytest.mark.parametrize("body", [[19], "19", 19])
+def test_a_merge_body_that_is_not_an_object_is_a_400(duplicate, curator, body):
+    response = merge(curator, duplicate, body)
+    assert response.status_code == 400, response.content
+    assert list(response.json()["errors"]) == ["non_field_errors"]  # as every write names a body of the wrong type
+    assert Event.objects.get(pk=duplicate).merged_into_id is None
