@@ -678,6 +678,14 @@ class EventType(models.Model):
         return f"{self.code} {self.label}"
 
 
+# What may refer to an event (a parent, a statement's occasion or subject, a participant, a span): one that stands,
+# not the tombstone of a merge (Event.is_merged). Forms list only these; full_clean() refuses the others with this.
+LIVE_EVENTS = {"merged_into__isnull": True}
+LIVE_EVENT_MESSAGES = {
+    "invalid": "No event with id %(value)r, or it was merged into another event: give the one it was merged into."
+}
+
+
 class Event(Reviewed, DateInterval, Timestamped):
     """Something that happened: who did what, where and when, with a CAMEO code and evidence."""
 
@@ -691,10 +699,23 @@ class Event(Reviewed, DateInterval, Timestamped):
         blank=True,
         on_delete=models.PROTECT,
         related_name="children",
+        limit_choices_to=LIVE_EVENTS,
+        error_messages=LIVE_EVENT_MESSAGES,
         help_text="A larger event this one is part of (a dinner within a round of talks).",
     )
     actors: "models.ManyToManyField[Actor, Participant]" = models.ManyToManyField(
         Actor, through="Participant", related_name="events"
+    )
+    # Set by facts.services.event_merge only. The merged row stays as a tombstone so that its id answers 301 (GET)
+    # or 410 with its target; it is deleted with the target (an owned part: facts.services.deletion.OWNED_PARTS).
+    merged_into = models.ForeignKey(
+        "self",
+        null=True,
+        blank=True,
+        editable=False,
+        on_delete=models.CASCADE,
+        related_name="merged_events",
+        help_text="The event this one was merged into: a duplicate, kept only so that its id leads to the target.",
     )
     history = HistoricalRecords()
 
@@ -707,6 +728,13 @@ class Event(Reviewed, DateInterval, Timestamped):
                 condition=~Q(parent=F("id")),
                 name="event_not_own_parent",
                 violation_error_message="An event cannot be part of itself.",
+            ),
+            # A tombstone of a merge keeps nothing that lists it elsewhere: no place, no parent (see is_merged).
+            models.CheckConstraint(
+                condition=Q(merged_into__isnull=True)
+                | (Q(place__isnull=True, parent__isnull=True) & ~Q(merged_into=F("id"))),
+                name="event_tombstone_bare",
+                violation_error_message="A merged event keeps no place or parent and is not merged into itself.",
             ),
         ]
         indexes = [
@@ -737,6 +765,18 @@ class Event(Reviewed, DateInterval, Timestamped):
         self.participants.exclude(**copy).update(**copy)
         self.date_statements()
 
+    @property
+    def is_merged(self) -> bool:
+        """A tombstone of a merge (facts.services.event_merge): its evidence, participants, statements and children
+        moved to `merged_into`. The one place that exempts it from the rules of facts: it needs no evidence here
+        (needs_evidence), in the database's commit-time trigger (migration 0018) and in the lists
+        (facts.selectors.planning.live)."""
+        return self.merged_into_id is not None
+
+    def needs_evidence(self) -> bool:
+        """False for a tombstone of a merge, whose evidence moved to the event it was merged into."""
+        return not self.is_merged
+
     def date_statements(self) -> None:
         """Give the statements made at this event without a date of their own its dates (dates_at_event).
 
@@ -750,6 +790,11 @@ class Event(Reviewed, DateInterval, Timestamped):
 
     def clean(self):
         super().clean()
+        if self.is_merged:
+            # Every edit path checks this (services, admin forms, history revert); the merge itself writes no form.
+            raise ValidationError(
+                f"This event was merged into event {self.merged_into_id} and only leads to it: change that event."
+            )
         node, seen = self.parent, {self.pk}
         while node is not None and self.pk is not None:
             if node.pk in seen:
@@ -779,7 +824,13 @@ class Participant(Timestamped):
     counted there too, instead of in each of the actor's events.
     """
 
-    event = models.ForeignKey(Event, on_delete=models.CASCADE, related_name="participants")
+    event = models.ForeignKey(
+        Event,
+        on_delete=models.CASCADE,
+        related_name="participants",
+        limit_choices_to=LIVE_EVENTS,
+        error_messages=LIVE_EVENT_MESSAGES,
+    )
     # No index of its own: participant_actor_date starts with the actor.
     actor = models.ForeignKey(Actor, on_delete=models.PROTECT, related_name="participations", db_index=False)
     role = models.CharField(max_length=20, choices=ParticipantRole.choices, db_index=True)
@@ -869,12 +920,14 @@ class Statement(Reviewed, DateInterval, Timestamped):
         blank=True,
         on_delete=models.PROTECT,
         related_name="statements",
+        limit_choices_to=LIVE_EVENTS,
+        error_messages=LIVE_EVENT_MESSAGES,
         help_text="The event the statement was made at (its occasion; what it is about goes in about_events). "
         "Without a date_text of its own, the statement takes this event's dates.",
     )
     about_actors = models.ManyToManyField(Actor, blank=True, related_name="mentioned_in")
     about_places = models.ManyToManyField(Place, blank=True, related_name="mentioned_in")
-    about_events = models.ManyToManyField(Event, blank=True, related_name="mentioned_in")
+    about_events = models.ManyToManyField(Event, blank=True, related_name="mentioned_in", limit_choices_to=LIVE_EVENTS)
     history = HistoricalRecords(m2m_fields=[about_actors, about_places, about_events])
 
     class Meta:
@@ -1017,7 +1070,15 @@ class EvidenceSpan(Timestamped):
     start = models.PositiveIntegerField(null=True, blank=True, help_text="Offset of the first character (0-based).")
     end = models.PositiveIntegerField(null=True, blank=True, help_text="Offset just past the last character.")
     quote = models.TextField(help_text="The passage; must equal source.text[start:end].")
-    event = models.ForeignKey(Event, null=True, blank=True, on_delete=models.CASCADE, related_name="evidence")
+    event = models.ForeignKey(
+        Event,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="evidence",
+        limit_choices_to=LIVE_EVENTS,
+        error_messages=LIVE_EVENT_MESSAGES,
+    )
     statement = models.ForeignKey(Statement, null=True, blank=True, on_delete=models.CASCADE, related_name="evidence")
     relation = models.ForeignKey(Relation, null=True, blank=True, on_delete=models.CASCADE, related_name="evidence")
     affiliation = models.ForeignKey(

@@ -713,7 +713,10 @@ class Walk:
 
     def live_ids(self, name: str) -> list[int]:
         model = MODELS.get(name) or PART_MODELS.get(name)
-        return list(model._base_manager.order_by("pk").values_list("pk", flat=True))
+        rows = model._base_manager.order_by("pk")
+        if name == "event":
+            rows = rows.filter(merged_into=None)  # a merged event is a tombstone: only its target is there to act on
+        return list(rows.values_list("pk", flat=True))
 
     def slugs(self, name: str) -> list[str]:
         return list(MODELS[name]._base_manager.order_by("pk").values_list("slug", flat=True))
@@ -759,7 +762,7 @@ class Walk:
             if statement is not None:
                 quotes[statement].append(quote)
         for name in FACTS:
-            for pk in MODELS[name].objects.values_list("id", flat=True):
+            for pk in self.live_ids(name):
                 if pk not in cited[name]:
                     found[("fact_has_evidence", name, pk)] = f"{name} {pk} cites no evidence span"
         for pk, kind, text in Statement.objects.filter(kind__in=["quote", "partial"]).values_list("id", "kind", "text"):
@@ -862,6 +865,7 @@ class Walk:
         (4, "api.patch_without_if_match", "op_api_patch", ("none",)),
         (4, "api.put", "op_api_put", ()),
         (5, "api.delete", "op_api_delete", ()),
+        (3, "api.merge", "op_api_merge", ()),
         (6, "admin.change_event", "op_admin_change", ("event",)),
         (6, "admin.change_statement", "op_admin_change", ("statement",)),
         (3, "admin.action_mark_reviewed", "op_admin_mark_reviewed", ()),
@@ -1547,6 +1551,28 @@ class Walk:
         self.current.detail = f"DELETE {name} {pk}"
         self.write("api", "DELETE", url, None, expect={204, 409}, headers=headers, why="a delete")
 
+    def op_api_merge(self):
+        """Merge one event into another: often a sound pair, sometimes itself, a stale If-Match or a role clash."""
+        live = self.live_ids("event")
+        if len(live) < 2:
+            return
+        pk, into = self.rng.sample(live, 2)
+        if self.rng.random() < 0.1:
+            into = pk
+        url, current, etag = self.read_detail("event", pk)
+        if current is None:
+            return
+        self.current.targets += [("event", pk), ("event", into)]
+        headers = {"X-Change-Reason": f"walk op {self.current.index}: merge"}
+        mode = self.rng.choice(["fresh", "stale", "none"])
+        if mode == "fresh":
+            headers["If-Match"] = etag
+        elif mode == "stale":
+            headers["If-Match"] = '"0000000000000000000000000000000000000000"'
+        self.current.detail = f"POST merge event {pk} into {into} (If-Match {mode})"
+        expect = {412} if mode == "stale" else {200, 400}
+        self.write("api", "POST", f"{url}merge/", {"into": into}, expect=expect, headers=headers, why="a merge")
+
     # Admin operations ------------------------------------------------------------------------------------------
 
     def op_admin_change(self, name: str):
@@ -2044,6 +2070,13 @@ class Mirror:
                 continue
             if item["change"] == "deleted":
                 self.objects.pop(key, None)
+            elif item["change"] == "merged":
+                # The event lives on as its target: the copy goes, the target (whose parts changed) is fetched.
+                self.objects.pop(key, None)
+                target = item["merged_into"]
+                resp = self.walk.read(target["url"]) if target["url"] else None
+                if resp is not None and resp.status == 200:
+                    self.objects[("event", target["id"])] = resp.data
             elif item["url"]:
                 if key not in fetched:
                     resp = self.walk.read(item["url"])

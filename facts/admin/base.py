@@ -16,6 +16,7 @@ from facts.admin.forms import DateIntervalForm
 from facts.admin.hostile import HostileInputAdminMixin
 from facts.history import version_restore
 from facts.models import INTERVAL_FIELDS, ReviewStatus
+from facts.selectors.planning import live
 
 DATE_FIELDSET = ("When", {"fields": ("date_text", INTERVAL_FIELDS)})
 RECORD_FIELDSET = ("Record", {"fields": ("change_reason", "created_at", "updated_at")})
@@ -107,7 +108,7 @@ def _set_status(modeladmin, request, queryset, status):
         modeladmin.message_user(request, f"Nothing was changed: {refused}", messages.ERROR)
         return
     changed = 0
-    for obj in queryset.exclude(status=status):
+    for obj in live(queryset).exclude(status=status):
         obj.status = status
         obj._change_reason = f"Bulk status change to {status}"
         obj._history_user = request.user
@@ -139,7 +140,7 @@ def accept_candidates(modeladmin, request, queryset):
     from facts.services.proposals import candidate_accept
 
     accepted = 0
-    for fact in queryset.filter(status=ReviewStatus.CANDIDATE):
+    for fact in live(queryset).filter(status=ReviewStatus.CANDIDATE):
         candidate_accept(fact=fact, user=request.user, reason="Candidate accepted (bulk)")
         accepted += 1
     modeladmin.message_user(request, f"{accepted} candidate(s) accepted as drafts.", messages.SUCCESS)

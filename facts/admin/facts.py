@@ -7,8 +7,24 @@ from django.utils.text import Truncator
 from facts.admin.base import DATE_FIELDSET, DATE_HELP, RECORD_FIELDSET, FactAdmin, HistoryAdmin
 from facts.admin.forms import StandaloneEvidenceSpanForm
 from facts.admin.inlines import EventEvidenceInline, ParticipantInline, RelationEvidenceInline, StatementEvidenceInline
+from facts.admin.merging import merge_events
 from facts.duplicates import event_duplicates_of
 from facts.models import Event, EvidenceSpan, Participant, Relation, Statement
+
+
+class MergedFilter(admin.SimpleListFilter):
+    """Events merged into another (tombstones) or not."""
+
+    title = "merged"
+    parameter_name = "merged"
+
+    def lookups(self, request, model_admin):
+        return [("no", "Not merged"), ("yes", "Merged into another")]
+
+    def queryset(self, request, queryset):
+        if self.value() in ("yes", "no"):
+            return queryset.filter(merged_into__isnull=self.value() == "no")
+        return queryset
 
 
 @admin.register(Event)
@@ -24,8 +40,16 @@ class EventAdmin(FactAdmin):
         "place",
         "status",
         "evidence_count",
+        "merged_into",
     )
-    list_filter = ("status", "event_type", "date_precision", ("place", admin.RelatedOnlyFieldListFilter))
+    list_filter = (
+        "status",
+        MergedFilter,
+        "event_type",
+        "date_precision",
+        ("place", admin.RelatedOnlyFieldListFilter),
+    )
+    actions = [*FactAdmin.actions, merge_events]
     search_fields = (
         "title",
         "description",
@@ -42,6 +66,19 @@ class EventAdmin(FactAdmin):
         (DATE_FIELDSET[0], {**DATE_FIELDSET[1], "description": DATE_HELP}),
         RECORD_FIELDSET,
     )
+
+    def has_change_permission(self, request, obj=None):
+        # A merged event is a tombstone that only leads to its target: shown, never edited (Event.clean).
+        return (obj is None or not obj.is_merged) and super().has_change_permission(request, obj)
+
+    def revert_disabled(self, request, obj=None):
+        # `obj` is the version's copy; whether the event is merged now is the stored row's to say.
+        merged = obj is not None and Event.objects.filter(pk=obj.pk).exclude(merged_into=None).exists()
+        return merged or super().revert_disabled(request, obj)
+
+    def has_merge_permission(self, request):
+        """Merging changes the target and retires the merged events: both permissions (facts.api's MayMerge)."""
+        return self.has_change_permission(request) and self.has_delete_permission(request)
 
     def save_related(self, request, form, formsets, change):
         super().save_related(request, form, formsets, change)

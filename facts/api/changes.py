@@ -2,7 +2,8 @@
 
 A client mirrors the dataset by reading every list once, then polling the feed from the time of its last read: each
 item says which object was created, updated or deleted, when, by whom and why. Deletions are tombstones (the model,
-id, slug and time of deletion), since the object itself is gone.
+id, slug and time of deletion), since the object itself is gone; an event merged into another is `merged`, with the
+event it now lives on as (`merged_into`).
 
 The feed reads django-simple-history's historical tables, which record every save and delete whether it comes
 from the API, the admin or a command. Items are ordered by (time, model, history id), and the cursor encodes that
@@ -28,7 +29,15 @@ from rest_framework.views import APIView
 
 from facts.api.openapi import changes_schema
 from facts.api.query_params import ascii_int, refuse_unknown_params
-from facts.selectors.changes import DEFAULT_PAGE_SIZE, FEED_MODELS, URL_KEYS, changes_page, current_keys, page_owners
+from facts.selectors.changes import (
+    DEFAULT_PAGE_SIZE,
+    FEED_MODELS,
+    URL_KEYS,
+    changes_page,
+    current_keys,
+    merged_into,
+    page_owners,
+)
 
 # Detail routes of the read API (facts/api/urls.py router basenames), keyed as facts.selectors.changes.URL_KEYS.
 DETAIL_ROUTES = {name: (f"{name}-detail", key) for name, key in URL_KEYS.items()}
@@ -157,13 +166,24 @@ class ChangeOwnerSerializer(serializers.Serializer):
     id = serializers.IntegerField(help_text="The owner's id.")
 
 
+class MergeTargetSerializer(serializers.Serializer):
+    """The event a merged event now lives on as."""
+
+    id = serializers.IntegerField(help_text="The target event's id.")
+    url = serializers.URLField(allow_null=True, help_text="Its API URL; null if it was deleted since.")
+
+
 class ChangeSerializer(serializers.Serializer):
     """One change of one object."""
 
     model = serializers.ChoiceField(choices=sorted(FEED_MODELS), help_text="Which kind of object changed.")
     id = serializers.IntegerField(help_text="The object's id.")
     slug = serializers.CharField(allow_null=True, help_text="The object's slug at the time, for models with slugs.")
-    change = serializers.ChoiceField(choices=list(CHANGE_TYPES.values()), help_text="created, updated or deleted.")
+    change = serializers.ChoiceField(
+        choices=[*CHANGE_TYPES.values(), "merged"],
+        help_text="created, updated or deleted; `merged` for an event merged into another (`merged_into`): drop "
+        "your copy of it and fetch `url`, the event it was merged into.",
+    )
     time = serializers.DateTimeField(help_text="When the change was made.")
     user = serializers.CharField(
         allow_null=True,
@@ -185,6 +205,9 @@ class ChangeSerializer(serializers.Serializer):
     owner = ChangeOwnerSerializer(
         allow_null=True,
         help_text="For a part: the object it belongs to (an event, statement, relation or actor); null otherwise.",
+    )
+    merged_into = MergeTargetSerializer(
+        allow_null=True, help_text="For `merged`: the event this one was merged into; null otherwise."
     )
     history_id = serializers.IntegerField(help_text="Id of the history record: unique per model.")
 
@@ -220,7 +243,14 @@ def change_item(request, name: str, row, current: dict, owners: dict, *, show_na
     """
     change = CHANGE_TYPES[row.history_type]
     owner = owners.get((name, row.history_id))
-    if owner is not None:
+    target = merged_into(name, row)
+    merged = None
+    if target is not None:
+        # A tombstone's record: the event now lives on as its target, which the mirror fetches.
+        change, key = "merged", current.get("event", {}).get(target)
+        url = _detail_url(request, "event", key) if key is not None else None
+        merged = {"id": target, "url": url}
+    elif owner is not None:
         key = current.get(owner[0], {}).get(owner[1])
         url = _detail_url(request, owner[0], key) if key is not None else None
     else:
@@ -240,6 +270,7 @@ def change_item(request, name: str, row, current: dict, owners: dict, *, show_na
         "deleted_at": row.history_date if change == "deleted" else None,
         "url": url,
         "owner": {"model": owner[0], "id": owner[1]} if owner is not None else None,
+        "merged_into": merged,
         "history_id": row.history_id,
     }
 

@@ -112,7 +112,8 @@ class FactFilterSet(SearchMixin, UpdatedSinceFilterSet):
     def filter_queryset(self, queryset):
         queryset = self.filter_together(super().filter_queryset(queryset), self.form.cleaned_data)
         # Analysts never read unvetted facts by accident: candidates only when `status=candidate` is asked for.
-        return queryset if self.form.cleaned_data.get("status") else planning.visible(queryset)
+        # Tombstones of merges never (planning.live).
+        return planning.live(queryset) if self.form.cleaned_data.get("status") else planning.visible(queryset)
 
     def filter_together(self, queryset, data):
         """date_after and date_before as one overlap condition (facts.selectors.planning.date_window)."""

@@ -33,7 +33,7 @@ from facts.api.pagination import FactPagination
 from facts.api.query_params import filter_param_names, refuse_unknown_params
 from facts.api.renderers import CSVRenderer, ExportRenderer, GeoJSONRenderer
 from facts.models import Event, Place
-from facts.selectors import related
+from facts.selectors import planning, related
 from facts.selectors.planning import QueryPlan
 from facts.selectors.querysets import detail_queryset
 
@@ -96,8 +96,9 @@ class FactsViewSet(viewsets.ReadOnlyModelViewSet):
         return queryset
 
     def filter_queryset(self, queryset):
-        # Lists are filtered through their FilterSet's plan (`plan()`); looking up one object by its key takes none.
-        return queryset
+        # Lists are filtered through their FilterSet's plan (`plan()`); looking up one object by its key takes none
+        # but the rule that tombstones of merges are not found (facts.api.curation.merging answers for them).
+        return planning.live(queryset)
 
     def get_serializer_class(self):
         if self.action == "retrieve":
@@ -241,7 +242,7 @@ class FactsViewSet(viewsets.ReadOnlyModelViewSet):
     def read(self, lookup: dict, fields) -> dict:
         serializer_class = self.read_serializer_class()
         shape, names = ROW_SHAPES.get(serializer_class), self.output_names(serializer_class, fields)
-        queryset = super().get_queryset()
+        queryset = planning.live(super().get_queryset())
         if shape is None:
             instance = get_object_or_404(detail_queryset(queryset), **lookup)
             self.check_object_permissions(self.request, instance)

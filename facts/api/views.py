@@ -21,14 +21,16 @@ from rest_framework.views import APIView
 from facts.api import filters, serializers
 from facts.api import write_serializers as ws
 from facts.api.curation import CurationMixin
-from facts.api.openapi import claims_schema, curation_schema, duplicates_schema, resource_schema
+from facts.api.curation.merging import EventMergeSerializer, MayMerge, MergeMixin
+from facts.api.openapi import claims_schema, curation_schema, duplicates_schema, merge_schema, resource_schema
 from facts.api.reading import FactsViewSet
 from facts.api.renderers import GeoJSONRenderer
 from facts.claims import event_claims
 from facts.duplicates import event_duplicates_of
 from facts.models import DATE_ORDER, Actor, ActorAlias, Event, EventType, Place, Relation, Source, Statement
 from facts.patterns import SLUG_PATTERN
-from facts.selectors.querysets import count_of, evidence_prefetch, into_list
+from facts.selectors.planning import live
+from facts.selectors.querysets import evidence_prefetch, into_list, live_event_count
 
 __all__ = ["FactsViewSet", "LandingView", "SchemaView"]
 
@@ -81,7 +83,7 @@ class PlaceViewSet(CurationMixin, FactsViewSet):
 class EventTypeViewSet(CurationMixin, FactsViewSet):
     """The CAMEO event codebook stored in the database, with how many events use each code."""
 
-    queryset = EventType.objects.annotate(event_count=count_of(Event.objects.all(), "event_type")).order_by("code")
+    queryset = EventType.objects.annotate(event_count=live_event_count("event_type")).order_by("code")
     serializer_class = serializers.EventTypeSerializer
     filterset_class = filters.EventTypeFilterSet
     lookup_field = "code"
@@ -89,10 +91,12 @@ class EventTypeViewSet(CurationMixin, FactsViewSet):
 
 
 @extend_schema_view(
-    **curation_schema(serializers.EventDetailSerializer, ws.EventWriteSerializer, serializers.EventCreatedSerializer)
+    **curation_schema(
+        serializers.EventDetailSerializer, ws.EventWriteSerializer, serializers.EventCreatedSerializer, mergeable=True
+    )
 )
 @resource_schema("event")
-class EventViewSet(CurationMixin, FactsViewSet):
+class EventViewSet(MergeMixin, CurationMixin, FactsViewSet):
     """Events: who did what, where and when, with CAMEO type, participants and evidence."""
 
     # Lists and details read plain rows (facts.api.rows); the joins serve the instances writes work on.
@@ -121,7 +125,7 @@ class EventViewSet(CurationMixin, FactsViewSet):
     @action(detail=True, methods=["get"], url_path="duplicates", filter_backends=[], pagination_class=None)
     def duplicates(self, request, pk=None):
         event = get_object_or_404(
-            Event.objects.only("id", "title", "event_type", "date_start", "date_end", "parent"), pk=pk
+            live(Event.objects.only("id", "title", "event_type", "date_start", "date_end", "parent")), pk=pk
         )
         found = (event, event_duplicates_of(event))
         return Response(serializers.EventDuplicatesSerializer(found, context=self.get_serializer_context()).data)
@@ -129,9 +133,15 @@ class EventViewSet(CurationMixin, FactsViewSet):
     @claims_schema(serializers.EventClaimsSerializer)
     @action(detail=True, methods=["get"], url_path="claims", filter_backends=[], pagination_class=None)
     def claims(self, request, pk=None):
-        event = get_object_or_404(Event.objects.only("id", "title"), pk=pk)
+        event = get_object_or_404(live(Event.objects.only("id", "title")), pk=pk)
         data = serializers.EventClaimsSerializer(event_claims(event), context=self.get_serializer_context())
         return Response(data.data)
+
+    @merge_schema(serializers.EventDetailSerializer, EventMergeSerializer)
+    @action(detail=True, methods=["post"], url_path="merge", permission_classes=[MayMerge], pagination_class=None)
+    def merge(self, request, pk=None):
+        """Merge this event, a duplicate, into the body's `into` (facts.api.curation.merging)."""
+        return self.merge_into(request)
 
 
 @extend_schema_view(**curation_schema(serializers.StatementSerializer, ws.StatementWriteSerializer))

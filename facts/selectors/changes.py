@@ -20,6 +20,7 @@ from facts.models import (
     Source,
     Statement,
 )
+from facts.selectors.planning import live
 
 DEFAULT_PAGE_SIZE = 100
 
@@ -122,16 +123,24 @@ def page_owners(page) -> dict[tuple[str, int], tuple[str, int]]:
     return owners
 
 
+def merged_into(name: str, row) -> int | None:
+    """The event a historical record of an event says it was merged into (a tombstone's record), else None."""
+    return getattr(row, "merged_into_id", None) if name == "event" and row.history_type != "-" else None
+
+
 def current_keys(page, owners) -> dict[str, dict[int, object]]:
-    """For each model in the page (and each part's owner): id -> current URL key (slug or pk), if it exists."""
+    """For each model in the page (each part's owner, each merge's target): id -> current URL key (slug or pk), if
+    it exists and stands: a tombstone of a merge has none (planning.live), its record of the merge names its target."""
     wanted: dict[str, set[int]] = {}
     for (_, name, _), row in page:
         if name in URL_KEYS and row.history_type != "-":
             wanted.setdefault(name, set()).add(row.id)
+        if (target := merged_into(name, row)) is not None:
+            wanted.setdefault("event", set()).add(target)
     for owner, owner_id in owners.values():
         wanted.setdefault(owner, set()).add(owner_id)
     current = {}
     for name, ids in wanted.items():
         key = URL_KEYS[name]
-        current[name] = dict(FEED_MODELS[name]._default_manager.filter(pk__in=ids).values_list("pk", key))
+        current[name] = dict(live(FEED_MODELS[name]._default_manager.filter(pk__in=ids)).values_list("pk", key))
     return current

@@ -17,7 +17,7 @@ from django.db import connections
 from django.db.models import DateField, Exists, OuterRef, Q, QuerySet
 from django.db.models.expressions import RawSQL
 
-from facts.models import Actor, ActorAlias, Event, Participant, Place, ReviewStatus, Statement, date_order
+from facts.models import LIVE_EVENTS, Actor, ActorAlias, Event, Participant, Place, ReviewStatus, Statement, date_order
 
 
 @dataclass(frozen=True)
@@ -108,17 +108,27 @@ def fact_window(model, after, before, using: str) -> Q:
 # What lists show: candidates are left out unless asked for -------------------------------------------------------
 
 
+def live(queryset):
+    """The facts of `queryset` that stand, whatever `status` is asked for: for events, all but the tombstones of
+    merges (Event.is_merged), which no list, count, search or link shows; other facts are never merged."""
+    return queryset.filter(**LIVE_EVENTS) if queryset.model is Event else queryset
+
+
 def visible(queryset):
-    """The facts of `queryset` a list shows when no `status` is asked for: all but the extractor's candidates.
+    """The facts of `queryset` a list shows when no `status` is asked for: the live ones but the extractor's candidates.
 
     Every other way a plan reads the same list (participant rows, a search's UNION, a walk) applies the same rule
-    through these two functions, so that its count and page agree with the filtered list.
+    through these functions, so that its count and page agree with the filtered list.
     """
-    return queryset.exclude(status=ReviewStatus.CANDIDATE)
+    return live(queryset).exclude(status=ReviewStatus.CANDIDATE)
 
 
 def visible_participants(queryset):
-    """Participant rows of events a list shows: a hashed subplan over the few candidate events (status index)."""
+    """Participant rows of events a list shows: a hashed subplan over the few candidate events (status index).
+
+    A tombstone of a merge has no participant rows (facts.services.event_merge moves them, and LIVE_EVENTS keeps
+    new ones off it), so the rows of live events need no second subplan.
+    """
     return queryset.exclude(event_id__in=Event.objects.filter(status=ReviewStatus.CANDIDATE).values("id"))
 
 

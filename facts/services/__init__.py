@@ -33,6 +33,7 @@ from facts.services.common import (
 )
 from facts.services.deletion import OWNED_PARTS, deletion_refusals, dependents_of, instance_delete
 from facts.services.events import event_create, event_update, event_validate
+from facts.services.merging import event_merge, events_locked, merge_refusals
 from facts.services.relations import (
     affiliation_create,
     affiliation_update,
@@ -68,10 +69,13 @@ __all__ = [
     "dependents_of",
     "errors_of",
     "event_create",
+    "event_merge",
     "event_update",
     "event_validate",
+    "events_locked",
     "first_stored_source",
     "instance_delete",
+    "merge_refusals",
     "reason_errors",
     "relation_create",
     "relation_update",

@@ -8,9 +8,10 @@ from django.db import models, transaction
 from facts.models import Actor, ActorAlias, Affiliation, Event, EvidenceSpan, Relation, Statement, span_removal_refused
 from facts.services.common import DependentsExist, FactValidationError, reason_errors, stamp
 
-# Parts owned by one object: deleting the object deletes them, each with its own history record.
+# Parts owned by one object: deleting the object deletes them, each with its own history record. An event's
+# merged_events are the tombstones of the events merged into it (facts.services.event_merge).
 OWNED_PARTS = {
-    Event: ("participants", "evidence"),
+    Event: ("participants", "evidence", "merged_events"),
     Statement: ("evidence",),
     Relation: ("evidence",),
     Affiliation: ("evidence",),

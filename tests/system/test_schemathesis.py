@@ -42,8 +42,8 @@ EXCLUDED_CHECKS = "positive_data_acceptance"
 # schemathesis configuration (schemathesis.toml), written next to the run. The reasons:
 # - negative_data_rejection accepts 400/401/403/404/405/406/409/415/422/428/429 as "rejected". This API also
 #   rejects with 411 (a body without Content-Length), 412 (a stale If-Match: RFC 9110 evaluates preconditions before
-#   the method, hence before the body is read) and 413 (a body over the limit); each is a refusal, documented on the
-#   operation, after which nothing was changed.
+#   the method, hence before the body is read), 413 (a body over the limit) and 410 (a write to a merged event, which
+#   is refused whatever the body); each is a refusal, documented on the operation, after which nothing was changed.
 # - Error feedback off: it reads the field names out of a 400's body to repair the next inputs, but takes this
 #   API's error envelope ({"status", "code", "detail", "errors": {field: [...]}}) for fields, and then sends
 #   `"errors": {"name": ...}` in bodies as if it were schema-valid (a refused unknown field, reported as ST202).
@@ -51,8 +51,8 @@ CHECK_CONFIG = """
 hooks = "{hooks}"
 
 [checks.negative_data_rejection]
-expected-statuses = ["400", "401", "403", "404", "405", "406", "409", "411", "412", "413", "415", "422", "428",
-                     "429", "5xx"]
+expected-statuses = ["400", "401", "403", "404", "405", "406", "409", "410", "411", "412", "413", "415", "422",
+                     "428", "429", "5xx"]
 
 [phases.fuzzing.error-feedback]
 enabled = false
@@ -91,6 +91,13 @@ STORED_DATA_RULES = [
     r"^This parent would make the (event part of itself|place its own ancestor)\.$",
     r"^A member is a person, an unnamed source, or an organization or group",
     r"^An affiliation must be to a state, organization or group\.$",
+    # Merges (facts.services.event_merge): the target must exist, stand, be vetted and be another event.
+    r"^Merged into event \d+\.$",
+    r"^No event with id \d+\.$",
+    r"^No event with id \d+, or it was merged into another event",
+    r"^An event cannot be merged into itself",
+    r"^Event \d+ (was merged into event \d+|is an unvetted candidate|is part of this event)",
+    r" is \w+ here but \w+ in event \d+\. An actor has one role per event",
     # Several values together.
     r"^Give the passage of the source that supports this fact\.$",  # a quote, or start and end
     r"^Give both start and end, or neither\.$",
@@ -144,13 +151,14 @@ def messages(errors, field=None):
 
 
 def unexplained_refusals(response, case) -> list[str] | None:
-    """The messages of a refusal of schema-valid input that are not STORED_DATA_RULES (an empty list when all are,
-    or for a stale If-Match: 412), or None when the answer is no such refusal at all."""
+    """The messages of a refusal (400, or 410 for a merged event) of schema-valid input that are not STORED_DATA_RULES
+    (an empty list when all are, or for a stale If-Match: 412), or None when the answer is no such refusal at all."""
     headers = {name.lower() for name in (case.headers or {})}
     if response.status_code == 412 and "if-match" in headers:
         # If-Match is any ETag by the schema; only the object's current one passes (RFC 9110).
         return []
-    if response.status_code != 400:
+    # 410: the id names an event merged into another; which ids those are is stored data too (its rule below).
+    if response.status_code not in (400, 410):
         return None
     try:
         found = list(messages(json.loads(response.content).get("errors")))

@@ -6,7 +6,8 @@
 - examples: one worked example per resource, built from the article fixtures.
 - writes: the write methods' headers (ETag, If-Match) and answers (curation_schema).
 - pages: the page envelope and the pagination parameters (for facts.api.pagination).
-- operations: the operations that are no resource's list, detail or write (an event's claims, the changes feed).
+- operations: the operations that are no resource's list, detail or write (an event's claims and merge, the
+  changes feed).
 - tags: one tag per resource, with its description.
 - hooks: the postprocessing hooks (SPECTACULAR_SETTINGS["POSTPROCESSING_HOOKS"]).
 
@@ -15,7 +16,7 @@ Other modules import from here, e.g. ``from facts.api.openapi import curation_sc
 
 from facts.api.openapi.examples import resource_schema
 from facts.api.openapi.hooks import describe_blank_enum, document_error_responses, document_tags, link_created_objects
-from facts.api.openapi.operations import changes_schema, claims_schema, duplicates_schema
+from facts.api.openapi.operations import changes_schema, claims_schema, duplicates_schema, merge_schema
 from facts.api.openapi.schema import FactsAutoSchema
 from facts.api.openapi.writes import curation_schema
 
@@ -29,5 +30,6 @@ __all__ = [
     "document_error_responses",
     "document_tags",
     "link_created_objects",
+    "merge_schema",
     "resource_schema",
 ]

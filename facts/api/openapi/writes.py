@@ -55,15 +55,27 @@ CONFLICT = error_response(
 )
 
 
-def curation_schema(read_serializer, write_serializer, created_serializer=None) -> dict:
+MOVED = OpenApiResponse(
+    description="Moved permanently: this event was merged into another; `Location` is the same URL of that event "
+    "(its query string kept) and the body gives its id and URL as `merged_into`.",
+)
+GONE = error_response(
+    "Gone: this event was merged into another (POST .../merge/); `merged_into` gives that event's id and URL. "
+    "Nothing was changed.",
+)
+
+
+def curation_schema(read_serializer, write_serializer, created_serializer=None, *, mergeable=False) -> dict:
     """Keyword arguments for `extend_schema_view(...)` documenting the write methods and the ETag headers;
-    `created_serializer` describes a 201 that says more than a GET (an event's probable duplicates)."""
+    `created_serializer` describes a 201 that says more than a GET (an event's probable duplicates); `mergeable`:
+    a merged object's id answers 301 (GET) and 410 (writes) (facts.api.curation.merging)."""
     not_found = error_response("No such object.", not_found_example(read_serializer.Meta.model), "An unknown object")
-    changed = {400: BAD_REQUEST, 401: UNAUTHENTICATED, 403: FORBIDDEN, 404: not_found, 412: PRECONDITION_FAILED}
+    moved, gone = ({301: MOVED}, {410: GONE}) if mergeable else ({}, {})
+    changed = {400: BAD_REQUEST, 401: UNAUTHENTICATED, 403: FORBIDDEN, 404: not_found, 412: PRECONDITION_FAILED, **gone}
     return {
         "retrieve": extend_schema(
             parameters=[IF_NONE_MATCH, ETAG_RESPONSE_HEADER],
-            responses={200: read_serializer, 304: NOT_MODIFIED, 404: not_found},
+            responses={200: read_serializer, **moved, 304: NOT_MODIFIED, 404: not_found},
         ),
         "create": extend_schema(
             request=write_serializer,
@@ -94,6 +106,7 @@ def curation_schema(read_serializer, write_serializer, created_serializer=None) 
                 404: not_found,
                 409: CONFLICT,
                 412: PRECONDITION_FAILED,
+                **gone,
             },
         ),
     }
