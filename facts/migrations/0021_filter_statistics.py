@@ -37,7 +37,7 @@ def set_targets(target):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("facts", "0016_proposed_by_database_default"),
+        ("facts", "0018_event_merged_into"),
     ]
 
     operations = [

@@ -126,7 +126,9 @@ class ETagMixin(_ViewSetBase):
         lookup = {self.lookup_field: self.kwargs[self.lookup_url_kwarg or self.lookup_field]}
         # Locking by the key alone: FOR UPDATE cannot apply to outer joins or DISTINCT of the view's queryset. DRF's
         # get_object_or_404 answers a missing object, or a key of the wrong type, as get_object() does.
-        rows = self.get_queryset().model._default_manager.select_for_update().values_list("pk", flat=True)
+        # filter_queryset: what get_object() would find (a merge's tombstone is not: its answer is a 410).
+        model = self.get_queryset().model
+        rows = self.filter_queryset(model._default_manager.all()).select_for_update().values_list("pk", flat=True)
         instance = self.read_object(get_object_or_404(rows, **lookup))
         self.check_object_permissions(self.request, instance)
         return instance
