@@ -1,0 +1,134 @@
+"""The data version (facts.models.DataVersion): the triggers that advance it, and its read.
+
+Every table of the facts app, history tables included (the changes feed reads them), gets a trigger that advances
+the one version row on insert, update and delete (and TRUNCATE on PostgreSQL):
+- PostgreSQL: FOR EACH STATEMENT, so a bulk load of 10^6 rows costs one advance per statement, not per row; the
+  time is clock_timestamp() (the statement's, not the transaction's start), the stamp gen_random_uuid().
+- SQLite: FOR EACH ROW (it has no statement triggers); the stamp is hex(randomblob(8)).
+The advance is an upsert of row 1 inside the writing transaction: the new version becomes visible exactly when the
+write commits (a sequence value, taken before commit, could be read while the data is still the old one, and a cache
+would keep the old data under the new version for good). It also serializes writing transactions from their first
+facts write to their commit, on PostgreSQL (SQLite serializes writers anyway).
+
+`install(apps, schema_editor)` is what migrations run: it (re)creates the trigger on every facts table of the
+migration's state, so a migration that adds a model calls it again (`migrations.RunPython(install, noop)`), and
+tests/unit/test_data_version.py fails for any facts table left without it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+VERSION_TABLE = "facts_dataversion"
+PG_FUNCTION = "facts_advance_data_version"
+PG_TRIGGER = "facts_data_version"
+SQLITE_EVENTS = ("insert", "update", "delete")
+
+PG_ADVANCE = (
+    f"INSERT INTO {VERSION_TABLE} (id, counter, stamp, changed_at) "
+    "VALUES (1, 1, gen_random_uuid()::text, clock_timestamp()) ON CONFLICT (id) DO UPDATE SET "
+    f"counter = {VERSION_TABLE}.counter + 1, stamp = EXCLUDED.stamp, changed_at = EXCLUDED.changed_at"
+)
+PG_FUNCTION_SQL = f"""
+CREATE OR REPLACE FUNCTION {PG_FUNCTION}() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    {PG_ADVANCE};
+    RETURN NULL;
+END
+$$
+"""
+# The row may be missing after a flush (Django's transactional tests empty every table): the first write makes it.
+SQLITE_ADVANCE = (
+    f"INSERT INTO {VERSION_TABLE} (id, counter, stamp, changed_at) "
+    "VALUES (1, 1, lower(hex(randomblob(8))), strftime('%Y-%m-%d %H:%M:%f', 'now')) "
+    "ON CONFLICT (id) DO UPDATE SET counter = counter + 1, stamp = excluded.stamp, changed_at = excluded.changed_at"
+)
+
+
+def versioned_tables(apps) -> list[str]:
+    """The tables whose writes advance the version: every concrete table of the facts app but the version's own."""
+    tables = {
+        model._meta.db_table
+        for model in apps.get_app_config("facts").get_models(include_auto_created=True)
+        if model._meta.managed and not model._meta.proxy
+    }
+    return sorted(tables - {VERSION_TABLE})
+
+
+def sqlite_trigger_name(table: str, event: str) -> str:
+    return f"{table}_version_{event}"
+
+
+def trigger_sql(vendor: str, tables: list[str]) -> list[str]:
+    """The statements that (re)create the version triggers on `tables`; none for another database."""
+    if vendor == "postgresql":
+        statements = [PG_FUNCTION_SQL]
+        for table in tables:
+            statements += [
+                f'DROP TRIGGER IF EXISTS {PG_TRIGGER} ON "{table}"',
+                f'CREATE TRIGGER {PG_TRIGGER} AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON "{table}" '
+                f"FOR EACH STATEMENT EXECUTE FUNCTION {PG_FUNCTION}()",
+            ]
+        return statements
+    if vendor == "sqlite":
+        statements = []
+        for table in tables:
+            for event in SQLITE_EVENTS:
+                name = sqlite_trigger_name(table, event)
+                statements += [
+                    f'DROP TRIGGER IF EXISTS "{name}"',
+                    f'CREATE TRIGGER "{name}" AFTER {event.upper()} ON "{table}" FOR EACH ROW '
+                    f"BEGIN {SQLITE_ADVANCE}; END",
+                ]
+        return statements
+    return []
+
+
+def drop_sql(vendor: str, tables: list[str]) -> list[str]:
+    if vendor == "postgresql":
+        return [f'DROP TRIGGER IF EXISTS {PG_TRIGGER} ON "{table}"' for table in tables] + [
+            f"DROP FUNCTION IF EXISTS {PG_FUNCTION}()"
+        ]
+    if vendor == "sqlite":
+        return [f'DROP TRIGGER IF EXISTS "{sqlite_trigger_name(t, e)}"' for t in tables for e in SQLITE_EVENTS]
+    return []
+
+
+def install(apps, schema_editor) -> None:
+    """Migration step: the version row, and the trigger on every facts table of the migration's state."""
+    vendor = schema_editor.connection.vendor
+    for statement in trigger_sql(vendor, versioned_tables(apps)):
+        schema_editor.execute(statement, params=None)  # no placeholders: % belongs to the SQL
+    DataVersion = apps.get_model("facts", "DataVersion")
+    if not DataVersion.objects.using(schema_editor.connection.alias).filter(pk=1).exists():
+        advance(schema_editor.connection)
+
+
+def uninstall(apps, schema_editor) -> None:
+    for statement in drop_sql(schema_editor.connection.vendor, versioned_tables(apps)):
+        schema_editor.execute(statement, params=None)
+
+
+def advance(connection) -> None:
+    """Advance the version by hand (what every trigger does): for writes outside the facts tables that change
+    what the API answers."""
+    with connection.cursor() as cursor:
+        cursor.execute(PG_ADVANCE if connection.vendor == "postgresql" else SQLITE_ADVANCE)
+
+
+@dataclass(frozen=True)
+class Version:
+    """The data version as one database sees it."""
+
+    stamp: str
+    changed_at: datetime
+
+
+def current_version() -> Version | None:
+    """The version, read through the database the current request reads from (conflictapi.replicas routes it);
+    None when the row is missing (a flushed database before its first write)."""
+    from facts.models import DataVersion
+
+    row = DataVersion.objects.filter(pk=1).values_list("stamp", "changed_at").first()
+    return None if row is None else Version(*row)
