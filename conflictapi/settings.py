@@ -313,7 +313,15 @@ CORS_URLS_REGEX = r"^/api/.*$"
 # If-None-Match) and the reason given for a write or delete (X-Change-Reason, facts.api.permissions), besides the token,
 # the body's type and Accept (format negotiation). Browser apps may read the response headers the API sets: ETag
 # (for If-Match), Location (of a created object), Retry-After (429, 503) and Content-Disposition (exports).
-CORS_ALLOW_HEADERS = ["accept", "authorization", "content-type", "if-match", "if-none-match", "x-change-reason"]
+CORS_ALLOW_HEADERS = [
+    "accept",
+    "authorization",
+    "content-type",
+    "if-match",
+    "if-modified-since",
+    "if-none-match",
+    "x-change-reason",
+]
 CORS_EXPOSE_HEADERS = ["ETag", "Location", "Retry-After", "Content-Disposition"]
 
 # --- Client addresses, caches, login lockout ---------------------------------------------------------------------
@@ -346,6 +354,35 @@ if REDIS_URL:
     }
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "KEY_PREFIX": CACHE_KEY_PREFIX}}
+
+# --- HTTP caching of the read API (facts/api/caching.py) ----------------------------------------------------------
+# Browsers, proxies and CDNs may reuse an answer for API_CACHE_MAX_AGE seconds, and serve it while revalidating for
+# API_CACHE_STALE_WHILE_REVALIDATE more; a revalidation (If-None-Match / If-Modified-Since) costs one query and a 304.
+API_CACHE_MAX_AGE = round(env_seconds("API_CACHE_MAX_AGE", "5"))
+API_CACHE_STALE_WHILE_REVALIDATE = round(env_seconds("API_CACHE_STALE_WHILE_REVALIDATE", "30"))
+# Last-Modified is sent once the data version is this old: HTTP dates have whole seconds (and servers' clocks differ).
+API_CACHE_SETTLE_SECONDS = env_seconds("API_CACHE_SETTLE_SECONDS", "2")
+# The server's response cache: answers keyed by data version + request, in the "responses" cache (Redis on
+# REDIS_URL under a key prefix of its own, else each process's memory). Off: every read runs its view.
+API_RESPONSE_CACHE = env_bool("API_RESPONSE_CACHE", True)
+API_RESPONSE_CACHE_TTL = round(env_seconds("API_RESPONSE_CACHE_TTL", "600"))
+try:
+    API_RESPONSE_CACHE_MAX_BYTES = int(os.environ.get("API_RESPONSE_CACHE_MAX_BYTES", str(1024 * 1024)))
+except ValueError:
+    raise ImproperlyConfigured("API_RESPONSE_CACHE_MAX_BYTES must be a number of bytes.") from None
+if REDIS_URL:
+    CACHES["responses"] = {
+        **CACHES["default"],
+        "KEY_PREFIX": f"{CACHE_KEY_PREFIX}-responses",
+        "TIMEOUT": API_RESPONSE_CACHE_TTL,
+    }
+else:
+    CACHES["responses"] = {
+        "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+        "LOCATION": "responses",
+        "TIMEOUT": API_RESPONSE_CACHE_TTL,
+        "OPTIONS": {"MAX_ENTRIES": 500},
+    }
 
 # Login lockout (django-axes): after LOGIN_FAILURE_LIMIT failed logins for one username from one address, that pair
 # is refused, right password or not, until LOGIN_COOLOFF_MINUTES pass without a further attempt; another user, or

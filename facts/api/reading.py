@@ -29,6 +29,7 @@ from rest_framework.utils.serializer_helpers import ReturnDict
 
 from facts import selectors
 from facts.api import rows, serializers
+from facts.api.caching import CachedReadsMixin
 from facts.api.pagination import FactPagination
 from facts.api.query_params import filter_param_names, refuse_unknown_params
 from facts.api.renderers import CSVRenderer, ExportRenderer, GeoJSONRenderer
@@ -72,8 +73,8 @@ def point(item, columns) -> list[float] | None:
     return [float(longitude), float(latitude)]
 
 
-class FactsViewSet(viewsets.ReadOnlyModelViewSet):
-    """Base of the read API viewsets."""
+class FactsViewSet(CachedReadsMixin, viewsets.ReadOnlyModelViewSet):
+    """Base of the read API viewsets; its reads are HTTP-cached (facts.api.caching)."""
 
     filter_backends = [DjangoFilterBackend]
     pagination_class = FactPagination
