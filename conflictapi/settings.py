@@ -213,6 +213,11 @@ REST_FRAMEWORK: dict[str, Any] = {
     # Adds the `fields`/`format` parameters, CSV/GeoJSON bodies and 400/404 errors to the read operations.
     "DEFAULT_SCHEMA_CLASS": "facts.api.openapi.FactsAutoSchema",
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
+    # JSON through orjson (facts.api.renderers.OrjsonRenderer: DRF's content, rendered faster), and the browsable API.
+    "DEFAULT_RENDERER_CLASSES": [
+        "facts.api.renderers.OrjsonRenderer",
+        "rest_framework.renderers.BrowsableAPIRenderer",
+    ],
     # Token first: an anonymous write then gets 401 with `WWW-Authenticate: Token`, not a bare 403. Sessions (with
     # CSRF) serve the browsable API.
     "DEFAULT_AUTHENTICATION_CLASSES": [
