@@ -270,6 +270,8 @@ SPECTACULAR_SETTINGS = {
         "facts.api.openapi.link_created_objects",
         # The tags that group the operations by resource, with their descriptions (facts.api.openapi.tags).
         "facts.api.openapi.document_tags",
+        # Every read's If-None-Match / If-Modified-Since, its ETag, Last-Modified and Cache-Control, and its 304.
+        "facts.api.openapi.document_http_caching",
         # Last: documents the one error shape (facts.api.errors) on every 4xx/5xx response.
         "facts.api.openapi.document_error_responses",
     ],
