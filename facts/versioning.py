@@ -2,13 +2,14 @@
 
 Every table of the facts app, history tables included (the changes feed reads them), gets a trigger that advances
 the one version row on insert, update and delete (and TRUNCATE on PostgreSQL):
-- PostgreSQL: FOR EACH STATEMENT, so a bulk load of 10^6 rows costs one advance per statement, not per row; the
-  time is clock_timestamp() (the statement's, not the transaction's start), the stamp gen_random_uuid().
-- SQLite: FOR EACH ROW (it has no statement triggers); the stamp is hex(randomblob(8)).
+- PostgreSQL: FOR EACH STATEMENT, so a bulk load of 10^6 rows costs one trigger call per statement, not per row. It
+  queues the advance, which a deferred trigger makes at COMMIT (one per transaction): the version row is locked
+  only while a writer commits, and its time (clock_timestamp()) is the commit's. The stamp is gen_random_uuid().
+- SQLite: FOR EACH ROW (it has no statement triggers), at once: SQLite serializes writers anyway. The stamp is
+  hex(randomblob(8)).
 The advance is an upsert of row 1 inside the writing transaction: the new version becomes visible exactly when the
 write commits (a sequence value, taken before commit, could be read while the data is still the old one, and a cache
-would keep the old data under the new version for good). It also serializes writing transactions from their first
-facts write to their commit, on PostgreSQL (SQLite serializes writers anyway).
+would keep the old data under the new version for good).
 
 `install(apps, schema_editor)` is what migrations run: it (re)creates the trigger on every facts table of the
 migration's state, so a migration that adds a model calls it again (`migrations.RunPython(install, noop)`), and
@@ -32,14 +33,40 @@ PG_ADVANCE = (
     "VALUES (1, 1, gen_random_uuid()::text, clock_timestamp()) ON CONFLICT (id) DO UPDATE SET "
     f"counter = {VERSION_TABLE}.counter + 1, stamp = EXCLUDED.stamp, changed_at = EXCLUDED.changed_at"
 )
-PG_FUNCTION_SQL = f"""
-CREATE OR REPLACE FUNCTION {PG_FUNCTION}() RETURNS trigger LANGUAGE plpgsql AS $$
+# PostgreSQL advances the version at COMMIT, so that the version row is locked only while a writing transaction
+# commits: a lock taken at its first write would hold every other writer (a bulk load, a long admin action) until it
+# commits. The statement trigger queues one row per transaction in PENDING_TABLE (remembered in a transaction-local
+# setting, so later statements only test it); that row's deferred constraint trigger advances the version at commit.
+PENDING_TABLE = "facts_dataversion_pending"
+QUEUED_SETTING = "facts.data_version_queued"
+PG_COMMIT_FUNCTION = "facts_advance_data_version_at_commit"
+PG_COMMIT_TRIGGER = "facts_data_version_at_commit"
+PG_QUEUE_SQL = [
+    f"CREATE TABLE IF NOT EXISTS {PENDING_TABLE} (id bigserial PRIMARY KEY)",
+    f"""
+CREATE OR REPLACE FUNCTION {PG_COMMIT_FUNCTION}() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
     {PG_ADVANCE};
+    DELETE FROM {PENDING_TABLE} WHERE id = NEW.id;
     RETURN NULL;
 END
 $$
-"""
+""",
+    f"DROP TRIGGER IF EXISTS {PG_COMMIT_TRIGGER} ON {PENDING_TABLE}",
+    f"CREATE CONSTRAINT TRIGGER {PG_COMMIT_TRIGGER} AFTER INSERT ON {PENDING_TABLE} DEFERRABLE INITIALLY DEFERRED "
+    f"FOR EACH ROW EXECUTE FUNCTION {PG_COMMIT_FUNCTION}()",
+    f"""
+CREATE OR REPLACE FUNCTION {PG_FUNCTION}() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    IF current_setting('{QUEUED_SETTING}', true) IS DISTINCT FROM 'yes' THEN
+        PERFORM set_config('{QUEUED_SETTING}', 'yes', true);
+        INSERT INTO {PENDING_TABLE} DEFAULT VALUES;
+    END IF;
+    RETURN NULL;
+END
+$$
+""",
+]
 # The row may be missing after a flush (Django's transactional tests empty every table): the first write makes it.
 SQLITE_ADVANCE = (
     f"INSERT INTO {VERSION_TABLE} (id, counter, stamp, changed_at) "
@@ -65,7 +92,7 @@ def sqlite_trigger_name(table: str, event: str) -> str:
 def trigger_sql(vendor: str, tables: list[str]) -> list[str]:
     """The statements that (re)create the version triggers on `tables`; none for another database."""
     if vendor == "postgresql":
-        statements = [PG_FUNCTION_SQL]
+        statements = list(PG_QUEUE_SQL)
         for table in tables:
             statements += [
                 f'DROP TRIGGER IF EXISTS {PG_TRIGGER} ON "{table}"',
@@ -90,7 +117,9 @@ def trigger_sql(vendor: str, tables: list[str]) -> list[str]:
 def drop_sql(vendor: str, tables: list[str]) -> list[str]:
     if vendor == "postgresql":
         return [f'DROP TRIGGER IF EXISTS {PG_TRIGGER} ON "{table}"' for table in tables] + [
-            f"DROP FUNCTION IF EXISTS {PG_FUNCTION}()"
+            f"DROP FUNCTION IF EXISTS {PG_FUNCTION}()",
+            f"DROP TABLE IF EXISTS {PENDING_TABLE}",
+            f"DROP FUNCTION IF EXISTS {PG_COMMIT_FUNCTION}()",
         ]
     if vendor == "sqlite":
         return [f'DROP TRIGGER IF EXISTS "{sqlite_trigger_name(t, e)}"' for t in tables for e in SQLITE_EVENTS]
@@ -127,21 +156,29 @@ class Version:
     changed_at: datetime
 
 
+# On PostgreSQL, whether this transaction has written what the version does not show yet (it advances at commit).
+PG_READ = (
+    f"SELECT stamp, changed_at, current_setting('{QUEUED_SETTING}', true) = 'yes' FROM \"{VERSION_TABLE}\" WHERE id = 1"
+)
+SQLITE_READ = f'SELECT stamp, changed_at, 0 FROM "{VERSION_TABLE}" WHERE id = 1'
+
+
 def current_version() -> Version | None:
     """The version, read through the database the current request reads from (conflictapi.replicas routes it);
-    None when the row is missing (a flushed database before its first write). One plain query: it precedes every
-    cached read, so it skips the ORM's query building."""
+    None when there is none to trust: the row is missing (a flushed database before its first write), or this
+    transaction has written and not committed yet (PostgreSQL advances the version at commit). One plain query: it
+    precedes every cached read, so it skips the ORM's query building."""
     from django.db import connections, router
 
     from facts.models import DataVersion
 
     connection = connections[router.db_for_read(DataVersion)]
     with connection.cursor() as cursor:
-        cursor.execute(f'SELECT stamp, changed_at FROM "{VERSION_TABLE}" WHERE id = 1')
+        cursor.execute(PG_READ if connection.vendor == "postgresql" else SQLITE_READ)
         row = cursor.fetchone()
-    if row is None:
+    if row is None or row[2]:
         return None
-    stamp, changed_at = row
+    stamp, changed_at, _ = row
     if isinstance(changed_at, str):  # SQLite stores text, in UTC
         changed_at = parse_datetime(changed_at).replace(tzinfo=UTC)
     return Version(stamp, changed_at)
