@@ -3,8 +3,9 @@
 Every table of the facts app, history tables included (the changes feed reads them), gets a trigger that advances
 the one version row on insert, update and delete (and TRUNCATE on PostgreSQL):
 - PostgreSQL: FOR EACH STATEMENT, so a bulk load of 10^6 rows costs one trigger call per statement, not per row. It
-  queues the advance, which a deferred trigger makes at COMMIT (one per transaction): the version row is locked
-  only while a writer commits, and its time (clock_timestamp()) is the commit's. The stamp is gen_random_uuid().
+  queues the advance, which a deferred trigger makes at COMMIT (once per transaction, after its other deferred
+  checks): the version row is locked only while a writer commits, and its time (clock_timestamp()) is the
+  commit's. The stamp is gen_random_uuid().
 - SQLite: FOR EACH ROW (it has no statement triggers), at once: SQLite serializes writers anyway. The stamp is
   hex(randomblob(8)).
 The advance is an upsert of row 1 inside the writing transaction: the new version becomes visible exactly when the
@@ -35,8 +36,11 @@ PG_ADVANCE = (
 )
 # PostgreSQL advances the version at COMMIT, so that the version row is locked only while a writing transaction
 # commits: a lock taken at its first write would hold every other writer (a bulk load, a long admin action) until it
-# commits. The statement trigger queues one row per transaction in PENDING_TABLE (remembered in a transaction-local
-# setting, so later statements only test it); that row's deferred constraint trigger advances the version at commit.
+# commits. Each writing statement queues a row in PENDING_TABLE, whose deferred constraint trigger fires at commit,
+# and remembers the row's id in a transaction-local setting; at commit only the trigger of the last one advances the
+# version. Deferred triggers fire in the order they were queued, so the version row is locked after every other
+# deferred check of the transaction (foreign keys among them): a commit waiting on another writer's row never holds
+# the version row meanwhile, which would deadlock with that writer's own commit.
 PENDING_TABLE = "facts_dataversion_pending"
 QUEUED_SETTING = "facts.data_version_queued"
 PG_COMMIT_FUNCTION = "facts_advance_data_version_at_commit"
@@ -46,7 +50,9 @@ PG_QUEUE_SQL = [
     f"""
 CREATE OR REPLACE FUNCTION {PG_COMMIT_FUNCTION}() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
-    {PG_ADVANCE};
+    IF NEW.id::text = current_setting('{QUEUED_SETTING}', true) THEN
+        {PG_ADVANCE};
+    END IF;
     DELETE FROM {PENDING_TABLE} WHERE id = NEW.id;
     RETURN NULL;
 END
@@ -57,11 +63,11 @@ $$
     f"FOR EACH ROW EXECUTE FUNCTION {PG_COMMIT_FUNCTION}()",
     f"""
 CREATE OR REPLACE FUNCTION {PG_FUNCTION}() RETURNS trigger LANGUAGE plpgsql AS $$
+DECLARE
+    queued bigint;
 BEGIN
-    IF current_setting('{QUEUED_SETTING}', true) IS DISTINCT FROM 'yes' THEN
-        PERFORM set_config('{QUEUED_SETTING}', 'yes', true);
-        INSERT INTO {PENDING_TABLE} DEFAULT VALUES;
-    END IF;
+    INSERT INTO {PENDING_TABLE} DEFAULT VALUES RETURNING id INTO queued;
+    PERFORM set_config('{QUEUED_SETTING}', queued::text, true);
     RETURN NULL;
 END
 $$
@@ -158,7 +164,8 @@ class Version:
 
 # On PostgreSQL, whether this transaction has written what the version does not show yet (it advances at commit).
 PG_READ = (
-    f"SELECT stamp, changed_at, current_setting('{QUEUED_SETTING}', true) = 'yes' FROM \"{VERSION_TABLE}\" WHERE id = 1"
+    f"SELECT stamp, changed_at, coalesce(current_setting('{QUEUED_SETTING}', true), '') <> '' "
+    f'FROM "{VERSION_TABLE}" WHERE id = 1'
 )
 SQLITE_READ = f'SELECT stamp, changed_at, 0 FROM "{VERSION_TABLE}" WHERE id = 1'
 
