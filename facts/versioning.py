@@ -187,5 +187,8 @@ def current_version() -> Version | None:
         return None
     stamp, changed_at, _ = row
     if isinstance(changed_at, str):  # SQLite stores text, in UTC
-        changed_at = parse_datetime(changed_at).replace(tzinfo=UTC)
+        parsed = parse_datetime(changed_at)
+        if parsed is None:
+            return None
+        changed_at = parsed.replace(tzinfo=UTC)
     return Version(stamp, changed_at)

@@ -163,9 +163,10 @@ def not_modified(request, plan: ReadPlan, etag: str) -> HttpResponseBase | None:
     """The 304 for a request whose validators match `etag` (or whose date is not older than the version's)."""
     if not conditional_request(request):
         return None
-    prototype = decorate(plan, HttpResponse(headers={"ETag": etag}))
+    prototype = HttpResponse(headers={"ETag": etag})
+    decorate(plan, prototype)
     answer = get_conditional_response(request, etag=etag, last_modified=plan.last_modified, response=prototype)
-    return answer if answer is not prototype and answer.status_code == 304 else None
+    return answer if answer is not None and answer is not prototype and answer.status_code == 304 else None
 
 
 # --- The response cache ------------------------------------------------------------------------------------------

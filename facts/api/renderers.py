@@ -10,7 +10,7 @@ import json
 from collections.abc import Iterable, Iterator
 
 import orjson
-from drf_orjson_renderer.renderers import ORJSONRenderer
+from drf_orjson_renderer.renderers import ORJSONRenderer  # type: ignore[import-untyped]  # ships no types
 from rest_framework.renderers import BaseRenderer, JSONRenderer
 from rest_framework.utils.encoders import JSONEncoder
 

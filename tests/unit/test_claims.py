@@ -138,7 +138,9 @@ def test_the_schema_documents_the_claims_operation(api):
     operation = schema["paths"]["/api/v1/events/{id}/claims/"]["get"]
     assert operation["description"].startswith("Every statement about the event")
     assert operation["responses"]["200"]["content"]["application/json"]["schema"]["$ref"].endswith("EventClaims")
-    assert {p["name"] for p in operation.get("parameters", [])} <= {"id", "format"}
+    parameters = operation.get("parameters", [])
+    assert {p["name"] for p in parameters if p["in"] != "header"} <= {"id", "format"}
+    assert {p["name"] for p in parameters if p["in"] == "header"} == {"If-None-Match", "If-Modified-Since"}
 
 
 # --- the selector on its own --------------------------------------------------------------------------------------
