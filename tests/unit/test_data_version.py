@@ -155,3 +155,33 @@ def test_the_first_write_after_the_row_is_gone_makes_it_again():
     assert versioning.current_version() is None
     make_actor("Armenia", kind="state")
     assert versioning.current_version() is not None
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="SQLite serializes writers itself")
+def test_an_uncommitted_writer_does_not_hold_other_writers_back():
+    import threading
+
+    written, release = threading.Event(), threading.Event()
+
+    def long_writer():
+        try:
+            with transaction.atomic():
+                make_actor("Slow writer")
+                written.set()
+                release.wait(10)
+        finally:
+            connection.close()
+
+    thread = threading.Thread(target=long_writer)
+    thread.start()
+    try:
+        assert written.wait(10)
+        before = stamp()
+        with transaction.atomic():
+            with connection.cursor() as cursor:
+                cursor.execute("SET LOCAL lock_timeout = '500ms'")  # a wait on the version row would fail here
+            make_actor("Quick writer")
+        assert stamp() != before
+    finally:
+        release.set()
+        thread.join(10)
