@@ -12,7 +12,7 @@ from facts.admin.forms import DateIntervalForm, SourceForm
 from facts.admin.hostile import HostileInputAdminMixin
 from facts.admin.inlines import ActorAliasInline, AffiliationEvidenceInline, AffiliationInline, AliasEvidenceInline
 from facts.admin.review import candidate_count, review_link, review_queue
-from facts.models import Actor, ActorAlias, Affiliation, DataVersion, EventType, Mention, Place, Source
+from facts.models import Actor, ActorAlias, Affiliation, EventType, Mention, Place, Source
 
 
 @admin.register(Source)
@@ -176,21 +176,4 @@ class MentionAdmin(HostileInputAdminMixin, admin.ModelAdmin):
         return False
 
     def has_change_permission(self, request, obj=None):
-        return False
-
-
-@admin.register(DataVersion)
-class DataVersionAdmin(admin.ModelAdmin):
-    """The data version the HTTP caches key on (facts.versioning): shown, never edited, since only the database's
-    triggers advance it."""
-
-    list_display = ("counter", "stamp", "changed_at")
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
         return False
