@@ -13,6 +13,7 @@ from typing import Any
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 
+from conflictapi.caches import cache_settings
 from conflictapi.databases import DEFAULT_PG_OPTIONS, configure_primary, replica_databases
 from conflictapi.env import DEV_SECRET_KEY as _DEV_SECRET_KEY
 from conflictapi.env import env_bool, env_list, env_seconds, secret_key_is_strong
@@ -213,6 +214,8 @@ REST_FRAMEWORK: dict[str, Any] = {
     # Adds the `fields`/`format` parameters, CSV/GeoJSON bodies and 400/404 errors to the read operations.
     "DEFAULT_SCHEMA_CLASS": "facts.api.openapi.FactsAutoSchema",
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
+    # JSON through orjson (facts.api.renderers.OrjsonRenderer: DRF's content, rendered faster), and the browsable API.
+    "DEFAULT_RENDERER_CLASSES": ["facts.api.renderers.OrjsonRenderer", "rest_framework.renderers.BrowsableAPIRenderer"],
     # Token first: an anonymous write then gets 401 with `WWW-Authenticate: Token`, not a bare 403. Sessions (with
     # CSRF) serve the browsable API.
     "DEFAULT_AUTHENTICATION_CLASSES": [
@@ -265,6 +268,8 @@ SPECTACULAR_SETTINGS = {
         "facts.api.openapi.link_created_objects",
         # The tags that group the operations by resource, with their descriptions (facts.api.openapi.tags).
         "facts.api.openapi.document_tags",
+        # Every read's If-None-Match / If-Modified-Since, its ETag, Last-Modified and Cache-Control, and its 304.
+        "facts.api.openapi.document_http_caching",
         # Last: documents the one error shape (facts.api.errors) on every 4xx/5xx response.
         "facts.api.openapi.document_error_responses",
     ],
@@ -313,7 +318,15 @@ CORS_URLS_REGEX = r"^/api/.*$"
 # If-None-Match) and the reason given for a write or delete (X-Change-Reason, facts.api.permissions), besides the token,
 # the body's type and Accept (format negotiation). Browser apps may read the response headers the API sets: ETag
 # (for If-Match), Location (of a created object), Retry-After (429, 503) and Content-Disposition (exports).
-CORS_ALLOW_HEADERS = ["accept", "authorization", "content-type", "if-match", "if-none-match", "x-change-reason"]
+CORS_ALLOW_HEADERS = [
+    "accept",
+    "authorization",
+    "content-type",
+    "if-match",
+    "if-modified-since",
+    "if-none-match",
+    "x-change-reason",
+]
 CORS_EXPOSE_HEADERS = ["ETag", "Location", "Retry-After", "Content-Disposition"]
 
 # --- Client addresses, caches, login lockout ---------------------------------------------------------------------
@@ -335,17 +348,23 @@ REDIS_URL = os.environ.get("REDIS_URL", "")
 CACHE_KEY_PREFIX = os.environ.get("CACHE_KEY_PREFIX", "conflictapi")
 # Seconds to wait for Redis: a dead server costs a request at most this (then it is skipped for a few seconds).
 REDIS_TIMEOUT = float(os.environ.get("REDIS_TIMEOUT", "0.5"))
-if REDIS_URL:
-    CACHES = {
-        "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
-            "LOCATION": REDIS_URL,
-            "KEY_PREFIX": CACHE_KEY_PREFIX,
-            "OPTIONS": {"socket_connect_timeout": REDIS_TIMEOUT, "socket_timeout": REDIS_TIMEOUT},
-        }
-    }
-else:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "KEY_PREFIX": CACHE_KEY_PREFIX}}
+# --- HTTP caching of the read API (facts/api/caching.py) ----------------------------------------------------------
+# Browsers, proxies and CDNs may reuse an answer for API_CACHE_MAX_AGE seconds, and serve it while revalidating for
+# API_CACHE_STALE_WHILE_REVALIDATE more; a revalidation (If-None-Match / If-Modified-Since) costs one query and a 304.
+API_CACHE_MAX_AGE = round(env_seconds("API_CACHE_MAX_AGE", "5"))
+API_CACHE_STALE_WHILE_REVALIDATE = round(env_seconds("API_CACHE_STALE_WHILE_REVALIDATE", "30"))
+# Last-Modified is sent once the data version is this old: HTTP dates have whole seconds (and servers' clocks differ).
+API_CACHE_SETTLE_SECONDS = env_seconds("API_CACHE_SETTLE_SECONDS", "2")
+# The response cache ("responses" in CACHES), keyed by data version + request; off, every read runs its view.
+API_RESPONSE_CACHE = env_bool("API_RESPONSE_CACHE", True)
+API_RESPONSE_CACHE_TTL = round(env_seconds("API_RESPONSE_CACHE_TTL", "600"))
+try:
+    API_RESPONSE_CACHE_MAX_BYTES = int(os.environ.get("API_RESPONSE_CACHE_MAX_BYTES", str(1024 * 1024)))
+except ValueError:
+    raise ImproperlyConfigured("API_RESPONSE_CACHE_MAX_BYTES must be a number of bytes.") from None
+CACHES = cache_settings(
+    redis_url=REDIS_URL, prefix=CACHE_KEY_PREFIX, timeout=REDIS_TIMEOUT, responses_ttl=API_RESPONSE_CACHE_TTL
+)
 
 # Login lockout (django-axes): after LOGIN_FAILURE_LIMIT failed logins for one username from one address, that pair
 # is refused, right password or not, until LOGIN_COOLOFF_MINUTES pass without a further attempt; another user, or

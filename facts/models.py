@@ -1316,3 +1316,24 @@ class Mention(models.Model):
         text = Source.objects.filter(pk=self.source_id).values_list("text", flat=True).first()
         if text is not None and text[self.start : self.end] != self.quote:
             raise ValidationError({"quote": f"The source's text at {self.start}:{self.end} is not “{self.quote}”."})
+
+
+class DataVersion(models.Model):
+    """The version of everything the API reads: one row, advanced by database triggers on every facts table.
+
+    Triggers (facts.versioning, created by migrations), not signals, so that bulk_create, QuerySet.update(), raw SQL,
+    loaddata, the admin and history reverts all advance it. The advance is an UPDATE of this row inside the writing
+    transaction, so a reader sees the new version exactly when the write commits. `stamp` is random per advance: a
+    rolled-back transaction (or a restored backup) may reuse a counter value for other data, never a stamp, and the
+    HTTP caches (facts.api.caching) key on the stamp.
+    """
+
+    counter = models.BigIntegerField(default=0, help_text="How many writes have advanced it (for people; not a key).")
+    stamp = models.CharField(max_length=36, help_text="Random per advance: what caches key on.")
+    changed_at = models.DateTimeField(help_text="When it last advanced (the database's clock).")
+
+    class Meta:
+        verbose_name = "data version"
+
+    def __str__(self):
+        return f"version {self.counter} ({self.stamp[:8]}, {self.changed_at:%Y-%m-%d %H:%M:%S})"

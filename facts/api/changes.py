@@ -27,6 +27,7 @@ from rest_framework.settings import api_settings
 from rest_framework.utils.urls import replace_query_param
 from rest_framework.views import APIView
 
+from facts.api.caching import CachedReadsMixin
 from facts.api.openapi import changes_schema
 from facts.api.query_params import ascii_int, refuse_unknown_params
 from facts.selectors.changes import (
@@ -275,8 +276,11 @@ def change_item(request, name: str, row, current: dict, owners: dict, *, show_na
     }
 
 
-class ChangesView(APIView):
+class ChangesView(CachedReadsMixin, APIView):
     """Feed of created, updated and deleted objects in time order, deletions as tombstones, paged by cursor."""
+
+    # Staff see usernames, everyone else pseudonyms (facts.api.caching keys on the viewer class).
+    viewer_dependent = True
 
     # A read-only view over several models: no single model permission applies, and writes get 405.
     _ignore_model_permissions = True

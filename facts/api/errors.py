@@ -31,6 +31,7 @@ from rest_framework.renderers import BrowsableAPIRenderer, JSONRenderer
 from rest_framework.settings import api_settings
 
 from facts import integrity
+from facts.api.renderers import OrjsonRenderer
 
 logger = logging.getLogger("facts.errors")
 
@@ -261,9 +262,11 @@ def answer_in_json(request) -> None:
     An error asked for as CSV or GeoJSON (an export) is still an error: a CSV or GeoJSON error body helps no one,
     and JSON is what every client can read.
     """
-    if not isinstance(getattr(request, "accepted_renderer", None), (JSONRenderer, BrowsableAPIRenderer)):
-        request.accepted_renderer = JSONRenderer()
-        request.accepted_media_type = JSONRenderer.media_type
+    if not isinstance(
+        getattr(request, "accepted_renderer", None), (JSONRenderer, OrjsonRenderer, BrowsableAPIRenderer)
+    ):
+        request.accepted_renderer = OrjsonRenderer()
+        request.accepted_media_type = OrjsonRenderer.media_type
 
 
 # Django-level handlers (wired as handler400/403/404/500 in conflictapi/urls.py).

@@ -21,7 +21,7 @@ from django_filters.utils import translate_validation
 from rest_framework import viewsets
 from rest_framework.exceptions import ValidationError
 from rest_framework.generics import get_object_or_404
-from rest_framework.renderers import BrowsableAPIRenderer, JSONRenderer
+from rest_framework.renderers import BrowsableAPIRenderer
 from rest_framework.response import Response
 from rest_framework.serializers import BaseSerializer
 from rest_framework.settings import api_settings
@@ -29,9 +29,10 @@ from rest_framework.utils.serializer_helpers import ReturnDict
 
 from facts import selectors
 from facts.api import rows, serializers
+from facts.api.caching import CachedReadsMixin
 from facts.api.pagination import FactPagination
 from facts.api.query_params import filter_param_names, refuse_unknown_params
-from facts.api.renderers import CSVRenderer, ExportRenderer, GeoJSONRenderer
+from facts.api.renderers import CSVRenderer, ExportRenderer, GeoJSONRenderer, OrjsonRenderer
 from facts.models import Event, Place
 from facts.selectors import planning, related
 from facts.selectors.planning import QueryPlan
@@ -72,12 +73,12 @@ def point(item, columns) -> list[float] | None:
     return [float(longitude), float(latitude)]
 
 
-class FactsViewSet(viewsets.ReadOnlyModelViewSet):
-    """Base of the read API viewsets."""
+class FactsViewSet(CachedReadsMixin, viewsets.ReadOnlyModelViewSet):
+    """Base of the read API viewsets; its reads are HTTP-cached (facts.api.caching)."""
 
     filter_backends = [DjangoFilterBackend]
     pagination_class = FactPagination
-    renderer_classes = [JSONRenderer, BrowsableAPIRenderer, CSVRenderer]
+    renderer_classes = [OrjsonRenderer, BrowsableAPIRenderer, CSVRenderer]
     detail_serializer_class: type[BaseSerializer] | None = None
     filterset_class: Any  # each list viewset's FilterSet, read by DjangoFilterBackend
 

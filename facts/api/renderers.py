@@ -1,4 +1,4 @@
-"""Export formats: CSV for every list, GeoJSON for places and events.
+"""The JSON renderer (orjson), and the export formats: CSV for every list, GeoJSON for places and events.
 
 They are list formats: the view's export path feeds `stream()` chunk by chunk, so that an export of any size never
 sits in memory and is not capped by the page size. Detail views answer JSON only.
@@ -9,8 +9,37 @@ import io
 import json
 from collections.abc import Iterable, Iterator
 
-from rest_framework.renderers import BaseRenderer
+import orjson
+from drf_orjson_renderer.renderers import ORJSONRenderer  # type: ignore[import-untyped]  # ships no types
+from rest_framework.renderers import BaseRenderer, JSONRenderer
 from rest_framework.utils.encoders import JSONEncoder
+
+# What DRF's encoder makes of the values orjson leaves to `default` (and of datetimes, passed through to it):
+# datetimes in DRF's form (milliseconds, "Z" for UTC), decimals as numbers, everything else as DRF's encoder does.
+_drf_encoder = JSONEncoder()
+
+
+class OrjsonRenderer(ORJSONRenderer):
+    """JSON through orjson (drf-orjson-renderer): the same content as DRF's JSONRenderer, several times faster.
+
+    Datetimes and Decimals go through DRF's encoder, so a value reads the same; keys that are not strings become
+    strings, as json.dumps makes them. A request for indented JSON (`Accept: application/json; indent=4`, or the
+    browsable API's rendering) is DRF's JSONRenderer's: orjson only indents by 2.
+    """
+
+    options = orjson.OPT_PASSTHROUGH_DATETIME | orjson.OPT_NON_STR_KEYS
+
+    @staticmethod
+    def default(obj):
+        return _drf_encoder.default(obj)
+
+    def render(self, data, media_type=None, renderer_context=None):
+        context = renderer_context or {}
+        if context.get("indent") or (media_type and "indent=" in media_type):
+            return JSONRenderer().render(data, media_type, renderer_context)
+        if data is None:
+            return b""
+        return orjson.dumps(data, default=self.default, option=self.options)
 
 
 def flatten(value) -> str:

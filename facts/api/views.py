@@ -13,7 +13,7 @@ from drf_spectacular.views import SpectacularAPIView
 from rest_framework import status
 from rest_framework.decorators import action
 from rest_framework.generics import get_object_or_404
-from rest_framework.renderers import JSONRenderer, TemplateHTMLRenderer
+from rest_framework.renderers import TemplateHTMLRenderer
 from rest_framework.response import Response
 from rest_framework.settings import api_settings
 from rest_framework.views import APIView
@@ -24,7 +24,7 @@ from facts.api.curation import CurationMixin
 from facts.api.curation.merging import EventMergeSerializer, MayMerge, MergeMixin
 from facts.api.openapi import claims_schema, curation_schema, duplicates_schema, merge_schema, resource_schema
 from facts.api.reading import FactsViewSet
-from facts.api.renderers import GeoJSONRenderer
+from facts.api.renderers import GeoJSONRenderer, OrjsonRenderer
 from facts.claims import event_claims
 from facts.duplicates import event_duplicates_of
 from facts.models import DATE_ORDER, Actor, ActorAlias, Event, EventType, Place, Relation, Source, Statement
@@ -171,7 +171,7 @@ class RelationViewSet(CurationMixin, FactsViewSet):
 class LandingView(APIView):
     """Where to start: the API root, the interactive documentation, the schema and the admin."""
 
-    renderer_classes = [TemplateHTMLRenderer, JSONRenderer]
+    renderer_classes = [TemplateHTMLRenderer, OrjsonRenderer]
     template_name = "landing.html"
 
     @extend_schema(exclude=True)

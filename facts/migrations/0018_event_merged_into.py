@@ -14,6 +14,8 @@ import importlib
 import django.db.models.deletion
 from django.db import migrations, models
 
+from facts import versioning
+
 _0011 = importlib.import_module("facts.migrations.0011_review_permission_and_integrity_triggers")
 _0014 = importlib.import_module("facts.migrations.0014_affiliation_links_alias_evidence")
 
@@ -50,170 +52,172 @@ HELP = "The event this one was merged into: a duplicate, kept only so that its i
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("facts", "0016_proposed_by_database_default"),
+        ("facts", "0017_data_version"),
     ]
 
-    operations = [
-        migrations.AddField(
-            model_name="event",
-            name="merged_into",
-            field=models.ForeignKey(
-                blank=True,
-                editable=False,
-                help_text=HELP,
-                null=True,
-                on_delete=django.db.models.deletion.CASCADE,
-                related_name="merged_events",
-                to="facts.event",
-            ),
-        ),
-        migrations.AddField(
-            model_name="historicalevent",
-            name="merged_into",
-            field=models.ForeignKey(
-                blank=True,
-                db_constraint=False,
-                editable=False,
-                help_text=HELP,
-                null=True,
-                on_delete=django.db.models.deletion.DO_NOTHING,
-                related_name="+",
-                to="facts.event",
-            ),
-        ),
-        migrations.AddConstraint(
-            model_name="event",
-            constraint=models.CheckConstraint(
-                condition=models.Q(("merged_into__isnull", True))
-                | (
-                    models.Q(("parent__isnull", True), ("place__isnull", True))
-                    & ~models.Q(("merged_into", models.F("id")))
+    operations = versioning.kept_through_rebuilds(
+        [
+            migrations.AddField(
+                model_name="event",
+                name="merged_into",
+                field=models.ForeignKey(
+                    blank=True,
+                    editable=False,
+                    help_text=HELP,
+                    null=True,
+                    on_delete=django.db.models.deletion.CASCADE,
+                    related_name="merged_events",
+                    to="facts.event",
                 ),
-                name="event_tombstone_bare",
-                violation_error_message="A merged event keeps no place or parent and is not merged into itself.",
             ),
-        ),
-        migrations.AlterField(
-            model_name="event",
-            name="parent",
-            field=models.ForeignKey(
-                blank=True,
-                error_messages=LIVE_EVENT_MESSAGES,
-                help_text="A larger event this one is part of (a dinner within a round of talks).",
-                limit_choices_to=LIVE_EVENTS,
-                null=True,
-                on_delete=django.db.models.deletion.PROTECT,
-                related_name="children",
-                to="facts.event",
+            migrations.AddField(
+                model_name="historicalevent",
+                name="merged_into",
+                field=models.ForeignKey(
+                    blank=True,
+                    db_constraint=False,
+                    editable=False,
+                    help_text=HELP,
+                    null=True,
+                    on_delete=django.db.models.deletion.DO_NOTHING,
+                    related_name="+",
+                    to="facts.event",
+                ),
             ),
-        ),
-        migrations.AlterField(
-            model_name="evidencespan",
-            name="event",
-            field=models.ForeignKey(
-                blank=True,
-                error_messages=LIVE_EVENT_MESSAGES,
-                limit_choices_to=LIVE_EVENTS,
-                null=True,
-                on_delete=django.db.models.deletion.CASCADE,
-                related_name="evidence",
-                to="facts.event",
+            migrations.AddConstraint(
+                model_name="event",
+                constraint=models.CheckConstraint(
+                    condition=models.Q(("merged_into__isnull", True))
+                    | (
+                        models.Q(("parent__isnull", True), ("place__isnull", True))
+                        & ~models.Q(("merged_into", models.F("id")))
+                    ),
+                    name="event_tombstone_bare",
+                    violation_error_message="A merged event keeps no place or parent and is not merged into itself.",
+                ),
             ),
-        ),
-        migrations.AlterField(
-            model_name="historicalevent",
-            name="parent",
-            field=models.ForeignKey(
-                blank=True,
-                db_constraint=False,
-                error_messages=LIVE_EVENT_MESSAGES,
-                help_text="A larger event this one is part of (a dinner within a round of talks).",
-                limit_choices_to=LIVE_EVENTS,
-                null=True,
-                on_delete=django.db.models.deletion.DO_NOTHING,
-                related_name="+",
-                to="facts.event",
+            migrations.AlterField(
+                model_name="event",
+                name="parent",
+                field=models.ForeignKey(
+                    blank=True,
+                    error_messages=LIVE_EVENT_MESSAGES,
+                    help_text="A larger event this one is part of (a dinner within a round of talks).",
+                    limit_choices_to=LIVE_EVENTS,
+                    null=True,
+                    on_delete=django.db.models.deletion.PROTECT,
+                    related_name="children",
+                    to="facts.event",
+                ),
             ),
-        ),
-        migrations.AlterField(
-            model_name="historicalevidencespan",
-            name="event",
-            field=models.ForeignKey(
-                blank=True,
-                db_constraint=False,
-                error_messages=LIVE_EVENT_MESSAGES,
-                limit_choices_to=LIVE_EVENTS,
-                null=True,
-                on_delete=django.db.models.deletion.DO_NOTHING,
-                related_name="+",
-                to="facts.event",
+            migrations.AlterField(
+                model_name="evidencespan",
+                name="event",
+                field=models.ForeignKey(
+                    blank=True,
+                    error_messages=LIVE_EVENT_MESSAGES,
+                    limit_choices_to=LIVE_EVENTS,
+                    null=True,
+                    on_delete=django.db.models.deletion.CASCADE,
+                    related_name="evidence",
+                    to="facts.event",
+                ),
             ),
-        ),
-        migrations.AlterField(
-            model_name="historicalparticipant",
-            name="event",
-            field=models.ForeignKey(
-                blank=True,
-                db_constraint=False,
-                error_messages=LIVE_EVENT_MESSAGES,
-                limit_choices_to=LIVE_EVENTS,
-                null=True,
-                on_delete=django.db.models.deletion.DO_NOTHING,
-                related_name="+",
-                to="facts.event",
+            migrations.AlterField(
+                model_name="historicalevent",
+                name="parent",
+                field=models.ForeignKey(
+                    blank=True,
+                    db_constraint=False,
+                    error_messages=LIVE_EVENT_MESSAGES,
+                    help_text="A larger event this one is part of (a dinner within a round of talks).",
+                    limit_choices_to=LIVE_EVENTS,
+                    null=True,
+                    on_delete=django.db.models.deletion.DO_NOTHING,
+                    related_name="+",
+                    to="facts.event",
+                ),
             ),
-        ),
-        migrations.AlterField(
-            model_name="historicalstatement",
-            name="event",
-            field=models.ForeignKey(
-                blank=True,
-                db_constraint=False,
-                error_messages=LIVE_EVENT_MESSAGES,
-                help_text="The event the statement was made at (its occasion; what it is about goes in about_events). Without a date_text of its own, the statement takes this event's dates.",
-                limit_choices_to=LIVE_EVENTS,
-                null=True,
-                on_delete=django.db.models.deletion.DO_NOTHING,
-                related_name="+",
-                to="facts.event",
+            migrations.AlterField(
+                model_name="historicalevidencespan",
+                name="event",
+                field=models.ForeignKey(
+                    blank=True,
+                    db_constraint=False,
+                    error_messages=LIVE_EVENT_MESSAGES,
+                    limit_choices_to=LIVE_EVENTS,
+                    null=True,
+                    on_delete=django.db.models.deletion.DO_NOTHING,
+                    related_name="+",
+                    to="facts.event",
+                ),
             ),
-        ),
-        migrations.AlterField(
-            model_name="participant",
-            name="event",
-            field=models.ForeignKey(
-                error_messages=LIVE_EVENT_MESSAGES,
-                limit_choices_to=LIVE_EVENTS,
-                on_delete=django.db.models.deletion.CASCADE,
-                related_name="participants",
-                to="facts.event",
+            migrations.AlterField(
+                model_name="historicalparticipant",
+                name="event",
+                field=models.ForeignKey(
+                    blank=True,
+                    db_constraint=False,
+                    error_messages=LIVE_EVENT_MESSAGES,
+                    limit_choices_to=LIVE_EVENTS,
+                    null=True,
+                    on_delete=django.db.models.deletion.DO_NOTHING,
+                    related_name="+",
+                    to="facts.event",
+                ),
             ),
-        ),
-        migrations.AlterField(
-            model_name="statement",
-            name="about_events",
-            field=models.ManyToManyField(
-                blank=True,
-                limit_choices_to=LIVE_EVENTS,
-                related_name="mentioned_in",
-                to="facts.event",
+            migrations.AlterField(
+                model_name="historicalstatement",
+                name="event",
+                field=models.ForeignKey(
+                    blank=True,
+                    db_constraint=False,
+                    error_messages=LIVE_EVENT_MESSAGES,
+                    help_text="The event the statement was made at (its occasion; what it is about goes in about_events). Without a date_text of its own, the statement takes this event's dates.",
+                    limit_choices_to=LIVE_EVENTS,
+                    null=True,
+                    on_delete=django.db.models.deletion.DO_NOTHING,
+                    related_name="+",
+                    to="facts.event",
+                ),
             ),
-        ),
-        migrations.AlterField(
-            model_name="statement",
-            name="event",
-            field=models.ForeignKey(
-                blank=True,
-                error_messages=LIVE_EVENT_MESSAGES,
-                help_text="The event the statement was made at (its occasion; what it is about goes in about_events). Without a date_text of its own, the statement takes this event's dates.",
-                limit_choices_to=LIVE_EVENTS,
-                null=True,
-                on_delete=django.db.models.deletion.PROTECT,
-                related_name="statements",
-                to="facts.event",
+            migrations.AlterField(
+                model_name="participant",
+                name="event",
+                field=models.ForeignKey(
+                    error_messages=LIVE_EVENT_MESSAGES,
+                    limit_choices_to=LIVE_EVENTS,
+                    on_delete=django.db.models.deletion.CASCADE,
+                    related_name="participants",
+                    to="facts.event",
+                ),
             ),
-        ),
-        migrations.RunPython(
-            _0011._run({"postgresql": [PG_FUNCTION]}), _0011._run({"postgresql": [_0014.PG_FUNCTION]})
-        ),
-    ]
+            migrations.AlterField(
+                model_name="statement",
+                name="about_events",
+                field=models.ManyToManyField(
+                    blank=True,
+                    limit_choices_to=LIVE_EVENTS,
+                    related_name="mentioned_in",
+                    to="facts.event",
+                ),
+            ),
+            migrations.AlterField(
+                model_name="statement",
+                name="event",
+                field=models.ForeignKey(
+                    blank=True,
+                    error_messages=LIVE_EVENT_MESSAGES,
+                    help_text="The event the statement was made at (its occasion; what it is about goes in about_events). Without a date_text of its own, the statement takes this event's dates.",
+                    limit_choices_to=LIVE_EVENTS,
+                    null=True,
+                    on_delete=django.db.models.deletion.PROTECT,
+                    related_name="statements",
+                    to="facts.event",
+                ),
+            ),
+            migrations.RunPython(
+                _0011._run({"postgresql": [PG_FUNCTION]}), _0011._run({"postgresql": [_0014.PG_FUNCTION]})
+            ),
+        ]
+    )

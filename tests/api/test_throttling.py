@@ -60,7 +60,9 @@ def redis_caches(location: str, prefix: str) -> dict:
             "LOCATION": location,
             "KEY_PREFIX": prefix,
             "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 0.5},
-        }
+        },
+        # Answers are cached after the throttle's check (facts.api.caching): a cached answer is counted too.
+        "responses": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": f"{prefix}-responses"},
     }
 
 

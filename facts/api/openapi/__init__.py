@@ -15,7 +15,13 @@ Other modules import from here, e.g. ``from facts.api.openapi import curation_sc
 """
 
 from facts.api.openapi.examples import resource_schema
-from facts.api.openapi.hooks import describe_blank_enum, document_error_responses, document_tags, link_created_objects
+from facts.api.openapi.hooks import (
+    describe_blank_enum,
+    document_error_responses,
+    document_http_caching,
+    document_tags,
+    link_created_objects,
+)
 from facts.api.openapi.operations import changes_schema, claims_schema, duplicates_schema, merge_schema
 from facts.api.openapi.schema import FactsAutoSchema
 from facts.api.openapi.writes import curation_schema
@@ -28,6 +34,7 @@ __all__ = [
     "curation_schema",
     "describe_blank_enum",
     "document_error_responses",
+    "document_http_caching",
     "document_tags",
     "link_created_objects",
     "merge_schema",

@@ -113,3 +113,41 @@ def link_created_objects(result, generator, request, public):
             if key is not None and key in fields:
                 _link(created, key, detail_item)
     return result
+
+
+# HTTP caching of the reads (facts.api.caching): the validators and directives every GET answers with, and its 304.
+CACHING_HEADERS = {
+    "ETag": "A detail's own version tag (the one If-Match takes on writes); on other reads a weak tag of the data "
+    "version and the request. Send it back in If-None-Match.",
+    "Last-Modified": "When the data last changed (sent once that is a couple of seconds past). Send it back in "
+    "If-Modified-Since.",
+    "Cache-Control": "How long browsers, proxies and CDNs may reuse the answer (max-age) and keep serving it while "
+    "they revalidate (stale-while-revalidate); `private` for answers only staff get.",
+}
+CACHING_PARAMETERS = {
+    "If-None-Match": "An ETag from an earlier read: the answer is 304, with no body, while it is still current.",
+    "If-Modified-Since": "A Last-Modified date from an earlier read: 304 while nothing changed since.",
+}
+NOT_MODIFIED_DESCRIPTION = "Not modified: your copy (If-None-Match or If-Modified-Since) is current."
+
+
+def document_http_caching(result, generator, request, public):
+    """Every read of the versioned API documents its conditional headers, its cache headers and its 304."""
+    for path, path_item in result.get("paths", {}).items():
+        operation = path_item.get("get")
+        if operation is None or not path.startswith("/api/v1/") or "200" not in operation.get("responses", {}):
+            continue
+        parameters = operation.setdefault("parameters", [])
+        named = {(p.get("in"), p.get("name")) for p in parameters}
+        for name, description in CACHING_PARAMETERS.items():
+            if ("header", name) not in named:
+                parameters.append(
+                    {"in": "header", "name": name, "schema": {"type": "string"}, "description": description}
+                )
+        headers = {name: {"schema": {"type": "string"}, "description": text} for name, text in CACHING_HEADERS.items()}
+        responses = operation["responses"]
+        responses["200"]["headers"] = {**headers, **responses["200"].get("headers", {})}
+        not_modified = responses.setdefault("304", {"description": NOT_MODIFIED_DESCRIPTION})
+        not_modified["description"] = NOT_MODIFIED_DESCRIPTION
+        not_modified["headers"] = {**headers, **not_modified.get("headers", {})}
+    return result
