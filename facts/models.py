@@ -231,6 +231,23 @@ class Reviewed(models.Model):
     def review_permission(cls) -> str:
         return f"{cls._meta.app_label}.review_{cls._meta.model_name}"
 
+    def named_actor_ids(self) -> list[int]:
+        """The actors this fact names, as stored (its own foreign keys as they are now); each fact model says."""
+        return []
+
+    def clean(self):
+        super().clean()
+        if refused := candidate_actors_refused(self.status, self.named_actor_ids()):
+            raise ValidationError({"status": refused})
+
+    def save(self, *args, **kwargs):
+        # A status change saved on its own (a bulk action, an acceptance) skips clean(): hold the rule here too.
+        fields = kwargs.get("update_fields")
+        if fields is not None and "status" in fields:
+            if refused := candidate_actors_refused(self.status, self.named_actor_ids()):
+                raise ValidationError({"status": refused})
+        super().save(*args, **kwargs)
+
     def review_refused(self, user, previous_status: str | None) -> str | None:
         """Why `user` may not give this fact its status, or None.
 
@@ -245,6 +262,63 @@ class Reviewed(models.Model):
             f"Moving this {self._meta.verbose_name} to “{self.status}” needs the review permission "
             f"({self.review_permission()}); leave it as a draft for a reviewer."
         )
+
+
+class ProposalState(models.TextChoices):
+    # An actor or an affiliation the extractor proposed (a name the source gives that no known actor has, a title
+    # it gives a new person): hidden from lists unless `status=candidate` is asked for, until a curator accepts it.
+    CANDIDATE = "candidate", "Candidate"
+    ACCEPTED = "accepted", "Accepted"
+
+
+class Proposable(models.Model):
+    """Adds a proposal state to a reference row (actor, affiliation): the extractor's candidates, below accepted.
+
+    Every row a curator enters, a fixture loads or a bulk load writes is accepted (also the database's default).
+    """
+
+    status = models.CharField(
+        max_length=10,
+        choices=ProposalState.choices,
+        default=ProposalState.ACCEPTED,
+        db_default=ProposalState.ACCEPTED,
+        db_index=True,
+        help_text="candidate (proposed by the extractor, waiting for a curator) or accepted.",
+    )
+    proposed_by = models.CharField(
+        max_length=80,
+        blank=True,
+        default="",
+        db_default="",
+        help_text="The extraction rule that proposed it (e.g. actor:title-name); empty for a curator's entry.",
+    )
+
+    class Meta:
+        abstract = True
+
+
+def candidate_actors_refused(status: str, actor_ids: Iterable[int | None]) -> str | None:
+    """Why a fact (or an affiliation) with `status` may not name the actors `actor_ids`, or None.
+
+    The one rule between candidate actors and what names them: only a candidate may name a candidate actor. A
+    curator accepts the actor first (the review queue's "accept all" does, in that order), then the facts that name
+    it; a fact is never vetted while one of its actors is not. Checked by Reviewed.clean() and save() (a status
+    saved alone: bulk actions, acceptances), Participant.save(), Affiliation.clean() and save(), the event service
+    for the participants it is given, and, the other way round, Actor.clean() (an actor made a candidate again).
+    """
+    if status == ProposalState.CANDIDATE:
+        return None
+    ids = {pk for pk in actor_ids if pk is not None}
+    if not ids:
+        return None
+    names = list(Actor._base_manager.filter(pk__in=ids, status=ProposalState.CANDIDATE).values_list("name", flat=True))
+    if not names:
+        return None
+    shown = ", ".join(f"“{name[:80]}”" for name in sorted(names)[:5])
+    return (
+        f"It names candidate actor(s) {shown}, which no curator has accepted yet: accept them first, or keep this a "
+        "candidate."
+    )
 
 
 class Source(ExternalData, Timestamped):
@@ -374,8 +448,12 @@ class ActorQuerySet(models.QuerySet):
         return list(Affiliation.objects.filter(pk__in=links).order_by().values_list("person_id", "organization_id"))
 
 
-class Actor(ExternalData, Timestamped):
-    """Someone who acts or speaks: a person, a state, an organization, a group or an unnamed source."""
+class Actor(Proposable, ExternalData, Timestamped):
+    """Someone who acts or speaks: a person, a state, an organization, a group or an unnamed source.
+
+    A candidate actor (`status`, proposed by `propose_facts`) may be named only by candidate facts: a fact leaves the
+    candidate state once all of its actors are accepted (candidate_actors_refused).
+    """
 
     slug = models.SlugField(
         max_length=SLUG_MAX_LENGTH, unique=True, help_text="Stable identifier used in URLs and filters."
@@ -409,6 +487,22 @@ class Actor(ExternalData, Timestamped):
         super().clean()
         if self.kind == ActorKind.STATE and not self.country_code:
             raise ValidationError({"country_code": "A state needs its ISO 3166-1 alpha-2 code."})
+        if refused := self.demotion_refused():
+            raise ValidationError({"status": refused})
+
+    def demotion_refused(self) -> str | None:
+        """Why this actor may not be a candidate: a vetted fact or an accepted affiliation names it (the rule of
+        candidate_actors_refused, seen from the actor)."""
+        if self.status != ProposalState.CANDIDATE or self.pk is None:
+            return None
+        vetted = ~Q(status=ProposalState.CANDIDATE)
+        named = (
+            Participant.objects.filter(Q(actor_id=self.pk) & ~Q(event__status=ProposalState.CANDIDATE)).exists()
+            or Statement.objects.filter(vetted, speaker_id=self.pk).exists()
+            or Relation.objects.filter(vetted, Q(subject_id=self.pk) | Q(object_id=self.pk)).exists()
+            or Affiliation.objects.filter(vetted, Q(person_id=self.pk) | Q(organization_id=self.pk)).exists()
+        )
+        return "Vetted facts or accepted affiliations name this actor, so it cannot be a candidate." if named else None
 
 
 class AliasKind(models.TextChoices):
@@ -477,7 +571,7 @@ class ActorAlias(ExternalData, Timestamped):
 AFFILIATION_LINK_FIELDS = ("person", "organization")
 
 
-class Affiliation(DateInterval, ExternalData, Timestamped):
+class Affiliation(Proposable, DateInterval, ExternalData, Timestamped):
     """A member's position in a state, organization or group, as of the source's date.
 
     The member is a person or an unnamed source, or an organization or group that is part of a state or of
@@ -525,9 +619,11 @@ class Affiliation(DateInterval, ExternalData, Timestamped):
         return f"{self.person} ({role}{self.organization})"
 
     def save(self, *args, **kwargs):
-        # The one rule of this model that queries other rows, held for writes that skip clean() too.
+        # The rules of this model that query other rows, held for writes that skip clean() too.
         if refused := self.cycle_refused():
             raise ValidationError({"organization": refused})
+        if refused := candidate_actors_refused(self.status, [self.person_id, self.organization_id]):
+            raise ValidationError({"status": refused})
         super().save(*args, **kwargs)
 
     MEMBER_KINDS = (ActorKind.PERSON, ActorKind.UNNAMED, ActorKind.ORGANIZATION, ActorKind.GROUP)
@@ -570,6 +666,8 @@ class Affiliation(DateInterval, ExternalData, Timestamped):
             raise ValidationError({"organization": "An affiliation must be to a state, organization or group."})
         if refused := self.cycle_refused():
             raise ValidationError({"organization": refused})
+        if refused := candidate_actors_refused(self.status, [self.person_id, self.organization_id]):
+            raise ValidationError({"status": refused})
 
 
 class PlaceKind(models.TextChoices):
@@ -758,6 +856,9 @@ class Event(Reviewed, DateInterval, Timestamped):
         self.participants.exclude(**copy).update(**copy)
         self.date_statements()
 
+    def named_actor_ids(self) -> list[int]:
+        return list(Participant.objects.filter(event_id=self.pk).values_list("actor_id", flat=True)) if self.pk else []
+
     def date_statements(self) -> None:
         """Give the statements made at this event without a date of their own its dates (dates_at_event).
 
@@ -846,6 +947,8 @@ class Participant(Timestamped):
             event = self.event
             for name, value in self.event_copy(event.date_start, event.date_end, event.event_type_id).items():
                 setattr(self, name, value)
+            if refused := candidate_actors_refused(event.status, [self.actor_id]):
+                raise ValidationError({"actor": refused})
         super().save(*args, **kwargs)
 
     @staticmethod
@@ -921,6 +1024,11 @@ class Statement(Reviewed, DateInterval, Timestamped):
         if self.follow_event() and kwargs.get("update_fields") is not None:
             kwargs["update_fields"] = {*kwargs["update_fields"], *INTERVAL_FIELDS}
         super().save(*args, **kwargs)
+
+    def named_actor_ids(self) -> list[int]:
+        through = Statement.about_actors.through.objects
+        about = list(through.filter(statement_id=self.pk).values_list("actor_id", flat=True)) if self.pk else []
+        return [self.speaker_id, *about]
 
     def follow_event(self, event: "Event | None" = None) -> bool:
         """Take the dates of the event this statement was made at, unless its own date_text dates it
@@ -1018,6 +1126,9 @@ class Relation(Reviewed, DateInterval, Timestamped):
     def __str__(self):
         return f"{self.subject} {self.get_type_display().split(' (')[0].lower()} {self.object}"
 
+    def named_actor_ids(self) -> list[int]:
+        return [self.subject_id, self.object_id]
+
     @property
     def symmetric(self) -> bool:
         return self.type in SYMMETRIC_RELATIONS
@@ -1045,6 +1156,17 @@ class EvidenceSpan(Timestamped):
         Affiliation, null=True, blank=True, on_delete=models.CASCADE, related_name="evidence"
     )
     alias = models.ForeignKey(ActorAlias, null=True, blank=True, on_delete=models.CASCADE, related_name="evidence")
+    # A passage the extractor proposes as more evidence for an existing event (a new source reporting it again): it
+    # is not the event's evidence (reads, the source filter, corroboration, duplicates leave it out) until a curator
+    # accepts it (candidate false) or rejects it (deleted).
+    candidate = models.BooleanField(
+        default=False,
+        db_default=False,
+        help_text="Proposed by propose_facts as more evidence for an existing fact, not yet accepted.",
+    )
+    proposed_by = models.CharField(
+        max_length=80, blank=True, default="", db_default="", help_text="The extraction rule that proposed it."
+    )
     history = HistoricalRecords()
 
     FACT_FIELDS = SPAN_FACT_FIELDS
@@ -1152,7 +1274,7 @@ def facts_left_unevidenced(spans: Iterable[EvidenceSpan]) -> list[models.Model]:
     bare: list[models.Model] = []
     for field, ids in by_field.items():
         kept = set(
-            EvidenceSpan.objects.filter(**{f"{field}_id__in": ids})
+            EvidenceSpan.objects.filter(**{f"{field}_id__in": ids}, candidate=False)
             .exclude(pk__in=doomed)
             .values_list(f"{field}_id", flat=True)
         )
@@ -1274,5 +1396,11 @@ class Mention(models.Model):
     def clean(self):
         super().clean()
         text = Source.objects.filter(pk=self.source_id).values_list("text", flat=True).first()
-        if text is not None and text[self.start : self.end] != self.quote:
-            raise ValidationError({"quote": f"The source's text at {self.start}:{self.end} is not “{self.quote}”."})
+        if text is not None and (refused := self.quote_refused(text)):
+            raise ValidationError({"quote": refused})
+
+    def quote_refused(self, text: str) -> str | None:
+        """Why this mention's quote is not `text` (its source's text) at its offsets, or None."""
+        if text[self.start : self.end] != self.quote:
+            return f"The source's text at {self.start}:{self.end} is not “{self.quote}”."
+        return None
