@@ -227,6 +227,14 @@ class Reviewed(models.Model):
     class Meta:
         abstract = True
 
+    def save(self, *args, **kwargs):
+        # A status change saved on its own (a bulk action, an acceptance) skips clean(): hold the rule here too.
+        fields = kwargs.get("update_fields")
+        if fields is not None and "status" in fields:
+            if refused := candidate_actors_refused(self.status, self.named_actor_ids()):
+                raise ValidationError({"status": refused})
+        super().save(*args, **kwargs)
+
     @classmethod
     def review_permission(cls) -> str:
         return f"{cls._meta.app_label}.review_{cls._meta.model_name}"
@@ -239,14 +247,6 @@ class Reviewed(models.Model):
         super().clean()
         if refused := candidate_actors_refused(self.status, self.named_actor_ids()):
             raise ValidationError({"status": refused})
-
-    def save(self, *args, **kwargs):
-        # A status change saved on its own (a bulk action, an acceptance) skips clean(): hold the rule here too.
-        fields = kwargs.get("update_fields")
-        if fields is not None and "status" in fields:
-            if refused := candidate_actors_refused(self.status, self.named_actor_ids()):
-                raise ValidationError({"status": refused})
-        super().save(*args, **kwargs)
 
     def review_refused(self, user, previous_status: str | None) -> str | None:
         """Why `user` may not give this fact its status, or None.
@@ -409,16 +409,17 @@ class ActorQuerySet(models.QuerySet):
     """Walks of the affiliation graph (member -> organization or state), inside the filtered query itself.
 
     Each walk is a recursive CTE, like PlaceQuerySet.subtree_ids, for `<field>__in=`; UNION (not UNION ALL) stops on
-    a cycle that bypassed Affiliation.clean().
+    a cycle that bypassed Affiliation.clean(). A walk follows accepted affiliations only: a candidate one (proposed
+    by the extractor) links nothing until a curator accepts it.
     """
 
     def _walk(self, root: "Actor", *, down: bool) -> RawSQL:
         table = Affiliation._meta.db_table
         start, step = ("organization_id", "person_id") if down else ("person_id", "organization_id")
         return RawSQL(
-            f"WITH RECURSIVE walk(id) AS (SELECT {step} FROM {table} WHERE {start} = %s UNION "
-            f"SELECT a.{step} FROM {table} a JOIN walk ON a.{start} = walk.id) SELECT id FROM walk",
-            [root.pk],
+            f"WITH RECURSIVE walk(id) AS (SELECT {step} FROM {table} WHERE {start} = %s AND status = %s UNION "
+            f"SELECT a.{step} FROM {table} a JOIN walk ON a.{start} = walk.id WHERE a.status = %s) SELECT id FROM walk",
+            [root.pk, ProposalState.ACCEPTED, ProposalState.ACCEPTED],
         )
 
     def below_ids(self, root: "Actor") -> RawSQL:
@@ -441,9 +442,9 @@ class ActorQuerySet(models.QuerySet):
         marks = ", ".join(["%s"] * len(member_ids))
         links = RawSQL(
             f"WITH RECURSIVE up(id, organization_id) AS (SELECT id, organization_id FROM {table} "
-            f"WHERE person_id IN ({marks}) UNION SELECT a.id, a.organization_id FROM {table} a "
-            "JOIN up ON a.person_id = up.organization_id) SELECT id FROM up",
-            member_ids,
+            f"WHERE person_id IN ({marks}) AND status = %s UNION SELECT a.id, a.organization_id FROM {table} a "
+            "JOIN up ON a.person_id = up.organization_id WHERE a.status = %s) SELECT id FROM up",
+            [*member_ids, ProposalState.ACCEPTED, ProposalState.ACCEPTED],
         )
         return list(Affiliation.objects.filter(pk__in=links).order_by().values_list("person_id", "organization_id"))
 

@@ -72,9 +72,11 @@ class FactEvidenceInline(EvidenceInline):
 
 
 class EventEvidenceInline(FactEvidenceInline):
-    """An event's evidence."""
+    """An event's evidence, with the passages proposed as more evidence (candidate; the review queue decides)."""
 
     fk_name = "event"
+    fields = (*EvidenceInline.fields, "candidate")
+    readonly_fields = (*EvidenceInline.readonly_fields, "candidate")
 
 
 class PassagesCheckedFormSet(FactEvidenceFormSet):

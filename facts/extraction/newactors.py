@@ -59,7 +59,13 @@ class _Finder:
         return None
 
     def add(
-        self, name: str, kind: str, span: tuple[int, int], rule: str, stated: tuple[int, int] | None = None, **affiliation
+        self,
+        name: str,
+        kind: str,
+        span: tuple[int, int],
+        rule: str,
+        stated: tuple[int, int] | None = None,
+        **affiliation,
     ) -> ProposedActor:
         actor = self.actors.get(name)
         if actor is None:

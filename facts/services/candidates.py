@@ -27,8 +27,8 @@ from facts.models import (
     Affiliation,
     AliasKind,
     EvidenceSpan,
-    ProposalState,
     Proposable,
+    ProposalState,
     ReviewStatus,
     Source,
     candidate_actors_refused,
@@ -132,7 +132,9 @@ class NewActors:
         self.source, self.user = source, user
         names = {actor.name for actor in proposed}
         self.stored = {actor.name: actor for actor in Actor.objects.filter(name__in=names).order_by("id")}
-        self.taken = set(Actor.objects.filter(slug__in=[slugify(name) for name in names]).values_list("slug", flat=True))
+        self.taken = set(
+            Actor.objects.filter(slug__in=[slugify(name) for name in names]).values_list("slug", flat=True)
+        )
         self.by_name: dict[str, Actor] = {}
         self.created: list[int] = []
         self.affiliations: list[int] = []

@@ -4,7 +4,6 @@ from collections.abc import Sequence
 from typing import cast
 
 from django.db import models, transaction
-
 from django.db.models import Q
 
 from facts.models import (

@@ -170,7 +170,7 @@ def _new_actor_row(proposed, actor: Actor | None) -> dict:
 
 
 def _write_mentions(source: Source, extraction: Extraction) -> int:
-    """The mentions not yet stored, in one bulk insert; each quote is checked against the text (Mention.quote_refused)."""
+    """The mentions not yet stored, in one bulk insert; each quote checked against the text (Mention.quote_refused)."""
     actors = dict(Actor.objects.filter(status=ProposalState.ACCEPTED).values_list("slug", "id"))
     places = dict(Place.objects.values_list("slug", "id"))
     stored: set[tuple[int, int, int | None, int | None]] = set(
