@@ -623,7 +623,7 @@ class Affiliation(Proposable, DateInterval, ExternalData, Timestamped):
         # The rules of this model that query other rows, held for writes that skip clean() too.
         if refused := self.cycle_refused():
             raise ValidationError({"organization": refused})
-        if refused := candidate_actors_refused(self.status, [self.person_id, self.organization_id]):
+        if refused := candidate_actors_refused(self.status, self.named_actor_ids()):
             raise ValidationError({"status": refused})
         super().save(*args, **kwargs)
 
@@ -667,8 +667,12 @@ class Affiliation(Proposable, DateInterval, ExternalData, Timestamped):
             raise ValidationError({"organization": "An affiliation must be to a state, organization or group."})
         if refused := self.cycle_refused():
             raise ValidationError({"organization": refused})
-        if refused := candidate_actors_refused(self.status, [self.person_id, self.organization_id]):
+        if refused := candidate_actors_refused(self.status, self.named_actor_ids()):
             raise ValidationError({"status": refused})
+
+    def named_actor_ids(self) -> list[int]:
+        """The member and the organization: an accepted affiliation links accepted actors only."""
+        return [self.person_id, self.organization_id]
 
 
 class PlaceKind(models.TextChoices):

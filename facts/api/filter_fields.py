@@ -245,8 +245,13 @@ class CandidateActorsHidden:
             if isinstance(item, ReferenceFilter):
                 item.extra["actors"] = planning.visible_actors(Actor.objects.only("id", "slug"))
             elif isinstance(item, df.ModelChoiceFilter | df.ModelMultipleChoiceFilter) and item.queryset is not None:
-                if item.queryset.model is Actor:
-                    item.queryset = planning.visible_actors(item.queryset)
+                if item.queryset.model is not Actor:
+                    continue
+                item.queryset = planning.visible_actors(item.queryset)
+            else:
+                continue
+            # The form field built from the class's filter (query_params reads it) is copied with it: build anew.
+            item.__dict__.pop("_field", None)
 
 
 class DateWindowForm(forms.Form):

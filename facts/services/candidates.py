@@ -69,7 +69,8 @@ def candidate_accept(*, fact, user=None, reason: str = "") -> None:
         fact.save(update_fields=["candidate", "updated_at"])
         return
     accepted = ProposalState.ACCEPTED if isinstance(fact, Proposable) else ReviewStatus.DRAFT
-    if refused := candidate_actors_refused(accepted, fact.named_actor_ids()):
+    # An actor names no other actor; a fact or an affiliation is accepted once the actors it names are.
+    if refused := candidate_actors_refused(accepted, getattr(fact, "named_actor_ids", list)()):
         raise FactValidationError({"status": [refused]})
     fact.status = accepted
     fact.save(update_fields=["status", "updated_at"])

@@ -4,7 +4,7 @@ import copy
 from collections.abc import Collection, Mapping, Sequence
 from typing import cast
 
-from facts.models import Event, Participant
+from facts.models import Event, Participant, candidate_actors_refused
 from facts.services.common import ErrorDetail, clean_errors, nested, replace_children, without
 from facts.services.writing import FactCheck, fact_check, fact_write
 
@@ -47,7 +47,11 @@ def _replace_participants(event: Event, plan: list[Participant], *, user, reason
 def _event_check(event: Event, *, fields, participants, evidence, user, reason, skip=frozenset()) -> FactCheck:
     def checks(checked: FactCheck):
         if participants is not None and "participants" not in skip:
-            checked.parts["participants"] = _participant_plan(participants, checked.errors)
+            plan = checked.parts["participants"] = _participant_plan(participants, checked.errors)
+            if "participants" not in checked.errors and (
+                refused := candidate_actors_refused(event.status, [p.actor_id for p in plan])
+            ):
+                checked.errors["participants"] = [refused]
 
     return fact_check(event, fields=fields, evidence=evidence, user=user, reason=reason, skip=skip, extra_checks=checks)
 
