@@ -66,6 +66,8 @@ class Duplicate:
     id: int
     title: str
     reasons: list[str] = field(default_factory=list)
+    # The stored event's review status (a candidate, or vetted): what it is, not why it is a duplicate.
+    status: str = field(default="", compare=False)
 
 
 def cameo_root(code: str) -> str:
@@ -174,12 +176,11 @@ def _duplicates(
     events = Event.objects.using(using).filter(pk__in=shared)
     if vetted_only:
         events = events.exclude(status=ReviewStatus.CANDIDATE)
-    titles = {
-        event_id: candidate_title
-        for event_id, candidate_title, its_parent in events.values_list("id", "title", "parent_id")
+    titles, statuses = {}, {}
+    for event_id, candidate_title, its_parent, status in events.values_list("id", "title", "parent_id", "status"):
         # Neither the event's parent nor its children (see the module's docstring).
-        if event_id != parent and (exclude is None or its_parent != exclude)
-    }
+        if event_id != parent and (exclude is None or its_parent != exclude):
+            titles[event_id], statuses[event_id] = candidate_title, status
     found = []
     for event_id, candidate_title in titles.items():
         score = title_similarity(title, candidate_title)
@@ -193,7 +194,7 @@ def _duplicates(
         wanted = {actor for row in found for actor in shared[row[0]]}
         slugs = dict(Actor.objects.using(using).filter(pk__in=wanted).values_list("id", "slug")) if wanted else {}
     return [
-        Duplicate(event_id, candidate_title, reasons(root, shared[event_id], slugs, score, sources))
+        Duplicate(event_id, candidate_title, reasons(root, shared[event_id], slugs, score, sources), statuses[event_id])
         for event_id, candidate_title, score, sources in found
     ]
 

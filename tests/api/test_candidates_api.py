@@ -6,7 +6,6 @@ from rest_framework.test import APIClient
 
 from facts.api.filters import EventFilterSet
 from facts.models import Actor, Event, Mention, ReviewStatus, Statement
-from tests.unit.test_candidate_actors import report_source, vetted_talks  # noqa: F401  (pytest fixtures)
 
 API = "/api/v1"
 

@@ -5,7 +5,6 @@ from django.urls import reverse
 
 from facts.models import Actor, Affiliation, Event, EvidenceSpan, ReviewStatus, Statement
 from facts.services.proposals import source_propose
-from tests.unit.test_candidate_actors import report_source, vetted_talks  # noqa: F401  (pytest fixtures)
 
 
 @pytest.fixture

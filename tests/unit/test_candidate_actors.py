@@ -5,11 +5,9 @@ The second text of tests/unit/test_extraction.py, stored and proposed through th
 groups no known actor covers (Ukraine's foreign minister Dmytro Kuleba, "a Russian official").
 """
 
-from datetime import date
 from pathlib import Path
 
 import pytest
-from django.core.management import call_command
 
 from facts.models import (
     Actor,
@@ -18,7 +16,6 @@ from facts.models import (
     Event,
     EvidenceSpan,
     Participant,
-    Place,
     ProposalState,
     ReviewStatus,
     Statement,
@@ -26,31 +23,9 @@ from facts.models import (
 from facts.services import FactValidationError, event_create, instance_delete
 from facts.services.candidates import candidate_accept, candidate_reject
 from facts.services.proposals import source_propose
-from tests.conftest import make_source
 from tests.unit.test_extraction import EXPECTED_STATEMENTS, KULEBA, OFFICIAL, REPORT, REPORT_PUBLISHED
 
 FIXTURES = Path(__file__).resolve().parents[2] / "fixtures"
-KNOWN = [
-    ("russia", "Russia", "state", "RU", ["Moscow", "the Kremlin", "Russian"]),
-    ("ukraine", "Ukraine", "state", "UA", ["Kyiv", "Ukrainian"]),
-    ("turkey", "Turkey", "state", "TR", ["Ankara", "Turkish"]),
-    ("united-nations", "United Nations", "organization", "", ["UN"]),
-    ("hakan-fidan", "Hakan Fidan", "person", "", ["Fidan"]),
-    ("rosemary-dicarlo", "Rosemary DiCarlo", "person", "", ["DiCarlo"]),
-]
-
-
-@pytest.fixture
-def report_source(db):
-    """The second text stored, with what is known before reading it: the codebook, six actors and four places."""
-    call_command("loaddata", str(FIXTURES / "00_cameo.json"), verbosity=0)
-    for slug, name, kind, code, aliases in KNOWN:
-        actor = Actor.objects.create(slug=slug, name=name, kind=kind, country_code=code)
-        for alias in aliases:
-            ActorAlias.objects.create(actor=actor, name=alias, external={"name": "test data"})
-    for slug, name in [("istanbul", "Istanbul"), ("ankara", "Ankara"), ("kyiv", "Kyiv"), ("odesa", "Odesa")]:
-        Place.objects.create(slug=slug, name=name, kind="city")
-    return make_source(REPORT, slug="turkey-hosts-talks", published=REPORT_PUBLISHED)
 
 
 def _kuleba() -> Actor:
@@ -228,26 +203,6 @@ def test_a_candidate_actor_a_vetted_fact_names_through_about_is_not_deleted_sile
 
 # -- more evidence for a vetted event ---------------------------------------------------------------------------------
 
-EARLIER = "Turkey hosts Russia and Ukraine for talks in Istanbul on Thursday.\n"
-
-
-@pytest.fixture
-def vetted_talks(report_source):
-    """An earlier report of the Istanbul talks, curated: the second text reports the same event again."""
-    earlier = make_source(EARLIER, slug="earlier-report", published=date(2024, 3, 14))
-    return event_create(
-        evidence=[{"source": earlier, "quote": "Turkey hosts Russia and Ukraine for talks in Istanbul"}],
-        participants=[
-            {"actor": Actor.objects.get(slug="turkey"), "role": "host"},
-            {"actor": Actor.objects.get(slug="russia"), "role": "guest"},
-            {"actor": Actor.objects.get(slug="ukraine"), "role": "guest"},
-        ],
-        title="Turkey hosts Russia and Ukraine",
-        event_type_id="043",
-        date_text="on Thursday",
-        status=ReviewStatus.REVIEWED,
-    )
-
 
 def test_a_proposal_matching_a_vetted_event_is_a_candidate_span_on_it_not_a_new_event(report_source, vetted_talks):
     report = source_propose(source=report_source)
@@ -261,7 +216,7 @@ def test_a_proposal_matching_a_vetted_event_is_a_candidate_span_on_it_not_a_new_
 
 
 def test_a_candidate_span_is_not_the_events_evidence_until_accepted(client, report_source, vetted_talks):
-    report = source_propose(source=report_source)
+    source_propose(source=report_source)
     url = f"/api/v1/events/{vetted_talks.pk}/"
 
     def cited_sources():

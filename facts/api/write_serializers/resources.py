@@ -252,7 +252,18 @@ class ActorWriteSerializer(ServiceWriteSerializer):
 
     class Meta:
         model = Actor
-        fields = ["id", "slug", "name", "kind", "status", "country_code", "description", "external", "aliases", "reason"]
+        fields = [
+            "id",
+            "slug",
+            "name",
+            "kind",
+            "status",
+            "country_code",
+            "description",
+            "external",
+            "aliases",
+            "reason",
+        ]
         extra_kwargs = {
             "id": {"help_text": "The actor's id, assigned by the server; URLs use the slug."},
             "status": {
