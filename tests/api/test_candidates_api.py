@@ -5,7 +5,7 @@ from django.contrib.auth.models import Permission, User
 from rest_framework.test import APIClient
 
 from facts.api.filters import EventFilterSet
-from facts.models import Actor, Event, Mention, ReviewStatus, Statement
+from facts.models import Actor, Event, EvidenceSpan, Mention, ReviewStatus, Statement
 
 API = "/api/v1"
 
@@ -173,3 +173,21 @@ def test_a_candidate_span_is_not_in_the_events_evidence_read(report_proposed, ve
     assert [span["quote"] for span in event["evidence"]] == ["Turkey hosts Russia and Ukraine for talks in Istanbul"]
     listed = APIClient().get(f"{API}/events/", {"fields": "id,evidence", "page_size": 100}).json()["results"]
     assert [len(item["evidence"]) for item in listed if item["id"] == vetted_talks.pk] == [1]
+
+
+def test_more_evidence_is_accepted_and_rejected_through_the_api(report_proposed, vetted_talks):
+    url = f"{API}/events/{vetted_talks.pk}/candidate-evidence/"
+    first, *rest = [EvidenceSpan.objects.get(pk=row["span"]) for row in report_proposed.evidence]
+    assert APIClient().post(f"{url}{first.pk}/").status_code == 401
+    assert client_with("view_event").post(f"{url}{first.pk}/").status_code == 403
+    curator = client_with("change_event")
+    assert curator.post(f"{url}{first.pk}/").status_code == 204
+    quotes = [span["quote"] for span in APIClient().get(f"{API}/events/{vetted_talks.pk}/").json()["evidence"]]
+    assert first.quote in quotes
+    if rest:
+        assert curator.delete(f"{url}{rest[0].pk}/").status_code == 400  # a rejection says why
+        assert curator.delete(f"{url}{rest[0].pk}/", HTTP_X_CHANGE_REASON="Another meeting").status_code == 204
+        assert not EvidenceSpan.objects.filter(pk=rest[0].pk).exists()
+    assert curator.post(f"{url}{first.pk}/").status_code == 404  # accepted: no longer a candidate
+    assert curator.post(f"{API}/events/999999/candidate-evidence/{first.pk}/").status_code == 404
+    assert curator.post(f"{url}{first.pk}/?x=1").status_code == 400

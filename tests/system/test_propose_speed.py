@@ -32,6 +32,7 @@ QUOTE_WORDS = (
     "humanitarian access guarantees delegation negotiations treaty stability settlement"
 ).split()
 VERBS = ["said", "added", "told reporters", "stressed"]
+CAST = 30
 
 
 def _quote(rng: random.Random) -> str:
@@ -39,10 +40,24 @@ def _quote(rng: random.Random) -> str:
     return f"We {rng.choice(['want', 'need', 'will not accept', 'welcome'])} " + " ".join(words)
 
 
+BACKGROUND = [
+    "The conflict over the {topic} dates back to the end of the Soviet Union.",
+    "Tensions over the {topic} have simmered for months, observers say.",
+    "The {topic} remains the main obstacle to a lasting settlement between the neighbours.",
+    "Diplomats describe the {topic} as the hardest question on the table.",
+    "Thousands of families displaced by the fighting are still waiting to return home.",
+    "Analysts expect the {topic} to dominate the next round, if there is one.",
+]
+TOPICS = ["border", "corridor", "ceasefire", "peace treaty", "humanitarian access", "prisoner exchange"]
+
+
 def _sentence(rng: random.Random, new_people: list[str]) -> str:
     a, b = rng.sample(STATES, 2)
     person, other = rng.sample(PEOPLE, 2)
-    pattern = rng.randrange(10)
+    # About a third of a news article's sentences give context, not a fact: the seed's density of proposals.
+    pattern = rng.randrange(15)
+    if pattern >= 10:
+        return rng.choice(BACKGROUND).format(topic=rng.choice(TOPICS))
     if pattern == 0:
         return f"{person} met {other} in {rng.choice(PLACES)} {rng.choice(DAYS)}."
     if pattern == 1:
@@ -52,8 +67,11 @@ def _sentence(rng: random.Random, new_people: list[str]) -> str:
     if pattern == 3:
         return f"{rng.choice(CAPITALS)} accused {b} of violating the cease-fire {rng.choice(DAYS)}."
     if pattern == 4:
-        name = f"{rng.choice(FIRST)} {rng.choice(LAST)}"
-        new_people.append(name)
+        # A cast of new people, each introduced with a title and named again later (by surname) as an article does.
+        name = f"{FIRST[len(new_people) % len(FIRST)]} {LAST[len(new_people) % len(LAST)]}"
+        if len(new_people) < CAST:
+            new_people.append(name)
+        name = rng.choice(new_people)
         title = f"{rng.choice(DEMONYMS)} {rng.choice(TITLES)} {name}"
         return f"{title} visited {rng.choice(PLACES)} {rng.choice(DAYS)}, urging {b} to return to the table."
     if pattern == 5 and new_people:
@@ -97,5 +115,5 @@ def test_propose_facts_on_20000_words_with_its_writes_and_progress_bar_within_20
         f"{actors} candidate actors"
     )
     assert "Sentences" in err and "candidate statement(s)" in out  # the progress bar, then the report
-    assert statements > 500 and events > 500 and actors > 100
+    assert statements > 300 and events > 200 and 0 < actors <= CAST + len(DEMONYMS)
     assert seconds <= BOUND_SECONDS
