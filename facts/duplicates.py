@@ -173,14 +173,7 @@ def _duplicates(
         shared.update(base.among(unchecked))
     if not shared:
         return []
-    events = Event.objects.using(using).filter(pk__in=shared)
-    if vetted_only:
-        events = events.exclude(status=ReviewStatus.CANDIDATE)
-    titles, statuses = {}, {}
-    for event_id, candidate_title, its_parent, status in events.values_list("id", "title", "parent_id", "status"):
-        # Neither the event's parent nor its children (see the module's docstring).
-        if event_id != parent and (exclude is None or its_parent != exclude):
-            titles[event_id], statuses[event_id] = candidate_title, status
+    titles, statuses = _titles(shared, parent=parent, exclude=exclude, vetted_only=vetted_only, using=using)
     found = []
     for event_id, candidate_title in titles.items():
         score = title_similarity(title, candidate_title)
@@ -197,6 +190,19 @@ def _duplicates(
         Duplicate(event_id, candidate_title, reasons(root, shared[event_id], slugs, score, sources), statuses[event_id])
         for event_id, candidate_title, score, sources in found
     ]
+
+
+def _titles(shared, *, parent, exclude, vetted_only: bool, using: str) -> tuple[dict[int, str], dict[int, str]]:
+    """The titles and review statuses of the events `shared` names, but the event's parent and children (see the
+    module's docstring) and, with `vetted_only`, the extractor's candidates."""
+    events = Event.objects.using(using).filter(pk__in=shared)
+    if vetted_only:
+        events = events.exclude(status=ReviewStatus.CANDIDATE)
+    titles, statuses = {}, {}
+    for event_id, candidate_title, its_parent, status in events.values_list("id", "title", "parent_id", "status"):
+        if event_id != parent and (exclude is None or its_parent != exclude):
+            titles[event_id], statuses[event_id] = candidate_title, status
+    return titles, statuses
 
 
 def reasons(root: str, actors: Collection[int], slugs: Mapping[int, str], score: int, sources) -> list[str]:

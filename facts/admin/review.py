@@ -16,6 +16,7 @@ from typing import cast
 
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
+from django.db import models
 from django.db.models import Count, Q
 from django.http import HttpResponseRedirect
 from django.shortcuts import get_object_or_404
@@ -29,7 +30,7 @@ from facts.services.candidates import candidate_accept, candidate_reject
 
 CANDIDATE_MODELS: dict[str, type[Event] | type[Statement]] = {"event": Event, "statement": Statement}
 # Every kind of candidate the queue decides on, in the order "accept all" takes them (actors before what names them).
-QUEUE_MODELS: dict[str, type] = {
+QUEUE_MODELS: dict[str, type[models.Model]] = {
     "actor": Actor,
     "affiliation": Affiliation,
     "event": Event,
@@ -171,8 +172,8 @@ def _named(request) -> list:
     model = QUEUE_MODELS.get(kind)
     if model is None or not key.isdigit():
         return []
-    waiting = {"candidate": True} if model is EvidenceSpan else {"status": ReviewStatus.CANDIDATE}
-    fact = model.objects.filter(pk=int(key), **waiting).first()
+    waiting = Q(candidate=True) if model is EvidenceSpan else Q(status=ReviewStatus.CANDIDATE)
+    fact = model._default_manager.filter(waiting, pk=int(key)).first()
     return [(kind, fact, [])] if fact else []
 
 

@@ -238,7 +238,7 @@ class CandidateActorsHidden:
     filters: dict
 
     def __init__(self, data=None, *args, **kwargs):
-        super().__init__(data, *args, **kwargs)  # type: ignore[call-arg]  # the FilterSet's, combined with this
+        super().__init__(data, *args, **kwargs)
         if data is not None and data.get("status") == ReviewStatus.CANDIDATE:
             return
         for item in self.filters.values():
