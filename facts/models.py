@@ -854,7 +854,11 @@ class Event(Reviewed, DateInterval, Timestamped):
         return f"{self.title}{when}"
 
     def save(self, *args, **kwargs):
+        # A new row (no id yet) has no participants or statements: they are saved after it, and copy from it then.
+        adding = self._state.adding and self.pk is None
         super().save(*args, **kwargs)
+        if adding:
+            return
         # Participants keep a copy of the dates and type (see Participant); one UPDATE keeps them equal whatever
         # changed.
         copy = Participant.event_copy(self.date_start, self.date_end, self.event_type_id)
