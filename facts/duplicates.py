@@ -98,6 +98,7 @@ def event_duplicates(
     limit: int = 10,
     parent: int | None = None,
     vetted_only: bool = False,
+    slugs: Mapping[int, str] | None = None,
 ) -> list[Duplicate]:
     """The stored events that are probable duplicates of an event with these fields, the likeliest first.
 
@@ -106,7 +107,7 @@ def event_duplicates(
     children are then left out too), and `parent` the event it is a part of, if any (left out). Those with
     overlapping evidence come first, then by title similarity, then by id; at most `limit` of them. `vetted_only`
     leaves the extractor's candidates out (propose_facts: a proposal that matches a vetted event is more evidence
-    for it).
+    for it). `slugs` maps the actors' ids to their slugs, for the reasons, when the caller has them (else read).
     """
     return _duplicates(
         event_type_code=event_type_code,
@@ -119,6 +120,7 @@ def event_duplicates(
         limit=limit,
         parent=parent,
         vetted_only=vetted_only,
+        slugs=slugs,
     )
 
 

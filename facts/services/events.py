@@ -25,7 +25,7 @@ def _participant_plan(participants: Sequence[Mapping], errors: ErrorDetail) -> l
     return plan
 
 
-def _replace_participants(event: Event, plan: list[Participant], *, user, reason) -> None:
+def _replace_participants(event: Event, plan: list[Participant], *, user, reason, created: bool = False) -> None:
     def new_role(old, wanted) -> bool:
         if old.role == wanted.role:
             return False
@@ -35,7 +35,7 @@ def _replace_participants(event: Event, plan: list[Participant], *, user, reason
     replace_children(
         event,
         "event",
-        event.participants.all(),
+        [] if created else event.participants.all(),  # a new event has none stored
         plan,
         key=lambda p: p.actor_id,
         update=new_role,
@@ -57,9 +57,11 @@ def _event_check(event: Event, *, fields, participants, evidence, user, reason, 
 
 
 def _event_write(checked: FactCheck, *, participants, user, reason) -> Event:
+    created = checked.fact.pk is None
+
     def writes(saved):
         if participants is not None:
-            _replace_participants(saved, checked.parts["participants"], user=user, reason=reason)
+            _replace_participants(saved, checked.parts["participants"], user=user, reason=reason, created=created)
 
     return cast(Event, fact_write(checked, fact_field="event", user=user, reason=reason, extra_writes=writes))
 

@@ -288,6 +288,7 @@ def _same_event(run: _Run, code: str, title: str, participants, dates, spans) ->
         title=title,
         spans=[(run.source.pk, span.start, span.end) for span in spans],
         limit=10,
+        slugs={p["actor"].pk: p["actor"].slug for p in participants},
     )
     if not found:
         return None
@@ -312,9 +313,10 @@ def _more_evidence(run: _Run, match: tuple[int, str], proposal, report: Proposal
             proposed_by=proposal.rule,
         )
         try:
-            # The span's own rules (its quote is the text there, the event cites it once); its check constraints
-            # hold in the database, which a span built from the engine's offsets meets.
-            row.full_clean(validate_constraints=False)
+            # The span's own rules (its quote is the text there, the event cites it once). Its source and event
+            # were just read in this transaction, and its check constraints hold in the database, which a span built
+            # from the engine's offsets meets: neither is asked again.
+            row.full_clean(exclude=["source", "event"], validate_constraints=False)
         except ValidationError:
             continue  # the event already cites this passage
         stamp(row, user=run.user, reason=REASON.format(rule=proposal.rule)).save()
