@@ -13,12 +13,14 @@ import importlib
 from django.db import migrations, models
 
 TRIGGERS = importlib.import_module("facts.migrations.0011_review_permission_and_integrity_triggers")
-PG_KEEPS_EVIDENCE = TRIGGERS.PG_CREATE[2]
+# The function as migration 0014 left it (aliases covered, what is marked external spared), for the way back.
+PG_KEEPS_EVIDENCE = importlib.import_module("facts.migrations.0014_affiliation_links_alias_evidence").PG_FUNCTION
 PG_KEEPS_EVIDENCE_WITHOUT_CANDIDATES = PG_KEEPS_EVIDENCE
-for _fact in TRIGGERS.FACT_COLUMNS:
+for _fact in ("event", "statement", "relation", "affiliation", "alias"):
     PG_KEEPS_EVIDENCE_WITHOUT_CANDIDATES = PG_KEEPS_EVIDENCE_WITHOUT_CANDIDATES.replace(
         f"FROM facts_evidencespan WHERE {_fact}_id", f"FROM facts_evidencespan WHERE NOT candidate AND {_fact}_id"
     )
+assert PG_KEEPS_EVIDENCE_WITHOUT_CANDIDATES.count("NOT candidate") == 5
 
 
 class Migration(migrations.Migration):

@@ -237,3 +237,22 @@ def test_a_candidate_span_is_not_the_events_evidence_until_accepted(client, repo
     assert not EvidenceSpan.objects.filter(candidate=True).exists()
     deleted = EvidenceSpan.history.filter(id__in=rejected, history_type="-")
     assert set(deleted.values_list("history_change_reason", flat=True)) == {"Another meeting"}
+
+
+def test_a_candidate_span_does_not_count_as_the_evidence_an_event_keeps(report_source, vetted_talks):
+    from django.core.exceptions import ValidationError
+    from django.db import IntegrityError, connection, transaction
+
+    source_propose(source=report_source)
+    assert vetted_talks.evidence.filter(candidate=True).exists()
+    (vetted_span,) = vetted_talks.evidence.filter(candidate=False)
+    with pytest.raises(ValidationError, match="without any"):
+        vetted_span.delete()
+    if connection.vendor == "postgresql":  # the deferred trigger of migration 0011, as migration 0020 left it
+        with pytest.raises(IntegrityError, match="would be left without evidence"):
+            with transaction.atomic(), connection.cursor() as cursor:
+                cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")  # the test's transaction never commits
+                EvidenceSpan.objects.filter(pk=vetted_span.pk).delete()
+        with connection.cursor() as cursor:
+            cursor.execute("SET CONSTRAINTS ALL DEFERRED")
+    assert EvidenceSpan.objects.filter(pk=vetted_span.pk).exists()
