@@ -9,13 +9,12 @@ object's `external` map, so a reader can tell the two apart; an alias or affilia
 import hashlib
 import operator
 from collections.abc import Iterable, Mapping
-from contextlib import nullcontext
 from datetime import date
 from functools import reduce
 from typing import Any, cast
 
 from django.core.exceptions import FieldError, ValidationError
-from django.db import DatabaseError, connections, models, router, transaction
+from django.db import DatabaseError, models, router
 from django.db.models import ExpressionWrapper, F, Q, Value
 from django.db.models.expressions import OrderBy, RawSQL
 from django.db.models.functions import Coalesce
@@ -37,8 +36,11 @@ def failed_checks(model, instance, checks: list[models.CheckConstraint], exclude
     Django's CheckConstraint.validate asks the database once per constraint, each inside a savepoint when a
     transaction is open: three round trips per constraint, for every fact, span and participant a service checks (a
     third of the queries of `propose_facts`). This asks every condition in one SELECT instead, with the same rules:
-    a condition over an excluded field is skipped, NULL passes (COALESCE), a database error passes (and is logged by
-    no one: the constraint itself still holds in the database on save).
+    a condition over an excluded field is skipped, NULL passes (COALESCE), a database error passes (the constraint
+    itself still holds in the database on save). No savepoint: the SELECT compares values of the instance's own
+    fields, which clean_fields() has already checked (full_clean leaves a field that failed out of `exclude`'s
+    complement), so it has nothing to fail on; a value the driver cannot send is refused before it reaches the
+    server, leaving the transaction as it was.
     """
 
     def condition(check):
@@ -62,11 +64,9 @@ def failed_checks(model, instance, checks: list[models.CheckConstraint], exclude
         usable.append(check)
     if not usable:
         return []
-    connection = connections[using]
     compiler = query(usable).get_compiler(using=using)
     try:
-        with transaction.atomic(using=using) if connection.in_atomic_block else nullcontext():
-            row = compiler.execute_sql(SINGLE)
+        row = compiler.execute_sql(SINGLE)
     except DatabaseError:
         return []
     return [check for check, passed in zip(usable, row or (), strict=False) if not passed]
