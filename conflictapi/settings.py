@@ -282,6 +282,7 @@ SPECTACULAR_SETTINGS = {
         "StatementKind": "facts.models.StatementKind",
         "RelationType": "facts.models.RelationType",
         "ReviewStatus": "facts.models.ReviewStatus",
+        "ProposalState": "facts.models.ProposalState",
         "DatePrecision": "facts.dates.Precision",
     },
 }

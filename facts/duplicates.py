@@ -38,7 +38,7 @@ from django.db.models import FloatField, Q
 from django.db.models.expressions import RawSQL
 from rapidfuzz import fuzz, utils
 
-from facts.models import Actor, Event, EvidenceSpan, Participant
+from facts.models import Actor, Event, EvidenceSpan, Participant, ReviewStatus
 from facts.selectors.planning import Participation
 
 # token_sort_ratio, not token_set_ratio: the set ratio scores 100 whenever one title's words are all in the other,
@@ -66,6 +66,8 @@ class Duplicate:
     id: int
     title: str
     reasons: list[str] = field(default_factory=list)
+    # The stored event's review status (a candidate, or vetted): what it is, not why it is a duplicate.
+    status: str = field(default="", compare=False)
 
 
 def cameo_root(code: str) -> str:
@@ -95,13 +97,17 @@ def event_duplicates(
     exclude: int | None = None,
     limit: int = 10,
     parent: int | None = None,
+    vetted_only: bool = False,
+    slugs: Mapping[int, str] | None = None,
 ) -> list[Duplicate]:
     """The stored events that are probable duplicates of an event with these fields, the likeliest first.
 
     The dates are datetime.date or None (an open bound). `spans` are the event's evidence as (source id, start, end);
     `exclude` is the event's own id, if stored (its
     children are then left out too), and `parent` the event it is a part of, if any (left out). Those with
-    overlapping evidence come first, then by title similarity, then by id; at most `limit` of them.
+    overlapping evidence come first, then by title similarity, then by id; at most `limit` of them. `vetted_only`
+    leaves the extractor's candidates out (propose_facts: a proposal that matches a vetted event is more evidence
+    for it). `slugs` maps the actors' ids to their slugs, for the reasons, when the caller has them (else read).
     """
     return _duplicates(
         event_type_code=event_type_code,
@@ -113,6 +119,8 @@ def event_duplicates(
         exclude=exclude,
         limit=limit,
         parent=parent,
+        vetted_only=vetted_only,
+        slugs=slugs,
     )
 
 
@@ -122,7 +130,7 @@ def event_duplicates_of(event: Event, *, limit: int = 10) -> list[Duplicate]:
     slugs = dict(Participant.objects.using(using).filter(event=event).values_list("actor_id", "actor__slug"))
     spans = list(
         EvidenceSpan.objects.using(using)
-        .filter(event=event, start__isnull=False, end__isnull=False)
+        .filter(event=event, start__isnull=False, end__isnull=False, candidate=False)
         .values_list("source_id", "start", "end")
     )
     return _duplicates(
@@ -153,6 +161,7 @@ def _duplicates(
     parent=None,
     slugs: Mapping[int, str] | None = None,
     using: str = "default",
+    vetted_only: bool = False,
 ) -> list[Duplicate]:
     """event_duplicates, given the actors' slugs where the caller has them (else read for the duplicates only)."""
     root = cameo_root(event_type_code)
@@ -166,14 +175,7 @@ def _duplicates(
         shared.update(base.among(unchecked))
     if not shared:
         return []
-    titles = {
-        event_id: candidate_title
-        for event_id, candidate_title, its_parent in Event.objects.using(using)
-        .filter(pk__in=shared)
-        .values_list("id", "title", "parent_id")
-        # Neither the event's parent nor its children (see the module's docstring).
-        if event_id != parent and (exclude is None or its_parent != exclude)
-    }
+    titles, statuses = _titles(shared, parent=parent, exclude=exclude, vetted_only=vetted_only, using=using)
     found = []
     for event_id, candidate_title in titles.items():
         score = title_similarity(title, candidate_title)
@@ -187,9 +189,22 @@ def _duplicates(
         wanted = {actor for row in found for actor in shared[row[0]]}
         slugs = dict(Actor.objects.using(using).filter(pk__in=wanted).values_list("id", "slug")) if wanted else {}
     return [
-        Duplicate(event_id, candidate_title, reasons(root, shared[event_id], slugs, score, sources))
+        Duplicate(event_id, candidate_title, reasons(root, shared[event_id], slugs, score, sources), statuses[event_id])
         for event_id, candidate_title, score, sources in found
     ]
+
+
+def _titles(shared, *, parent, exclude, vetted_only: bool, using: str) -> tuple[dict[int, str], dict[int, str]]:
+    """The titles and review statuses of the events `shared` names, but the event's parent and children (see the
+    module's docstring) and, with `vetted_only`, the extractor's candidates."""
+    events = Event.objects.using(using).filter(pk__in=shared)
+    if vetted_only:
+        events = events.exclude(status=ReviewStatus.CANDIDATE)
+    titles, statuses = {}, {}
+    for event_id, candidate_title, its_parent, status in events.values_list("id", "title", "parent_id", "status"):
+        if event_id != parent and (exclude is None or its_parent != exclude):
+            titles[event_id], statuses[event_id] = candidate_title, status
+    return titles, statuses
 
 
 def reasons(root: str, actors: Collection[int], slugs: Mapping[int, str], score: int, sources) -> list[str]:
@@ -276,7 +291,8 @@ def overlapping_evidence(spans: Sequence[Span], *, exclude: int | None, using: s
     if not ours:
         return {}
     overlap = reduce(operator.or_, (Q(source_id=source, start__lt=end, end__gt=start) for source, start, end in ours))
-    theirs = EvidenceSpan.objects.using(using).filter(overlap, event__isnull=False)
+    # A candidate span (more evidence proposed for an event, not accepted) is not the event's evidence yet.
+    theirs = EvidenceSpan.objects.using(using).filter(overlap, event__isnull=False, candidate=False)
     if exclude is not None:
         theirs = theirs.exclude(event_id=exclude)
     found: dict[int, set[int]] = {}

@@ -13,11 +13,14 @@ from datetime import date
 from functools import reduce
 from typing import Any, cast
 
-from django.core.exceptions import ValidationError
-from django.db import models
-from django.db.models import F, Q
+from django.core.exceptions import FieldError, ValidationError
+from django.db import DatabaseError, models, router
+from django.db.models import ExpressionWrapper, F, Q, Value
 from django.db.models.expressions import OrderBy, RawSQL
+from django.db.models.functions import Coalesce
 from django.db.models.signals import post_save, pre_save
+from django.db.models.sql import Query
+from django.db.models.sql.constants import SINGLE
 from django.dispatch import receiver
 from django.utils import timezone
 from simple_history.models import HistoricalRecords
@@ -28,14 +31,79 @@ from facts.patterns import SLUG_MAX_LENGTH
 from facts.walks import WalkedIds, affiliation_walk, subtree_walk
 
 
+def failed_checks(model, instance, checks: list[models.CheckConstraint], exclude, using: str) -> list:
+    """The check constraints of `checks` that `instance` fails, found in one query.
+
+    Django's CheckConstraint.validate asks the database once per constraint, each inside a savepoint when a
+    transaction is open: three round trips per constraint, for every fact, span and participant a service checks (a
+    third of the queries of `propose_facts`). This asks every condition in one SELECT instead, with the same rules:
+    a condition over an excluded field is skipped, NULL passes (COALESCE), a database error passes (the constraint
+    itself still holds in the database on save). No savepoint: the SELECT compares values of the instance's own
+    fields, which clean_fields() has already checked (full_clean leaves a field that failed out of `exclude`'s
+    complement), so it has nothing to fail on; a value the driver cannot send is refused before it reaches the
+    server, leaving the transaction as it was.
+    """
+
+    def condition(check):
+        wrapped = ExpressionWrapper(Q(check.condition), output_field=models.BooleanField())
+        return Coalesce(wrapped, Value(True), output_field=models.BooleanField())
+
+    def query(with_checks):
+        built = Query(None)
+        for name, value in instance._get_field_expression_map(meta=model._meta, exclude=exclude).items():
+            built.add_annotation(value if hasattr(value, "resolve_expression") else Value(value), name, select=False)
+        for index, check in enumerate(with_checks):
+            built.add_annotation(condition(check), f"_check_{index}")
+        return built
+
+    usable = []
+    for check in checks:
+        try:
+            query([check])
+        except FieldError:
+            continue  # it reads a field left out of the validation, as CheckConstraint.validate skips it
+        usable.append(check)
+    if not usable:
+        return []
+    compiler = query(usable).get_compiler(using=using)
+    try:
+        row = compiler.execute_sql(SINGLE)
+    except DatabaseError:
+        return []
+    return [check for check, passed in zip(usable, row or (), strict=False) if not passed]
+
+
 class Timestamped(models.Model):
-    """Adds creation and last-change times to a model."""
+    """Adds creation and last-change times to a model, and checks its check constraints in one query."""
 
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
     updated_at = models.DateTimeField(auto_now=True, db_index=True)
 
     class Meta:
         abstract = True
+
+    def validate_constraints(self, exclude=None):
+        """Model.validate_constraints, with every check constraint of a model asked in one query (failed_checks)."""
+        using = router.db_for_write(self.__class__, instance=self)
+        errors: dict = {}
+        for model_class, constraints in self.get_constraints():
+            checks = [c for c in constraints if isinstance(c, models.CheckConstraint)]
+            for check in failed_checks(model_class, self, checks, exclude, using):
+                refused = ValidationError(check.get_violation_error_message(), code=check.violation_error_code)
+                errors = refused.update_error_dict(errors)
+            for constraint in constraints:
+                if isinstance(constraint, models.CheckConstraint):
+                    continue
+                try:
+                    constraint.validate(model_class, self, exclude=exclude, using=using)
+                except ValidationError as error:
+                    fields = getattr(constraint, "fields", ())
+                    if getattr(error, "code", None) == "unique" and len(fields) == 1:
+                        errors.setdefault(fields[0], []).append(error)
+                    else:
+                        errors = error.update_error_dict(errors)
+        if errors:
+            raise ValidationError(errors)
 
 
 class ExternalData(models.Model):
@@ -228,9 +296,26 @@ class Reviewed(models.Model):
     class Meta:
         abstract = True
 
+    def save(self, *args, **kwargs):
+        # A status change saved on its own (a bulk action, an acceptance) skips clean(): hold the rule here too.
+        fields = kwargs.get("update_fields")
+        if fields is not None and "status" in fields:
+            if refused := candidate_actors_refused(self.status, self.named_actor_ids()):
+                raise ValidationError({"status": refused})
+        super().save(*args, **kwargs)
+
     @classmethod
     def review_permission(cls) -> str:
         return f"{cls._meta.app_label}.review_{cls._meta.model_name}"
+
+    def named_actor_ids(self) -> list[int]:
+        """The actors this fact names, as stored (its own foreign keys as they are now); each fact model says."""
+        return []
+
+    def clean(self):
+        super().clean()
+        if refused := candidate_actors_refused(self.status, self.named_actor_ids()):
+            raise ValidationError({"status": refused})
 
     def review_refused(self, user, previous_status: str | None) -> str | None:
         """Why `user` may not give this fact its status, or None.
@@ -246,6 +331,63 @@ class Reviewed(models.Model):
             f"Moving this {self._meta.verbose_name} to “{self.status}” needs the review permission "
             f"({self.review_permission()}); leave it as a draft for a reviewer."
         )
+
+
+class ProposalState(models.TextChoices):
+    # An actor or an affiliation the extractor proposed (a name the source gives that no known actor has, a title
+    # it gives a new person): hidden from lists unless `status=candidate` is asked for, until a curator accepts it.
+    CANDIDATE = "candidate", "Candidate"
+    ACCEPTED = "accepted", "Accepted"
+
+
+class Proposable(models.Model):
+    """Adds a proposal state to a reference row (actor, affiliation): the extractor's candidates, below accepted.
+
+    Every row a curator enters, a fixture loads or a bulk load writes is accepted (also the database's default).
+    """
+
+    status = models.CharField(
+        max_length=10,
+        choices=ProposalState.choices,
+        default=ProposalState.ACCEPTED,
+        db_default=ProposalState.ACCEPTED,
+        db_index=True,
+        help_text="candidate (proposed by the extractor, waiting for a curator) or accepted.",
+    )
+    proposed_by = models.CharField(
+        max_length=80,
+        blank=True,
+        default="",
+        db_default="",
+        help_text="The extraction rule that proposed it (e.g. actor:title-name); empty for a curator's entry.",
+    )
+
+    class Meta:
+        abstract = True
+
+
+def candidate_actors_refused(status: str, actor_ids: Iterable[int | None]) -> str | None:
+    """Why a fact (or an affiliation) with `status` may not name the actors `actor_ids`, or None.
+
+    The one rule between candidate actors and what names them: only a candidate may name a candidate actor. A
+    curator accepts the actor first (the review queue's "accept all" does, in that order), then the facts that name
+    it; a fact is never vetted while one of its actors is not. Checked by Reviewed.clean() and save() (a status
+    saved alone: bulk actions, acceptances), Participant.save(), Affiliation.clean() and save(), the event service
+    for the participants it is given, and, the other way round, Actor.clean() (an actor made a candidate again).
+    """
+    if status == ProposalState.CANDIDATE:
+        return None
+    ids = {pk for pk in actor_ids if pk is not None}
+    if not ids:
+        return None
+    names = list(Actor._base_manager.filter(pk__in=ids, status=ProposalState.CANDIDATE).values_list("name", flat=True))
+    if not names:
+        return None
+    shown = ", ".join(f"“{name[:80]}”" for name in sorted(names)[:5])
+    return (
+        f"It names candidate actor(s) {shown}, which no curator has accepted yet: accept them first, or keep this a "
+        "candidate."
+    )
 
 
 class Source(ExternalData, Timestamped):
@@ -333,14 +475,17 @@ class ActorKind(models.TextChoices):
 
 
 class ActorQuerySet(models.QuerySet):
-    """Walks of the affiliation graph (member -> organization or state): recursive CTEs, written in facts.walks."""
+    """Walks of the affiliation graph (member -> organization or state): recursive CTEs, written in facts.walks.
+
+    A walk follows accepted affiliations only: a candidate one (proposed by the extractor) links nothing until a
+    curator accepts it."""
 
     def with_walks(self):
         """Each actor with the ids below and above it (`below`, `above`), read in its own query (facts.walks)."""
         table = Affiliation._meta.db_table
         return self.annotate(
-            below=WalkedIds(lambda start: affiliation_walk(table, start, down=True)),
-            above=WalkedIds(lambda start: affiliation_walk(table, start, down=False)),
+            below=WalkedIds(lambda start: affiliation_walk(table, start, down=True, accepted=ProposalState.ACCEPTED)),
+            above=WalkedIds(lambda start: affiliation_walk(table, start, down=False, accepted=ProposalState.ACCEPTED)),
         )
 
     @staticmethod
@@ -354,15 +499,19 @@ class ActorQuerySet(models.QuerySet):
         marks = ", ".join(["%s"] * len(member_ids))
         links = RawSQL(
             f"WITH RECURSIVE up(id, organization_id) AS (SELECT id, organization_id FROM {table} "
-            f"WHERE person_id IN ({marks}) UNION SELECT a.id, a.organization_id FROM {table} a "
-            "JOIN up ON a.person_id = up.organization_id) SELECT id FROM up",
-            member_ids,
+            f"WHERE person_id IN ({marks}) AND status = %s UNION SELECT a.id, a.organization_id FROM {table} a "
+            "JOIN up ON a.person_id = up.organization_id WHERE a.status = %s) SELECT id FROM up",
+            [*member_ids, ProposalState.ACCEPTED, ProposalState.ACCEPTED],
         )
         return list(Affiliation.objects.filter(pk__in=links).order_by().values_list("person_id", "organization_id"))
 
 
-class Actor(ExternalData, Timestamped):
-    """Someone who acts or speaks: a person, a state, an organization, a group or an unnamed source."""
+class Actor(Proposable, ExternalData, Timestamped):
+    """Someone who acts or speaks: a person, a state, an organization, a group or an unnamed source.
+
+    A candidate actor (`status`, proposed by `propose_facts`) may be named only by candidate facts: a fact leaves the
+    candidate state once all of its actors are accepted (candidate_actors_refused).
+    """
 
     slug = models.SlugField(
         max_length=SLUG_MAX_LENGTH, unique=True, help_text="Stable identifier used in URLs and filters."
@@ -396,6 +545,22 @@ class Actor(ExternalData, Timestamped):
         super().clean()
         if self.kind == ActorKind.STATE and not self.country_code:
             raise ValidationError({"country_code": "A state needs its ISO 3166-1 alpha-2 code."})
+        if refused := self.demotion_refused():
+            raise ValidationError({"status": refused})
+
+    def demotion_refused(self) -> str | None:
+        """Why this actor may not be a candidate: a vetted fact or an accepted affiliation names it (the rule of
+        candidate_actors_refused, seen from the actor)."""
+        if self.status != ProposalState.CANDIDATE or self.pk is None:
+            return None
+        vetted = ~Q(status=ProposalState.CANDIDATE)
+        named = (
+            Participant.objects.filter(Q(actor_id=self.pk) & ~Q(event__status=ProposalState.CANDIDATE)).exists()
+            or Statement.objects.filter(vetted, speaker_id=self.pk).exists()
+            or Relation.objects.filter(vetted, Q(subject_id=self.pk) | Q(object_id=self.pk)).exists()
+            or Affiliation.objects.filter(vetted, Q(person_id=self.pk) | Q(organization_id=self.pk)).exists()
+        )
+        return "Vetted facts or accepted affiliations name this actor, so it cannot be a candidate." if named else None
 
 
 class AliasKind(models.TextChoices):
@@ -464,7 +629,7 @@ class ActorAlias(ExternalData, Timestamped):
 AFFILIATION_LINK_FIELDS = ("person", "organization")
 
 
-class Affiliation(DateInterval, ExternalData, Timestamped):
+class Affiliation(Proposable, DateInterval, ExternalData, Timestamped):
     """A member's position in a state, organization or group, as of the source's date.
 
     The member is a person or an unnamed source, or an organization or group that is part of a state or of
@@ -512,9 +677,11 @@ class Affiliation(DateInterval, ExternalData, Timestamped):
         return f"{self.person} ({role}{self.organization})"
 
     def save(self, *args, **kwargs):
-        # The one rule of this model that queries other rows, held for writes that skip clean() too.
+        # The rules of this model that query other rows, held for writes that skip clean() too.
         if refused := self.cycle_refused():
             raise ValidationError({"organization": refused})
+        if refused := candidate_actors_refused(self.status, self.named_actor_ids()):
+            raise ValidationError({"status": refused})
         super().save(*args, **kwargs)
 
     MEMBER_KINDS = (ActorKind.PERSON, ActorKind.UNNAMED, ActorKind.ORGANIZATION, ActorKind.GROUP)
@@ -557,6 +724,12 @@ class Affiliation(DateInterval, ExternalData, Timestamped):
             raise ValidationError({"organization": "An affiliation must be to a state, organization or group."})
         if refused := self.cycle_refused():
             raise ValidationError({"organization": refused})
+        if refused := candidate_actors_refused(self.status, self.named_actor_ids()):
+            raise ValidationError({"status": refused})
+
+    def named_actor_ids(self) -> list[int]:
+        """The member and the organization: an accepted affiliation links accepted actors only."""
+        return [self.person_id, self.organization_id]
 
 
 class PlaceKind(models.TextChoices):
@@ -758,7 +931,11 @@ class Event(Reviewed, DateInterval, Timestamped):
         return f"{self.title}{when}"
 
     def save(self, *args, **kwargs):
+        # A new row (no id yet) has no participants or statements: they are saved after it, and copy from it then.
+        adding = self._state.adding and self.pk is None
         super().save(*args, **kwargs)
+        if adding:
+            return
         # Participants keep a copy of the dates and type (see Participant); one UPDATE keeps them equal whatever
         # changed.
         copy = Participant.event_copy(self.date_start, self.date_end, self.event_type_id)
@@ -776,6 +953,9 @@ class Event(Reviewed, DateInterval, Timestamped):
     def needs_evidence(self) -> bool:
         """False for a tombstone of a merge, whose evidence moved to the event it was merged into."""
         return not self.is_merged
+
+    def named_actor_ids(self) -> list[int]:
+        return list(Participant.objects.filter(event_id=self.pk).values_list("actor_id", flat=True)) if self.pk else []
 
     def date_statements(self) -> None:
         """Give the statements made at this event without a date of their own its dates (dates_at_event).
@@ -876,6 +1056,8 @@ class Participant(Timestamped):
             event = self.event
             for name, value in self.event_copy(event.date_start, event.date_end, event.event_type_id).items():
                 setattr(self, name, value)
+            if refused := candidate_actors_refused(event.status, [self.actor_id]):
+                raise ValidationError({"actor": refused})
         super().save(*args, **kwargs)
 
     @staticmethod
@@ -953,6 +1135,11 @@ class Statement(Reviewed, DateInterval, Timestamped):
         if self.follow_event() and kwargs.get("update_fields") is not None:
             kwargs["update_fields"] = {*kwargs["update_fields"], *INTERVAL_FIELDS}
         super().save(*args, **kwargs)
+
+    def named_actor_ids(self) -> list[int]:
+        through = Statement.about_actors.through.objects
+        about = list(through.filter(statement_id=self.pk).values_list("actor_id", flat=True)) if self.pk else []
+        return [self.speaker_id, *about]
 
     def follow_event(self, event: "Event | None" = None) -> bool:
         """Take the dates of the event this statement was made at, unless its own date_text dates it
@@ -1050,6 +1237,9 @@ class Relation(Reviewed, DateInterval, Timestamped):
     def __str__(self):
         return f"{self.subject} {self.get_type_display().split(' (')[0].lower()} {self.object}"
 
+    def named_actor_ids(self) -> list[int]:
+        return [self.subject_id, self.object_id]
+
     @property
     def symmetric(self) -> bool:
         return self.type in SYMMETRIC_RELATIONS
@@ -1085,6 +1275,17 @@ class EvidenceSpan(Timestamped):
         Affiliation, null=True, blank=True, on_delete=models.CASCADE, related_name="evidence"
     )
     alias = models.ForeignKey(ActorAlias, null=True, blank=True, on_delete=models.CASCADE, related_name="evidence")
+    # A passage the extractor proposes as more evidence for an existing event (a new source reporting it again): it
+    # is not the event's evidence (reads, the source filter, corroboration, duplicates leave it out) until a curator
+    # accepts it (candidate false) or rejects it (deleted).
+    candidate = models.BooleanField(
+        default=False,
+        db_default=False,
+        help_text="Proposed by propose_facts as more evidence for an existing fact, not yet accepted.",
+    )
+    proposed_by = models.CharField(
+        max_length=80, blank=True, default="", db_default="", help_text="The extraction rule that proposed it."
+    )
     history = HistoricalRecords()
 
     FACT_FIELDS = SPAN_FACT_FIELDS
@@ -1192,7 +1393,7 @@ def facts_left_unevidenced(spans: Iterable[EvidenceSpan]) -> list[models.Model]:
     bare: list[models.Model] = []
     for field, ids in by_field.items():
         kept = set(
-            EvidenceSpan.objects.filter(**{f"{field}_id__in": ids})
+            EvidenceSpan.objects.filter(**{f"{field}_id__in": ids}, candidate=False)
             .exclude(pk__in=doomed)
             .values_list(f"{field}_id", flat=True)
         )
@@ -1314,8 +1515,14 @@ class Mention(models.Model):
     def clean(self):
         super().clean()
         text = Source.objects.filter(pk=self.source_id).values_list("text", flat=True).first()
-        if text is not None and text[self.start : self.end] != self.quote:
-            raise ValidationError({"quote": f"The source's text at {self.start}:{self.end} is not “{self.quote}”."})
+        if text is not None and (refused := self.quote_refused(text)):
+            raise ValidationError({"quote": refused})
+
+    def quote_refused(self, text: str) -> str | None:
+        """Why this mention's quote is not `text` (its source's text) at its offsets, or None."""
+        if text[self.start : self.end] != self.quote:
+            return f"The source's text at {self.start}:{self.end} is not “{self.quote}”."
+        return None
 
 
 class DataVersion(models.Model):

@@ -23,12 +23,19 @@ def subtree_walk(table: str, start: str) -> str:
     )
 
 
-def affiliation_walk(table: str, start: str, *, down: bool) -> str:
-    """The ids of the actors affiliated with actor `start` (SQL), at any depth (`down`), or of those it belongs to."""
+def affiliation_walk(table: str, start: str, *, down: bool, accepted: str) -> str:
+    """The ids of the actors affiliated with actor `start` (SQL), at any depth (`down`), or of those it belongs to.
+
+    Only affiliations in state `accepted` link: a candidate one (proposed by the extractor) links nothing until a
+    curator accepts it. The state is the model's constant, written into the SQL as a literal.
+    """
+    if not accepted.isidentifier():
+        raise ValueError(f"Not a state name: {accepted!r}")
     origin, step = ("organization_id", "person_id") if down else ("person_id", "organization_id")
     return (
-        f"WITH RECURSIVE walk(id) AS (SELECT {step} FROM {table} WHERE {origin} = {start} UNION "
-        f"SELECT a.{step} FROM {table} a JOIN walk ON a.{origin} = walk.id) SELECT id FROM walk"
+        f"WITH RECURSIVE walk(id) AS (SELECT {step} FROM {table} WHERE {origin} = {start} AND status = '{accepted}' "
+        f"UNION SELECT a.{step} FROM {table} a JOIN walk ON a.{origin} = walk.id WHERE a.status = '{accepted}') "
+        "SELECT id FROM walk"
     )
 
 

@@ -130,3 +130,58 @@ def new_article(tmp_path, db):
     call_command("loaddata", str(partial), verbosity=0)
     assert not Event.objects.exists() and not Statement.objects.exists()
     return Source.objects.get(pk=1)
+
+
+# -- the second text of tests/unit/test_extraction.py, stored, with what is known before reading it -----------------
+
+KNOWN = [
+    ("russia", "Russia", "state", "RU", ["Moscow", "the Kremlin", "Russian"]),
+    ("ukraine", "Ukraine", "state", "UA", ["Kyiv", "Ukrainian"]),
+    ("turkey", "Turkey", "state", "TR", ["Ankara", "Turkish"]),
+    ("united-nations", "United Nations", "organization", "", ["UN"]),
+    ("hakan-fidan", "Hakan Fidan", "person", "", ["Fidan"]),
+    ("rosemary-dicarlo", "Rosemary DiCarlo", "person", "", ["DiCarlo"]),
+]
+
+
+@pytest.fixture
+def report_source(db):
+    """The second text stored, with what is known before reading it: the codebook, six actors and four places."""
+    from django.core.management import call_command
+
+    from facts.models import ActorAlias
+    from tests.unit.test_extraction import REPORT, REPORT_PUBLISHED
+
+    fixtures = Path(__file__).resolve().parent.parent / "fixtures"
+    call_command("loaddata", str(fixtures / "00_cameo.json"), verbosity=0)
+    for slug, name, kind, code, aliases in KNOWN:
+        actor = Actor.objects.create(slug=slug, name=name, kind=kind, country_code=code)
+        for alias in aliases:
+            ActorAlias.objects.create(actor=actor, name=alias, external={"name": "test data"})
+    for slug, name in [("istanbul", "Istanbul"), ("ankara", "Ankara"), ("kyiv", "Kyiv"), ("odesa", "Odesa")]:
+        Place.objects.create(slug=slug, name=name, kind="city")
+    return make_source(REPORT, slug="turkey-hosts-talks", published=REPORT_PUBLISHED)
+
+
+EARLIER = "Turkey hosts Russia and Ukraine for talks in Istanbul on Thursday.\n"
+
+
+@pytest.fixture
+def vetted_talks(report_source):
+    """An earlier report of the Istanbul talks, curated: the second text reports the same event again."""
+    from facts.models import ReviewStatus
+    from facts.services import event_create
+
+    earlier = make_source(EARLIER, slug="earlier-report", published=date(2024, 3, 14))
+    return event_create(
+        evidence=[{"source": earlier, "quote": "Turkey hosts Russia and Ukraine for talks in Istanbul"}],
+        participants=[
+            {"actor": Actor.objects.get(slug="turkey"), "role": "host"},
+            {"actor": Actor.objects.get(slug="russia"), "role": "guest"},
+            {"actor": Actor.objects.get(slug="ukraine"), "role": "guest"},
+        ],
+        title="Turkey hosts Russia and Ukraine",
+        event_type_id="043",
+        date_text="on Thursday",
+        status=ReviewStatus.REVIEWED,
+    )

@@ -134,16 +134,23 @@ def mark_verified(modeladmin, request, queryset):
     _set_status(modeladmin, request, queryset, ReviewStatus.VERIFIED)
 
 
-@admin.action(description="Accept selected candidates as drafts", permissions=["change"])
+@admin.action(description="Accept selected candidates", permissions=["change"])
 def accept_candidates(modeladmin, request, queryset):
-    # Through the service, one by one, so that each acceptance is in the history with its curator.
-    from facts.services.proposals import candidate_accept
+    # Through the service, one by one, so that each acceptance is in the history with its curator; one that names a
+    # candidate actor is refused (facts.services.candidates) and named, the others accepted.
+    from facts.services.candidates import candidate_accept
 
-    accepted = 0
+    accepted, refused = 0, []
     for fact in live(queryset).filter(status=ReviewStatus.CANDIDATE):
-        candidate_accept(fact=fact, user=request.user, reason="Candidate accepted (bulk)")
+        try:
+            candidate_accept(fact=fact, user=request.user, reason="Candidate accepted (bulk)")
+        except services.FactValidationError as error:
+            refused.append(f"{fact._meta.verbose_name} {fact.pk}: {error.messages[0]}")
+            continue
         accepted += 1
-    modeladmin.message_user(request, f"{accepted} candidate(s) accepted as drafts.", messages.SUCCESS)
+    modeladmin.message_user(request, f"{accepted} candidate(s) accepted.", messages.SUCCESS)
+    if refused:
+        modeladmin.message_user(request, "Not accepted: " + " ".join(refused[:5]), messages.ERROR)
 
 
 class FactAdmin(HistoryAdmin):

@@ -31,8 +31,9 @@ class EvidenceInline(BoundedInlineMixin, HoldableWidgetsMixin, admin.TabularInli
 
     model = EvidenceSpan
     form = EvidenceSpanForm
-    fields = ("source", "quote", "occurrence", "start", "end")
-    readonly_fields = ("start", "end")
+    # `candidate`: a passage propose_facts offered as more evidence for an event, decided in the review queue.
+    fields = ("source", "quote", "occurrence", "start", "end", "candidate")
+    readonly_fields = ("start", "end", "candidate")
     autocomplete_fields = ("source",)
     extra = 1
     verbose_name = "evidence span"
@@ -72,7 +73,7 @@ class FactEvidenceInline(EvidenceInline):
 
 
 class EventEvidenceInline(FactEvidenceInline):
-    """An event's evidence."""
+    """An event's evidence, with the passages proposed as more evidence (candidate; the review queue decides)."""
 
     fk_name = "event"
 

@@ -7,7 +7,7 @@ from django.db.models import Count
 from django.db.models.functions import Length
 from django.utils.text import Truncator
 
-from facts.admin.base import DATE_FIELDSET, DATE_HELP, RECORD_FIELDSET, HistoryAdmin
+from facts.admin.base import DATE_FIELDSET, DATE_HELP, RECORD_FIELDSET, HistoryAdmin, accept_candidates
 from facts.admin.forms import DateIntervalForm, SourceForm
 from facts.admin.hostile import HostileInputAdminMixin
 from facts.admin.inlines import ActorAliasInline, AffiliationEvidenceInline, AffiliationInline, AliasEvidenceInline
@@ -79,12 +79,26 @@ class SourceAdmin(HistoryAdmin):
 class ActorAdmin(HistoryAdmin):
     """People, states, organizations, groups and unnamed sources, found by any of their aliases."""
 
-    list_display = ("name", "slug", "kind", "country_code", "alias_list")
-    list_filter = ("kind",)
+    list_display = ("name", "slug", "kind", "status", "country_code", "alias_list")
+    list_filter = ("status", "kind")
+    actions = [accept_candidates]
     search_fields = ("name", "slug", "country_code", "aliases__name")
     prepopulated_fields = {"slug": ("name",)}
     inlines = [ActorAliasInline, AffiliationInline]
-    fields = ("name", "slug", "kind", "country_code", "description", "external", "created_at", "updated_at")
+    fields = (
+        "name",
+        "slug",
+        "kind",
+        "status",
+        "country_code",
+        "description",
+        "external",
+        "proposed_by",
+        "created_at",
+        "updated_at",
+    )
+    # Decided in the review queue or with the bulk action (facts.services.candidates), not typed in.
+    readonly_fields = ("status", "proposed_by", "created_at", "updated_at")
 
     def get_queryset(self, request):
         return super().get_queryset(request).prefetch_related("aliases")
@@ -112,14 +126,16 @@ class AffiliationAdmin(HistoryAdmin):
     """Positions of persons in states and organizations, with evidence."""
 
     form = DateIntervalForm
-    list_display = ("person", "role_title", "organization", "date_text", "date_start", "date_end")
-    list_filter = (("organization", admin.RelatedOnlyFieldListFilter), "date_precision")
+    list_display = ("person", "role_title", "organization", "status", "date_text", "date_start", "date_end")
+    list_filter = ("status", ("organization", admin.RelatedOnlyFieldListFilter), "date_precision")
+    actions = [accept_candidates]
     search_fields = ("person__name", "person__aliases__name", "organization__name", "role_title")
     autocomplete_fields = ("person", "organization")
     list_select_related = ("person", "organization")
     inlines = [AffiliationEvidenceInline]
+    readonly_fields = ("status", "created_at", "updated_at")
     fieldsets = (
-        (None, {"fields": ("person", "organization", "role_title", "external")}),
+        (None, {"fields": ("person", "organization", "role_title", "status", "external")}),
         (DATE_FIELDSET[0], {**DATE_FIELDSET[1], "description": DATE_HELP}),
         RECORD_FIELDSET,
     )

@@ -1,5 +1,10 @@
-"""The review queue of one source: its text with the candidate facts' passages highlighted, and one click to accept
-(candidate -> draft), edit, or reject (deleted, with a reason kept in the history) each, or to accept them all.
+"""The review queue of one source: its text with the candidates' passages highlighted, and one click to accept, edit,
+or reject (deleted, with a reason kept in the history) each, or to accept them all.
+
+The candidates are the source's candidate actors (with the passages naming them) and affiliations, its candidate
+events and statements, and the passages proposed as more evidence for an existing event ("add evidence to event
+#N"). Accepting all accepts the actors first, then the affiliations and the facts that name them, then the evidence
+(facts.services.candidates: a fact is accepted only once its actors are).
 
 Served at /admin/facts/source/<id>/review/ (SourceAdmin.get_urls). Every decision goes through the services
 (facts.services.proposals), so the API's PATCH and DELETE and this page keep the same rules.
@@ -11,6 +16,7 @@ from typing import cast
 
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
+from django.db import models
 from django.db.models import Count, Q
 from django.http import HttpResponseRedirect
 from django.shortcuts import get_object_or_404
@@ -18,22 +24,62 @@ from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 
-from facts.models import Event, EvidenceSpan, ReviewStatus, Source, Statement
+from facts.models import Actor, Affiliation, Event, EvidenceSpan, ReviewStatus, Source, Statement
 from facts.services import REASON_MAX_LENGTH, FactValidationError
-from facts.services.proposals import candidate_accept, candidate_reject
+from facts.services.candidates import candidate_accept, candidate_reject
 
 CANDIDATE_MODELS: dict[str, type[Event] | type[Statement]] = {"event": Event, "statement": Statement}
+# Every kind of candidate the queue decides on, in the order "accept all" takes them (actors before what names them).
+QUEUE_MODELS: dict[str, type[models.Model]] = {
+    "actor": Actor,
+    "affiliation": Affiliation,
+    "event": Event,
+    "statement": Statement,
+    "evidence": EvidenceSpan,
+}
+# The permission a decision needs: the change (accept) or delete (reject) permission of this model.
+DECIDED_AS = {"actor": "actor", "affiliation": "affiliation", "event": "event", "statement": "statement"}
+
+
+def _spans_of(source: Source, kind: str, obj) -> list[EvidenceSpan]:
+    if kind == "evidence":
+        return [obj]
+    if kind == "actor":
+        return [span for alias in obj.aliases.all() for span in alias.evidence.all() if span.source_id == source.pk]
+    return [span for span in obj.evidence.all() if span.source_id == source.pk]
 
 
 def candidates_of(source: Source) -> list:
-    """The candidate events and statements citing `source`, in the order of their first passage."""
+    """Every candidate with a passage in `source` (see the module's docstring), in the order of its first passage."""
     found = []
-    for name, model in CANDIDATE_MODELS.items():
-        facts = model.objects.filter(status=ReviewStatus.CANDIDATE, evidence__source=source).distinct()
-        for fact in facts.prefetch_related("evidence"):
-            spans = [span for span in fact.evidence.all() if span.source_id == source.pk]
-            found.append((min(cast(int, span.start) for span in spans), name, fact, spans))
-    return [(name, fact, spans) for _, name, fact, spans in sorted(found, key=lambda item: (item[0], item[1]))]
+    querysets = {
+        "actor": Actor.objects.filter(status=ReviewStatus.CANDIDATE, aliases__evidence__source=source)
+        .distinct()
+        .prefetch_related("aliases__evidence"),
+        "affiliation": Affiliation.objects.filter(status=ReviewStatus.CANDIDATE, evidence__source=source)
+        .distinct()
+        .select_related("person", "organization")
+        .prefetch_related("evidence"),
+        **{
+            name: model.objects.filter(status=ReviewStatus.CANDIDATE, evidence__source=source)
+            .distinct()
+            .prefetch_related("evidence")
+            for name, model in CANDIDATE_MODELS.items()
+        },
+        "evidence": EvidenceSpan.objects.filter(source=source, candidate=True).select_related("event"),
+    }
+    for name, queryset in querysets.items():
+        for obj in queryset:
+            spans = _spans_of(source, name, obj)
+            found.append((min(cast(int, span.start) for span in spans), name, obj, spans))
+    return [(name, obj, spans) for _, name, obj, spans in sorted(found, key=lambda item: (item[0], item[1]))]
+
+
+def describe(kind: str, obj) -> str:
+    """What accepting the candidate does, in the queue's words."""
+    if kind == "evidence":
+        return f"add evidence to event #{obj.event_id} “{obj.event.title[:80]}”"
+    return str(obj)
 
 
 def highlighted(text: str, spans: list[EvidenceSpan]) -> str:
@@ -53,7 +99,10 @@ def highlighted(text: str, spans: list[EvidenceSpan]) -> str:
 
 
 def _label(span: EvidenceSpan) -> str:
-    return f"event {span.event_id}" if span.event_id else f"statement {span.statement_id}"
+    if span.candidate:
+        return f"more evidence for event {span.event_id}"
+    key = span.fact_key()
+    return f"{key[0]} {key[1]}" if key else "span"
 
 
 def review_queue(model_admin, request, object_id: str):
@@ -75,7 +124,11 @@ def review_queue(model_admin, request, object_id: str):
                 "kind": name,
                 "fact": fact,
                 "spans": spans,
-                "change_url": reverse(f"admin:facts_{name}_change", args=[fact.pk]),
+                "label": describe(name, fact),
+                "change_url": reverse(
+                    f"admin:facts_{'event' if name == 'evidence' else name}_change",
+                    args=[fact.event_id if name == "evidence" else fact.pk],
+                ),
             }
             for name, fact, spans in items
         ],
@@ -87,12 +140,18 @@ def review_queue(model_admin, request, object_id: str):
 
 def _decide(request, source: Source) -> None:
     action = request.POST.get("action", "")
-    targets = candidates_of(source) if action == "accept_all" else _named(request)
+    if action == "accept_all":
+        order = list(QUEUE_MODELS)
+        targets = sorted(candidates_of(source), key=lambda item: order.index(item[0]))
+    else:
+        targets = _named(request)
     done = 0
     for name, fact, _ in targets:
-        model = CANDIDATE_MODELS[name]
-        if not request.user.has_perm(f"facts.{'delete' if action == 'reject' else 'change'}_{model._meta.model_name}"):
-            messages.error(request, f"You may not {action.replace('_', ' ')} {name}s.")
+        # Accepting or rejecting more evidence for an event changes the event.
+        model_name = DECIDED_AS.get(name, "event")
+        verb = "change" if action != "reject" or name == "evidence" else "delete"
+        if not request.user.has_perm(f"facts.{verb}_{model_name}"):
+            messages.error(request, f"You may not {action.replace('_', ' ')} {name} candidates.")
             return
         try:
             if action == "reject":
@@ -110,21 +169,25 @@ def _decide(request, source: Source) -> None:
 def _named(request) -> list:
     """The one candidate a button names ("event:12"), or nothing for a malformed or unknown name."""
     kind, _, key = request.POST.get("fact", "").partition(":")
-    model = CANDIDATE_MODELS.get(kind)
+    model = QUEUE_MODELS.get(kind)
     if model is None or not key.isdigit():
         return []
-    fact = model.objects.filter(pk=int(key), status=ReviewStatus.CANDIDATE).first()
+    waiting = Q(candidate=True) if model is EvidenceSpan else Q(status=ReviewStatus.CANDIDATE)
+    fact = model._default_manager.filter(waiting, pk=int(key)).first()
     return [(kind, fact, [])] if fact else []
 
 
 def candidate_count():
-    """The number of candidate events and statements citing a source, as an annotation of a Source queryset (one
-    query for a whole changelist page, not two per row)."""
+    """The number of candidates with a passage in a source (as the queue lists them: actors, affiliations, events,
+    statements, and passages proposed as more evidence), as an annotation of a Source queryset (one query for a
+    whole changelist page, not several per row)."""
+    waiting = ReviewStatus.CANDIDATE
     counts = [
-        Count(f"evidence__{name}", filter=Q(**{f"evidence__{name}__status": ReviewStatus.CANDIDATE}), distinct=True)
-        for name in CANDIDATE_MODELS
+        Count(f"evidence__{name}", filter=Q(**{f"evidence__{name}__status": waiting}), distinct=True)
+        for name in (*CANDIDATE_MODELS, "affiliation", "alias__actor")
     ]
-    return counts[0] + counts[1]
+    more = Count("evidence", filter=Q(evidence__candidate=True), distinct=True)
+    return counts[0] + counts[1] + counts[2] + counts[3] + more
 
 
 @admin.display(description="review queue")

@@ -15,7 +15,7 @@ from django.db.models.expressions import OrderBy
 from django_filters.constants import EMPTY_VALUES
 from django_filters.widgets import BaseCSVWidget
 
-from facts.models import DATE_BOUNDS, Actor, Event, Place, date_order
+from facts.models import DATE_BOUNDS, Actor, Event, Place, ReviewStatus, date_order
 from facts.selectors import planning
 from facts.selectors.planning import QueryPlan
 from facts.taxonomy import PLOVER_CATEGORIES
@@ -197,6 +197,11 @@ class ReferenceField(forms.CharField):
         "event": (Event.objects.only("id"), "pk"),
     }
 
+    def __init__(self, *args, actors: QuerySet | None = None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if actors is not None:
+            self.kinds = {**self.kinds, "actor": (actors, "slug")}
+
     def clean(self, value):
         value = super().clean(value)
         if not value:
@@ -219,6 +224,34 @@ class ReferenceField(forms.CharField):
 
 class ReferenceFilter(df.CharFilter):
     field_class = ReferenceField
+
+
+class CandidateActorsHidden:
+    """A list knows the extractor's candidate actors only when it is asked for `status=candidate`.
+
+    Otherwise every actor reference among its filters (`actor=`, `speaker=`, `speaker_affiliated_with=`,
+    `about=actor:`, `affiliated_with=`) knows accepted actors only (planning.visible_actors): a candidate's slug is
+    refused as unknown, as the candidate facts that name it are unseen. The `status` value itself is validated by
+    its own filter; here it only chooses which actors the references are checked against.
+    """
+
+    filters: dict
+
+    def __init__(self, data=None, *args, **kwargs):
+        super().__init__(data, *args, **kwargs)
+        if data is not None and data.get("status") == ReviewStatus.CANDIDATE:
+            return
+        for item in self.filters.values():
+            if isinstance(item, ReferenceFilter):
+                item.extra["actors"] = planning.visible_actors(Actor.objects.only("id", "slug"))
+            elif isinstance(item, df.ModelChoiceFilter | df.ModelMultipleChoiceFilter) and item.queryset is not None:
+                if item.queryset.model is not Actor:
+                    continue
+                item.queryset = planning.visible_actors(item.queryset)
+            else:
+                continue
+            # The form field built from the class's filter (query_params reads it) is copied with it: build anew.
+            item.__dict__.pop("_field", None)
 
 
 class DateWindowForm(forms.Form):

@@ -15,6 +15,7 @@ from facts.api.filter_fields import (
     CAMEO_ROOTS,
     INDEXABLE_CHANNEL,
     BoundedModelMultipleChoiceFilter,
+    CandidateActorsHidden,
     ChoiceInFilter,
     DateWindowForm,
     PloverFilter,
@@ -65,7 +66,7 @@ def actor_name_matches(actor_ref: str, text: str) -> Q:
     return Q(**{f"{actor_ref}__name__icontains": text}) | Q(Exists(alias))
 
 
-class FactFilterSet(SearchMixin, UpdatedSinceFilterSet):
+class FactFilterSet(CandidateActorsHidden, SearchMixin, UpdatedSinceFilterSet):
     """Filters that every fact (event, statement, relation) takes: review status, date window and source."""
 
     # The foreign key from EvidenceSpan to this FilterSet's model.
@@ -144,7 +145,8 @@ class FactFilterSet(SearchMixin, UpdatedSinceFilterSet):
         )
 
     def filter_source(self, queryset, name, value):
-        spans = EvidenceSpan.objects.filter(**{self.evidence_fk: OuterRef("pk")}, source=value)
+        # A candidate span is not evidence yet: a vetted event a new source only may report is not "in" it.
+        spans = EvidenceSpan.objects.filter(**{self.evidence_fk: OuterRef("pk")}, source=value, candidate=False)
         return queryset.filter(Exists(spans))
 
 

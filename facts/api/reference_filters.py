@@ -9,8 +9,16 @@ from django.db.models import Exists, OuterRef, Q
 from django.db.models.functions import Length
 
 from facts.api.changes import UpdatedSinceFilterSet
-from facts.api.filter_fields import CountryCodeFilter, PloverFilter, SearchMixin, ordering, search_filter
-from facts.models import Actor, ActorAlias, ActorKind, Affiliation, EventType, Place, PlaceKind, Source
+from facts.api.filter_fields import (
+    CandidateActorsHidden,
+    CountryCodeFilter,
+    PloverFilter,
+    SearchMixin,
+    ordering,
+    search_filter,
+)
+from facts.models import Actor, ActorAlias, ActorKind, Affiliation, EventType, Place, PlaceKind, ProposalState, Source
+from facts.selectors import planning
 from facts.walks import walked
 
 
@@ -34,9 +42,14 @@ class SourceFilterSet(SearchMixin, UpdatedSinceFilterSet):
         return Q(title__icontains=text) | Q(publisher__icontains=text) | Q(text__icontains=text)
 
 
-class ActorFilterSet(SearchMixin, UpdatedSinceFilterSet):
+class ActorFilterSet(CandidateActorsHidden, SearchMixin, UpdatedSinceFilterSet):
     """Filters for actors."""
 
+    status = df.ChoiceFilter(
+        choices=ProposalState.choices,
+        help_text="Proposal state. Without it the list leaves out the extractor's candidate actors "
+        "(`status=candidate` lists them: new people and groups `propose_facts` found, waiting for a curator).",
+    )
     search = search_filter("name, aliases, description and role titles (e.g. `spokesman`)")
     kind = df.ChoiceFilter(choices=ActorKind.choices, help_text="What sort of actor.")
     affiliated_with = df.ModelChoiceFilter(
@@ -55,6 +68,10 @@ class ActorFilterSet(SearchMixin, UpdatedSinceFilterSet):
     class Meta:
         model = Actor
         fields: list[str] = []
+
+    def filter_queryset(self, queryset):
+        queryset = super().filter_queryset(queryset)
+        return queryset if self.form.cleaned_data.get("status") else planning.visible_actors(queryset)
 
     def search_conditions(self, text):
         return (

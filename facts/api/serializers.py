@@ -100,9 +100,10 @@ class ActorSerializer(SelectableFieldsMixin, serializers.ModelSerializer):
 
     class Meta:
         model = Actor
-        fields = ["slug", "url", "name", "kind", "country_code", "description", "aliases", "external"]
+        fields = ["slug", "url", "name", "kind", "status", "country_code", "description", "aliases", "external"]
         extra_kwargs = {
             "kind": {"help_text": "What sort of actor this is."},
+            "status": {"help_text": "accepted, or candidate: proposed by `propose_facts`, waiting for a curator."},
             "description": {"help_text": "A short description."},
         }
 

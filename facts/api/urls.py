@@ -5,7 +5,7 @@ from rest_framework.routers import DefaultRouter
 
 from facts.api import views
 from facts.api.mentions import MentionViewSet
-from facts.api.proposals import ProposeView
+from facts.api.proposals import CandidateEvidenceDecisionView, ProposeView
 
 router = DefaultRouter()
 router.register("sources", views.SourceViewSet, basename="source")
@@ -17,4 +17,12 @@ router.register("relations", views.RelationViewSet, basename="relation")
 router.register("event-types", views.EventTypeViewSet, basename="event-type")
 router.register("mentions", MentionViewSet, basename="mention")
 
-urlpatterns = [path("sources/<int:pk>/propose/", ProposeView.as_view(), name="source-propose"), *router.urls]
+urlpatterns = [
+    path("sources/<int:pk>/propose/", ProposeView.as_view(), name="source-propose"),
+    path(
+        "events/<int:pk>/candidate-evidence/<int:span>/",
+        CandidateEvidenceDecisionView.as_view(),
+        name="event-candidate-evidence-decision",
+    ),
+    *router.urls,
+]

@@ -1,12 +1,16 @@
 """Build the engine's input from the database: the only module of the package that reads facts.models."""
 
-from facts.models import Actor, Place, Source
+from facts.models import Actor, Place, ProposalState, Source
 
 from .types import ExtractionInput, KnownActor, KnownPlace
 
 
 def input_from_db(source: Source) -> ExtractionInput:
-    """The ExtractionInput for a stored source: its text and date, every actor with its aliases, every place."""
+    """The ExtractionInput for a stored source: its text and date, every accepted actor with its aliases, every place.
+
+    A candidate actor is not known yet: the engine proposes it again from the text, and the wiring finds the stored
+    candidate by its name (facts.services.candidates.NewActors), so that a run adds its passages, not a second actor.
+    """
     actors = [
         KnownActor(
             slug=actor.slug,
@@ -14,7 +18,7 @@ def input_from_db(source: Source) -> ExtractionInput:
             kind=actor.kind,
             aliases=sorted({alias.name for alias in actor.aliases.all()}),
         )
-        for actor in Actor.objects.prefetch_related("aliases").order_by("slug")
+        for actor in Actor.objects.filter(status=ProposalState.ACCEPTED).prefetch_related("aliases").order_by("slug")
     ]
     places = [
         KnownPlace(slug=place.slug, name=place.name, aliases=[place.name])

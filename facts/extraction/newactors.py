@@ -34,16 +34,19 @@ class _Finder:
     def covered(self, start: int, end: int) -> bool:
         return any(ref.start < end and start < ref.end for ref in self.known)
 
-    def organization_before(self, pos: int) -> str | None:
-        """The organisation a title belongs to: a known actor or a demonym just before it ("France’s", "French")."""
-        head = self.text[max(0, pos - 60) : pos]
+    def organization_before(self, pos: int) -> tuple[str | None, int]:
+        """The organisation a title belongs to, a known actor or a demonym just before it ("France’s", "French"),
+        and where the words naming it start (`pos` when none does)."""
+        floor = max(0, pos - 60)
+        head = self.text[floor:pos]
         for ref in self.known:
             if ref.end <= pos and re.fullmatch(r"(?:[’']s)?\s+", self.text[ref.end : pos] or "x"):
-                return ref.key
+                return ref.key, ref.start
         if m := re.search(r"([A-Z][\w.]*)\s+$", head):
             name = self.lexicon.demonyms.get(m.group(1))
-            return self.by_name.get(name) if name else None
-        return None
+            slug = self.by_name.get(name) if name else None
+            return slug, floor + m.start(1) if slug else pos
+        return None, pos
 
     def organization_in(self, start: int, end: int) -> str | None:
         """The organisation named among the qualifiers of an unnamed source ("a Russian official")."""
@@ -55,11 +58,21 @@ class _Finder:
                 return self.by_name.get(name)
         return None
 
-    def add(self, name: str, kind: str, span: tuple[int, int], rule: str, **affiliation) -> ProposedActor:
+    def add(
+        self,
+        name: str,
+        kind: str,
+        span: tuple[int, int],
+        rule: str,
+        stated: tuple[int, int] | None = None,
+        **affiliation,
+    ) -> ProposedActor:
         actor = self.actors.get(name)
         if actor is None:
             actor = self.actors[name] = ProposedActor(name=name, kind=kind, rule=rule, **affiliation)
         actor.spans.append(Span.of(self.text, *span))
+        if stated is not None and actor.organization_slug == affiliation.get("organization_slug"):
+            actor.affiliation_spans.append(Span.of(self.text, *stated))
         self.refs.append(Ref(span[0], span[1], "new:" + name, kind, via=rule))
         return actor
 
@@ -72,13 +85,15 @@ def _titled_people(finder: _Finder) -> None:
         words = set(re.split(r"[\s-]+", m.group("name")))
         if finder.covered(start, end) or words & finder.lexicon.institution_words or words & set(finder.lexicon.titles):
             continue  # "General Assembly", "President Obama Foundation": an institution, not a person
+        organization, stated_from = finder.organization_before(m.start("title"))
         finder.add(
             m.group("name"),
             "person",
             (start, end),
             "title-name",
+            stated=(stated_from, end),
             affiliation_title=m.group("title"),
-            organization_slug=finder.organization_before(m.start("title")),
+            organization_slug=organization,
         )
 
 
@@ -97,7 +112,7 @@ def _unnamed_sources(finder: _Finder) -> dict[str, tuple[int, str]]:
         who = " ".join(m.group("who").split())
         name = f"{who} {m.group('head')} (anonymous)"
         organization = finder.organization_in(*m.span("who"))
-        finder.add(name, "unnamed", m.span(), "unnamed-source", organization_slug=organization)
+        finder.add(name, "unnamed", m.span(), "unnamed-source", stated=m.span(), organization_slug=organization)
         latest[m.group("head")] = (m.end(), name)
     return latest
 

@@ -92,7 +92,11 @@ class DateMention:
 
 @dataclass
 class ProposedActor:
-    """A person or group the source names that no known actor matches; `name` is its key in the other proposals."""
+    """A person or group the source names that no known actor matches; `name` is its key in the other proposals.
+
+    `spans` are the passages naming it (each one's words become its alias); `affiliation_title` and
+    `organization_slug` its position as the source states it, in `affiliation_spans`.
+    """
 
     name: str
     kind: str
@@ -100,6 +104,8 @@ class ProposedActor:
     organization_slug: str | None = None
     spans: list[Span] = field(default_factory=list)
     rule: str = ""
+    # The passages that state the affiliation ("Ukrainian Foreign Minister Dmytro Kuleba", "A Russian official").
+    affiliation_spans: list[Span] = field(default_factory=list)
 
 
 @dataclass

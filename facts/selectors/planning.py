@@ -123,6 +123,11 @@ def visible(queryset):
     return live(queryset).exclude(status=ReviewStatus.CANDIDATE)
 
 
+def visible_actors(queryset):
+    """The actors a list knows when no `status=candidate` is asked for: all but the extractor's candidate actors."""
+    return queryset.exclude(status=ReviewStatus.CANDIDATE)
+
+
 def visible_participants(queryset):
     """Participant rows of events a list shows: a hashed subplan over the few candidate events (status index).
 

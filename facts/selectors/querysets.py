@@ -8,7 +8,18 @@ from __future__ import annotations
 from django.db.models import Count, F, IntegerField, OuterRef, Prefetch, Subquery, Value
 from django.db.models.functions import Coalesce
 
-from facts.models import LIVE_EVENTS, Actor, Affiliation, Event, EvidenceSpan, Participant, Place, Source, Statement
+from facts.models import (
+    LIVE_EVENTS,
+    Actor,
+    Affiliation,
+    Event,
+    EvidenceSpan,
+    Participant,
+    Place,
+    ProposalState,
+    Source,
+    Statement,
+)
 
 # Where a relation prefetched into a plain list lives on each instance (read by facts.api.serializers.prefetched).
 PREFETCHED_SUFFIX = "_prefetched"
@@ -21,9 +32,12 @@ def into_list(lookup: str, queryset=None) -> Prefetch:
 
 
 def evidence_prefetch(fact: str) -> Prefetch:
-    """Evidence spans of a fact, with only the source's title: the source's full text is never loaded."""
-    spans = EvidenceSpan.objects.only("id", "quote", "start", "end", "source_id", fact).annotate(
-        source_title=F("source__title")
+    """Evidence spans of a fact, with only the source's title: the source's full text is never loaded. A candidate
+    span (more evidence the extractor proposed, not accepted) is not the fact's evidence yet."""
+    spans = (
+        EvidenceSpan.objects.filter(candidate=False)
+        .only("id", "quote", "start", "end", "source_id", fact)
+        .annotate(source_title=F("source__title"))
     )
     return into_list("evidence", spans)
 
@@ -50,13 +64,16 @@ def _actor_detail(queryset):
     return queryset.prefetch_related(
         Prefetch(
             "affiliations",
-            queryset=Affiliation.objects.select_related("organization").prefetch_related(
-                evidence_prefetch("affiliation")
-            ),
+            # A candidate affiliation (proposed by the extractor) is shown in the review queue, not in reads.
+            queryset=Affiliation.objects.exclude(status=ProposalState.CANDIDATE)
+            .select_related("organization")
+            .prefetch_related(evidence_prefetch("affiliation")),
         ),
         Prefetch(
             "members",
-            queryset=Affiliation.objects.select_related("person").prefetch_related(evidence_prefetch("affiliation")),
+            queryset=Affiliation.objects.exclude(status=ProposalState.CANDIDATE)
+            .select_related("person")
+            .prefetch_related(evidence_prefetch("affiliation")),
         ),
     ).annotate(
         event_count=count_of(Participant.objects.all(), "actor"),

@@ -21,7 +21,8 @@ def evidence_rows(fact: str, ids, wanted) -> dict:
     rows = defaultdict(list)
     if ids and "evidence" in wanted:
         for pk, *row in (
-            EvidenceSpan.objects.filter(**{f"{fact}_id__in": ids})
+            # A candidate span (more evidence proposed, not accepted) is not the fact's evidence yet.
+            EvidenceSpan.objects.filter(**{f"{fact}_id__in": ids}, candidate=False)
             .order_by("source__published", "source_id", "start", "id")
             .values_list(f"{fact}_id", "quote", "start", "end", "source_id", "source__title")
         ):

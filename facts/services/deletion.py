@@ -4,8 +4,20 @@ from collections.abc import Sequence
 from typing import cast
 
 from django.db import models, transaction
+from django.db.models import Q
 
-from facts.models import Actor, ActorAlias, Affiliation, Event, EvidenceSpan, Relation, Statement, span_removal_refused
+from facts.models import (
+    Actor,
+    ActorAlias,
+    Affiliation,
+    Event,
+    EvidenceSpan,
+    Participant,
+    ProposalState,
+    Relation,
+    Statement,
+    span_removal_refused,
+)
 from facts.services.common import DependentsExist, FactValidationError, reason_errors, stamp
 
 # Parts owned by one object: deleting the object deletes them, each with its own history record. An event's
@@ -18,6 +30,35 @@ OWNED_PARTS = {
     ActorAlias: ("evidence",),
     Actor: ("aliases",),
 }
+
+
+# What goes with a rejected candidate actor: the candidates that name it, which cannot stand without it (a vetted fact
+# or an accepted affiliation never names a candidate actor: facts.models.candidate_actors_refused). Per related
+# model, the condition on its rows; deleting the actor deletes those first, each with the same reason.
+GOES_WITH_CANDIDATE_ACTOR: dict[type[models.Model], Q] = {
+    Participant: Q(event__status=ProposalState.CANDIDATE),
+    Statement: Q(status=ProposalState.CANDIDATE),
+    Relation: Q(status=ProposalState.CANDIDATE),
+    Affiliation: Q(status=ProposalState.CANDIDATE),
+}
+
+
+def _goes_with(instance: models.Model) -> bool:
+    return isinstance(instance, Actor) and instance.status == ProposalState.CANDIDATE
+
+
+def candidates_naming(actor: Actor) -> list[models.Model]:
+    """The candidate events, statements, relations and affiliations that name the candidate `actor`: what
+    rejecting it rejects too."""
+    found: list[models.Model] = list(
+        Event.objects.filter(status=ProposalState.CANDIDATE, participants__actor=actor).distinct().order_by("pk")
+    )
+    found += Statement.objects.filter(status=ProposalState.CANDIDATE, speaker=actor).order_by("pk")
+    found += Relation.objects.filter(Q(subject=actor) | Q(object=actor), status=ProposalState.CANDIDATE).order_by("pk")
+    found += Affiliation.objects.filter(
+        Q(person=actor) | Q(organization=actor), status=ProposalState.CANDIDATE
+    ).order_by("pk")
+    return found
 
 
 def dependents_of(instance: models.Model, *, limit: int = 20) -> list[dict]:
@@ -35,6 +76,8 @@ def dependents_of(instance: models.Model, *, limit: int = 20) -> list[dict]:
         if not (protective or plain_m2m):
             continue
         queryset = related_model._base_manager.filter(**{rel.field.name: instance}).order_by("pk")
+        if _goes_with(instance) and related_model in GOES_WITH_CANDIDATE_ACTOR:
+            queryset = queryset.exclude(GOES_WITH_CANDIDATE_ACTOR[related_model])
         ids = list(queryset.values_list("pk", flat=True)[: limit + 1])
         if ids:
             found.append(
@@ -73,6 +116,9 @@ def instance_delete(*, instance: models.Model, user=None, reason: str = "") -> N
     if errors := reason_errors(reason):
         raise FactValidationError(errors)
     with transaction.atomic():
+        if _goes_with(instance):
+            for candidate in candidates_naming(cast(Actor, instance)):
+                instance_delete(instance=candidate, user=user, reason=reason)
         dependents = dependents_of(instance)
         if dependents:
             raise DependentsExist(instance, dependents)

@@ -4,7 +4,7 @@ import copy
 from collections.abc import Collection, Mapping, Sequence
 from typing import cast
 
-from facts.models import Event, Participant
+from facts.models import Event, Participant, candidate_actors_refused
 from facts.services.common import ErrorDetail, clean_errors, nested, replace_children, without
 from facts.services.writing import FactCheck, fact_check, fact_write
 
@@ -25,7 +25,7 @@ def _participant_plan(participants: Sequence[Mapping], errors: ErrorDetail) -> l
     return plan
 
 
-def _replace_participants(event: Event, plan: list[Participant], *, user, reason) -> None:
+def _replace_participants(event: Event, plan: list[Participant], *, user, reason, created: bool = False) -> None:
     def new_role(old, wanted) -> bool:
         if old.role == wanted.role:
             return False
@@ -35,7 +35,7 @@ def _replace_participants(event: Event, plan: list[Participant], *, user, reason
     replace_children(
         event,
         "event",
-        event.participants.all(),
+        [] if created else event.participants.all(),  # a new event has none stored
         plan,
         key=lambda p: p.actor_id,
         update=new_role,
@@ -47,15 +47,21 @@ def _replace_participants(event: Event, plan: list[Participant], *, user, reason
 def _event_check(event: Event, *, fields, participants, evidence, user, reason, skip=frozenset()) -> FactCheck:
     def checks(checked: FactCheck):
         if participants is not None and "participants" not in skip:
-            checked.parts["participants"] = _participant_plan(participants, checked.errors)
+            plan = checked.parts["participants"] = _participant_plan(participants, checked.errors)
+            if "participants" not in checked.errors and (
+                refused := candidate_actors_refused(event.status, [p.actor_id for p in plan])
+            ):
+                checked.errors["participants"] = [refused]
 
     return fact_check(event, fields=fields, evidence=evidence, user=user, reason=reason, skip=skip, extra_checks=checks)
 
 
 def _event_write(checked: FactCheck, *, participants, user, reason) -> Event:
+    created = checked.fact.pk is None
+
     def writes(saved):
         if participants is not None:
-            _replace_participants(saved, checked.parts["participants"], user=user, reason=reason)
+            _replace_participants(saved, checked.parts["participants"], user=user, reason=reason, created=created)
 
     return cast(Event, fact_write(checked, fact_field="event", user=user, reason=reason, extra_writes=writes))
 

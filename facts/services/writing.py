@@ -169,10 +169,11 @@ def fact_write(
     if checked.errors:
         raise FactValidationError(checked.errors)
     fact = checked.fact
+    created = fact._state.adding and fact.pk is None
     with transaction.atomic():
         save_fact(fact, user=user, reason=reason)
         if checked.spans is not None:
-            replace_evidence(fact, fact_field, checked.spans, user=user, reason=reason)
+            replace_evidence(fact, fact_field, checked.spans, user=user, reason=reason, created=created)
         if extra_writes:
             extra_writes(fact)
     return fact
@@ -183,7 +184,11 @@ def span_key(span: EvidenceSpan):
     return (span.source_id, span.start, span.end)
 
 
-def replace_evidence(fact: models.Model, fact_field: str, spans: list[EvidenceSpan], *, user, reason) -> None:
-    """Make the fact's evidence exactly `spans`, keeping spans that are already recorded (so history stays quiet)."""
-    stored = fact.evidence.order_by("id")  # type: ignore[attr-defined]  # every fact model's reverse relation
+def replace_evidence(
+    fact: models.Model, fact_field: str, spans: list[EvidenceSpan], *, user, reason, created: bool = False
+) -> None:
+    """Make the fact's evidence exactly `spans`, keeping spans that are already recorded (so history stays quiet).
+    `created`: the fact was inserted by this write, so it has no stored spans to read."""
+    # every fact model's reverse relation:
+    stored = [] if created else fact.evidence.order_by("id")  # type: ignore[attr-defined]
     replace_children(fact, fact_field, stored, spans, key=span_key, user=user, reason=reason)

@@ -5,7 +5,7 @@ from django.contrib.auth.models import Permission, User
 from rest_framework.test import APIClient
 
 from facts.api.filters import EventFilterSet
-from facts.models import Event, Mention, ReviewStatus, Statement
+from facts.models import Actor, Event, EvidenceSpan, Mention, ReviewStatus, Statement
 
 API = "/api/v1"
 
@@ -102,3 +102,92 @@ def test_a_source_too_long_for_a_request_is_refused_with_the_command_to_run(new_
     assert response.status_code == 400
     assert f"propose_facts {new_article.pk}" in response.json()["errors"]["id"][0]
     assert not Event.objects.exists() and not Mention.objects.exists()
+
+
+# -- candidate actors and more evidence for a vetted event, through the API ------------------------------------------
+
+
+@pytest.fixture
+def report_proposed(report_source, vetted_talks):
+    from facts.services.proposals import source_propose
+
+    return source_propose(source=report_source)
+
+
+def test_the_actor_list_hides_candidate_actors_unless_asked_for(report_proposed):
+    names = [a["name"] for a in APIClient().get(f"{API}/actors/", {"page_size": 100}).json()["results"]]
+    assert "Dmytro Kuleba" not in names and "Turkey" in names
+    listed = APIClient().get(f"{API}/actors/", {"status": "candidate"}).json()["results"]
+    assert {(a["name"], a["status"]) for a in listed} == {
+        ("Dmytro Kuleba", "candidate"),
+        ("Russian official (anonymous)", "candidate"),
+    }
+
+
+def test_other_lists_know_a_candidate_actor_only_with_status_candidate(report_proposed):
+    kuleba = Actor.objects.get(name="Dmytro Kuleba").slug
+    for resource, param in (
+        ("events", "actor"),
+        ("statements", "speaker"),
+        ("statements", "about"),
+        ("relations", "actor"),
+    ):
+        response = APIClient().get(f"{API}/{resource}/", {param: kuleba})
+        assert response.status_code == 400 and param in response.json()["errors"], (resource, param)
+    assert APIClient().get(f"{API}/actors/", {"affiliated_with": kuleba}).status_code == 400
+    events = APIClient().get(f"{API}/events/", {"actor": kuleba, "status": "candidate"}).json()
+    assert events["count"] == 1 and events["results"][0]["type"]["code"] == "042"
+    spoken = APIClient().get(f"{API}/statements/", {"speaker": kuleba, "status": "candidate"}).json()
+    assert spoken["count"] == 2
+
+
+def test_accepting_a_candidate_actor_with_patch_then_its_statement(report_proposed):
+    kuleba = Actor.objects.get(name="Dmytro Kuleba")
+    statement = Statement.objects.filter(speaker=kuleba).first()
+    curator = client_with("change_actor", "change_statement")
+    refused = curator.patch(f"{API}/statements/{statement.pk}/", {"status": "draft"}, format="json")
+    assert refused.status_code == 400 and "Dmytro Kuleba" in refused.json()["errors"]["status"][0]
+    accepted = curator.patch(f"{API}/actors/{kuleba.slug}/", {"status": "accepted", "reason": "Known"}, format="json")
+    assert accepted.status_code == 200, accepted.content
+    assert accepted.json()["status"] == "accepted"
+    assert curator.patch(f"{API}/statements/{statement.pk}/", {"status": "draft"}, format="json").status_code == 200
+    # Now vetted facts name it: it cannot be a candidate again.
+    back = curator.patch(f"{API}/actors/{kuleba.slug}/", {"status": "candidate"}, format="json")
+    assert back.status_code == 400 and "status" in back.json()["errors"]
+
+
+def test_deleting_a_candidate_actor_rejects_the_candidates_naming_it(report_proposed):
+    kuleba = Actor.objects.get(name="Dmytro Kuleba")
+    statements = list(Statement.objects.filter(speaker=kuleba).values_list("pk", flat=True))
+    curator = client_with("delete_actor")
+    response = curator.delete(f"{API}/actors/{kuleba.slug}/", HTTP_X_CHANGE_REASON="Not in this story")
+    assert response.status_code == 204, response.content
+    assert not Statement.objects.filter(pk__in=statements).exists()
+    # An accepted actor that facts name is still refused with 409, as before.
+    assert client_with("delete_actor").delete(f"{API}/actors/turkey/").status_code == 409
+
+
+def test_a_candidate_span_is_not_in_the_events_evidence_read(report_proposed, vetted_talks):
+    assert report_proposed.evidence
+    event = APIClient().get(f"{API}/events/{vetted_talks.pk}/").json()
+    assert [span["quote"] for span in event["evidence"]] == ["Turkey hosts Russia and Ukraine for talks in Istanbul"]
+    listed = APIClient().get(f"{API}/events/", {"fields": "id,evidence", "page_size": 100}).json()["results"]
+    assert [len(item["evidence"]) for item in listed if item["id"] == vetted_talks.pk] == [1]
+
+
+def test_more_evidence_is_accepted_and_rejected_through_the_api(report_proposed, vetted_talks):
+    url = f"{API}/events/{vetted_talks.pk}/candidate-evidence/"
+    first, *rest = [EvidenceSpan.objects.get(pk=row["span"]) for row in report_proposed.evidence]
+    assert APIClient().post(f"{url}{first.pk}/").status_code == 401
+    assert client_with("view_event").post(f"{url}{first.pk}/").status_code == 403
+    curator = client_with("change_event")
+    assert curator.post(f"{url}{first.pk}/").status_code == 204
+    quotes = [span["quote"] for span in APIClient().get(f"{API}/events/{vetted_talks.pk}/").json()["evidence"]]
+    assert first.quote in quotes
+    if rest:
+        assert curator.delete(f"{url}{rest[0].pk}/").status_code == 400  # a rejection says why
+        assert curator.delete(f"{url}{rest[0].pk}/", HTTP_X_CHANGE_REASON="Another meeting").status_code == 204
+        assert not EvidenceSpan.objects.filter(pk=rest[0].pk).exists()
+    assert curator.post(f"{url}{first.pk}/").status_code == 404  # accepted: no longer a candidate
+    assert curator.post(f"{API}/events/999999/candidate-evidence/{first.pk}/").status_code == 404
+    assert curator.post(f"{url}{first.pk}/?x=1").status_code == 400

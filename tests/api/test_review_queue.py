@@ -3,7 +3,7 @@
 import pytest
 from django.urls import reverse
 
-from facts.models import Event, ReviewStatus, Statement
+from facts.models import Actor, Affiliation, Event, EvidenceSpan, ReviewStatus, Statement
 from facts.services.proposals import source_propose
 
 
@@ -82,3 +82,61 @@ def test_the_sources_list_links_each_source_to_its_queue_with_its_number_of_cand
     )
     page = admin_client.get(reverse("admin:facts_source_changelist")).content.decode()
     assert f'href="{queue_url(proposed)}">{candidates} candidate(s)</a>' in page
+
+
+# -- candidate actors, affiliations and more evidence for a vetted event ---------------------------------------------
+
+
+@pytest.fixture
+def report_proposed(report_source, vetted_talks):
+    source_propose(source=report_source)
+    return report_source
+
+
+def test_the_queue_lists_new_actors_their_titles_and_more_evidence_for_an_event(
+    admin_client, report_proposed, vetted_talks
+):
+    page = admin_client.get(queue_url(report_proposed)).content.decode()
+    kuleba = Actor.objects.get(name="Dmytro Kuleba")
+    assert f"actor {kuleba.pk}</strong>: Dmytro Kuleba" in page
+    assert "Dmytro Kuleba (Foreign Minister, Ukraine)" in page
+    assert f"add evidence to event #{vetted_talks.pk}" in page
+    assert f'value="evidence:{EvidenceSpan.objects.filter(candidate=True).first().pk}"' in page
+    assert 'title="more evidence for event' in page
+
+
+def test_accept_all_accepts_actors_before_the_facts_naming_them_and_the_evidence(admin_client, report_proposed):
+    response = admin_client.post(queue_url(report_proposed), {"action": "accept_all"})
+    assert response.status_code == 302
+    assert not Actor.objects.filter(status="candidate").exists()
+    assert not Affiliation.objects.filter(status="candidate").exists()
+    assert not Statement.objects.filter(status=ReviewStatus.CANDIDATE).exists()
+    assert not Event.objects.filter(status=ReviewStatus.CANDIDATE).exists()
+    assert not EvidenceSpan.objects.filter(candidate=True).exists()
+
+
+def test_a_statement_of_a_candidate_speaker_is_not_accepted_alone(admin_client, report_proposed):
+    statement = Statement.objects.get(speaker__name="Dmytro Kuleba", text__startswith="Ukraine wants")
+    response = admin_client.post(
+        queue_url(report_proposed), {"action": "accept", "fact": f"statement:{statement.pk}"}, follow=True
+    )
+    assert "Dmytro Kuleba" in " ".join(str(m) for m in response.context["messages"])
+    statement.refresh_from_db()
+    assert statement.status == ReviewStatus.CANDIDATE
+    bulk = admin_client.post(
+        reverse("admin:facts_statement_changelist"),
+        {"action": "accept_candidates", "_selected_action": [statement.pk]},
+        follow=True,
+    )
+    assert "Not accepted" in " ".join(str(m) for m in bulk.context["messages"])
+    statement.refresh_from_db()
+    assert statement.status == ReviewStatus.CANDIDATE
+
+
+def test_rejecting_more_evidence_deletes_the_span_with_the_reason(admin_client, report_proposed, vetted_talks):
+    span = EvidenceSpan.objects.filter(candidate=True).first()
+    admin_client.post(
+        queue_url(report_proposed), {"action": "reject", "fact": f"evidence:{span.pk}", "reason": "Other"}
+    )
+    assert not EvidenceSpan.objects.filter(pk=span.pk).exists()
+    assert vetted_talks.evidence.count() >= 1

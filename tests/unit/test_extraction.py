@@ -292,6 +292,13 @@ def test_report_new_actors(report):
         ("Dmytro Kuleba", "person", "Foreign Minister", "ukraine"),
         ("Russian official (anonymous)", "unnamed", "", "russia"),
     }
+    # The passages naming each and stating its position: what the wiring cites for its alias and its affiliation.
+    stated = {a.name: ([s.quote for s in a.spans], [s.quote for s in a.affiliation_spans]) for a in report.actors}
+    assert stated == {
+        "Dmytro Kuleba": (["Dmytro Kuleba"], ["Ukrainian Foreign Minister Dmytro Kuleba"]),
+        "Russian official (anonymous)": (["A Russian official"], ["A Russian official"]),
+    }
+    assert all(REPORT[s.start : s.end] == s.quote for a in report.actors for s in [*a.spans, *a.affiliation_spans])
 
 
 def test_report_mentions_and_metonyms(report):

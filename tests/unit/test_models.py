@@ -577,3 +577,32 @@ class TestStr:
         assert str(make_event_type("041", "Discuss by telephone")) == "041 Discuss by telephone"
         assert str(span) == f"“{HOSTED[:57]}…” [{span.start}:{span.end}]"
         assert str(make_place("Yerevan")) == "Yerevan"
+
+
+def test_a_models_check_constraints_are_asked_in_one_query_with_their_messages(db):
+    from datetime import date
+
+    from django.core.exceptions import ValidationError
+    from django.db import connection, transaction
+    from django.test.utils import CaptureQueriesContext
+
+    from facts.models import Event, EventType
+
+    event = Event(
+        title="Talks",
+        event_type=EventType(code="040", label="Consult"),
+        date_start=date(2023, 5, 2),
+        date_end=date(2023, 5, 1),
+        date_precision="",
+    )
+    with transaction.atomic(), CaptureQueriesContext(connection) as queries:
+        try:
+            event.validate_constraints()
+        except ValidationError as error:
+            messages = error.messages
+    asked = [q["sql"] for q in queries.captured_queries if "SAVEPOINT" not in q["sql"]]
+    assert len(asked) == 1, asked
+    assert "The earliest date must not be after the latest date." in messages
+    assert any(message.startswith("An undated fact has no precision") for message in messages)
+    # A check over a field left out of the validation is skipped, as Django's own CheckConstraint.validate does.
+    event.validate_constraints(exclude={"date_start", "date_end", "date_precision", "parent", "id"})

@@ -117,7 +117,9 @@ def actor_example(pk):
     return {
         "slug": actor["slug"],
         "url": _url("actor", pk),
-        **{name: actor[name] for name in ("name", "kind", "country_code", "description")},
+        **{name: actor[name] for name in ("name", "kind")},
+        "status": actor.get("status", "accepted"),  # the fixtures name no status: every curated actor is accepted
+        **{name: actor[name] for name in ("country_code", "description")},
         "aliases": [
             {
                 "name": alias["name"],

@@ -252,9 +252,25 @@ class ActorWriteSerializer(ServiceWriteSerializer):
 
     class Meta:
         model = Actor
-        fields = ["id", "slug", "name", "kind", "country_code", "description", "external", "aliases", "reason"]
+        fields = [
+            "id",
+            "slug",
+            "name",
+            "kind",
+            "status",
+            "country_code",
+            "description",
+            "external",
+            "aliases",
+            "reason",
+        ]
         extra_kwargs = {
             "id": {"help_text": "The actor's id, assigned by the server; URLs use the slug."},
+            "status": {
+                "help_text": "`accepted` accepts a candidate actor (proposed by `propose_facts`); a vetted fact never "
+                "names a candidate, so facts naming it are accepted after it. DELETE rejects a candidate, with the "
+                "candidates that name it."
+            },
             "kind": {"help_text": "Person, state, organization, group or unnamed source."},
             "description": {"help_text": "A short description."},
         }

@@ -1,7 +1,8 @@
 """`manage.py propose_facts <source id or slug>`: write the extractor's candidate facts and mentions for a source.
 
-Candidates (`status=candidate`) wait in the admin's review queue and are hidden from lists until a curator accepts
-them. Running it again proposes nothing new.
+Candidates (`status=candidate`: facts, new actors and their affiliations, and passages proposed as more evidence for
+an existing event) wait in the admin's review queue and are hidden from lists until a curator accepts them. Running
+it again proposes nothing new.
 """
 
 import json
@@ -37,12 +38,16 @@ class Command(BaseCommand):
         if options["json"]:
             self.stdout.write(_json(report.as_dict()))
             return
+        events = sorted({row["event"] for row in report.evidence})
         self.stdout.write(
             f"Source {stored.pk} “{stored.title[:60]}”: {len(report.statements)} candidate statement(s), "
-            f"{len(report.events)} candidate event(s), {report.mentions} new mention(s); {report.already_there} "
-            f"proposal(s) already covered by a fact, {report.unknown_speaker} without a known actor, "
-            f"{len(report.refused)} refused; {len(report.new_actors)} new actor(s) to add: "
-            + ", ".join(actor["name"] for actor in report.new_actors)
+            f"{len(report.events)} candidate event(s), {len(report.actors)} candidate actor(s) "
+            f"({', '.join(row['name'] for row in report.new_actors if row['id'] in report.actors) or 'none'}) and "
+            f"{len(report.affiliations)} candidate affiliation(s), {len(report.evidence)} passage(s) proposed as more "
+            f"evidence for existing event(s) {', '.join(f'#{pk}' for pk in events) or '(none)'}, "
+            f"{len(report.merged)} passage(s) added to a candidate reporting the same event, {report.mentions} new "
+            f"mention(s); {report.already_there} proposal(s) already covered by a fact, {report.unknown_speaker} "
+            f"without a known actor, {len(report.refused)} refused."
         )
 
 
