@@ -247,6 +247,26 @@ class Reviewed(models.Model):
         )
 
 
+class Corroborated(models.Model):
+    """Adds how many distinct sources cite a fact, kept by the database from its evidence spans (migration 0019).
+
+    Derived, never written by the ORM: triggers built from one counting rule (facts/migrations/0019_corroboration.py,
+    SOURCES_COUNT_RULE) recount it on every insert, update and delete
+    (the API, the admin, reverts, fixture loads, bulk_create and raw SQL alike), and a trigger on the fact's own
+    table keeps a write of the fact from overwriting it with a stale value. Not in the history, being derived.
+    """
+
+    sources_count = models.PositiveIntegerField(
+        default=0,
+        db_default=0,
+        editable=False,
+        help_text="How many distinct sources the fact's evidence spans cite; kept by the database.",
+    )
+
+    class Meta:
+        abstract = True
+
+
 class Source(ExternalData, Timestamped):
     """A document that facts come from, with its full text stored so that evidence offsets can be checked."""
 
@@ -699,7 +719,7 @@ class EventType(models.Model):
         return f"{self.code} {self.label}"
 
 
-class Event(Reviewed, DateInterval, Timestamped):
+class Event(Reviewed, Corroborated, DateInterval, Timestamped):
     """Something that happened: who did what, where and when, with a CAMEO code and evidence."""
 
     title = models.CharField(max_length=300)
@@ -717,7 +737,7 @@ class Event(Reviewed, DateInterval, Timestamped):
     actors: "models.ManyToManyField[Actor, Participant]" = models.ManyToManyField(
         Actor, through="Participant", related_name="events"
     )
-    history = HistoricalRecords()
+    history = HistoricalRecords(excluded_fields=["sources_count"])
 
     class Meta:
         ordering = DATE_ORDER
@@ -744,6 +764,14 @@ class Event(Reviewed, DateInterval, Timestamped):
             NullsFirstIndex(fields=["date_end", "id"], name="event_end_order", nulls_first=["date_end"]),
             models.Index(fields=["title", "id"], name="event_title_order"),
             models.Index(fields=["updated_at", "id"], name="event_updated_order"),
+            # `min_sources=2` (or more) in the default order: the corroborated events alone, in date order, so that
+            # a page and its capped count read only them however rare they are.
+            NullsFirstIndex(
+                fields=["date_start", "id"],
+                name="event_corroborated_order",
+                nulls_first=["date_start"],
+                condition=Q(sources_count__gte=2),
+            ),
         ]
 
     def __str__(self):
@@ -873,7 +901,7 @@ class StatementKind(models.TextChoices):
     PARAPHRASE = "paraphrase", "Paraphrase or reported claim"
 
 
-class Statement(Reviewed, DateInterval, Timestamped):
+class Statement(Reviewed, Corroborated, DateInterval, Timestamped):
     """Who said what: a speaker, the words (quoted or paraphrased), the channel, when, and what it is about."""
 
     speaker = models.ForeignKey(Actor, on_delete=models.PROTECT, related_name="statements")
@@ -896,7 +924,9 @@ class Statement(Reviewed, DateInterval, Timestamped):
     about_actors = models.ManyToManyField(Actor, blank=True, related_name="mentioned_in")
     about_places = models.ManyToManyField(Place, blank=True, related_name="mentioned_in")
     about_events = models.ManyToManyField(Event, blank=True, related_name="mentioned_in")
-    history = HistoricalRecords(m2m_fields=[about_actors, about_places, about_events])
+    history = HistoricalRecords(
+        m2m_fields=[about_actors, about_places, about_events], excluded_fields=["sources_count"]
+    )
 
     class Meta:
         ordering = DATE_ORDER
@@ -911,6 +941,12 @@ class Statement(Reviewed, DateInterval, Timestamped):
             NullsFirstIndex(fields=["date_end", "id"], name="statement_end_order", nulls_first=["date_end"]),
             models.Index(fields=["kind", "id"], name="statement_kind_order"),
             models.Index(fields=["updated_at", "id"], name="statement_updated_order"),
+            NullsFirstIndex(
+                fields=["date_start", "id"],
+                name="statement_corroborated_order",
+                nulls_first=["date_start"],
+                condition=Q(sources_count__gte=2),
+            ),
         ]
 
     def __str__(self):
@@ -994,14 +1030,14 @@ SYMMETRIC_RELATIONS = {
 }
 
 
-class Relation(Reviewed, DateInterval, Timestamped):
+class Relation(Reviewed, Corroborated, DateInterval, Timestamped):
     """A standing relation between two actors that a source states, valid over an interval where it gives one."""
 
     subject = models.ForeignKey(Actor, on_delete=models.PROTECT, related_name="relations_as_subject")
     object = models.ForeignKey(Actor, on_delete=models.PROTECT, related_name="relations_as_object")
     type = models.CharField(max_length=20, choices=RelationType.choices, db_index=True)
     description = models.TextField(blank=True)
-    history = HistoricalRecords()
+    history = HistoricalRecords(excluded_fields=["sources_count"])
 
     class Meta:
         ordering = ["id"]

@@ -17,9 +17,12 @@ from facts.selectors.planning import visible
 
 
 def evidence_rows(fact: str, ids, wanted) -> dict:
-    """{fact id: [(quote, start, end, source id, source title)]} in the model's order (source, then offset)."""
+    """{fact id: [(quote, start, end, source id, source title)]} in the model's order (source, then offset).
+
+    Read for `evidence` and for `sources`, the distinct sources of the same spans.
+    """
     rows = defaultdict(list)
-    if ids and "evidence" in wanted:
+    if ids and ("evidence" in wanted or "sources" in wanted):
         for pk, *row in (
             EvidenceSpan.objects.filter(**{f"{fact}_id__in": ids})
             .order_by("source__published", "source_id", "start", "id")
