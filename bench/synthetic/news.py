@@ -8,7 +8,8 @@ import hashlib
 from datetime import date, timedelta
 from functools import lru_cache
 
-from bench.synthetic.base import Batch, GeneratorBase
+from bench.synthetic.base import Batch
+from bench.synthetic.reports import Reported, SecondReports
 from bench.synthetic.vocabulary import (
     AFFILIATIONS_PER_SOURCE,
     CAMEO_ROOTS,
@@ -33,8 +34,9 @@ def _resolve(expression: str, reference: date):
     return resolve_date(expression, reference)
 
 
-class News(GeneratorBase):
-    """Synthetic news reports and who's-who profiles: their text, and the facts and evidence spans taken from it."""
+class News(SecondReports):
+    """Synthetic news reports and who's-who profiles: their text, and the facts and evidence spans taken from it;
+    other outlets' reports of the same events (SecondReports)."""
 
     # -- text --------------------------------------------------------------------------------------------------
     def _date_expression(self, published: date) -> tuple[str, object]:
@@ -96,7 +98,8 @@ class News(GeneratorBase):
                 return "", published, published, "day", ""
             return text, resolved.start, resolved.end, resolved.precision, text[0].upper() + text[1:] + ", "
 
-        for _ in range(n_events):
+        made, reported = 0, []
+        while made < n_events:
             root = self.roots[self._bisect(self.root_cum, rng.random() * self.root_cum[-1])]
             code = rng.choice(self.type_choices[root])
             place = self.leaf_places[self._bisect(self.place_cum, rng.random() * self.place_cum[-1])]
@@ -127,6 +130,11 @@ class News(GeneratorBase):
                 batch.add("participant", (self._id("participant"), pk, actor[0], role, *copy, ts, ts))
             sentence(text, "event", pk)
             last_event = pk
+            outlets, duplicated = self._wire_event_slots(n_events - made - 1)
+            made += 1 + duplicated
+            dates = (date_text, start, end, precision)
+            roles = (first, second)
+            reported.append(Reported(pk, lead, dates, root, code, place, tuple(actors[:2]), roles, outlets, duplicated))
             if rng.random() < STATEMENT_RATE:
                 self._statement(
                     batch,
@@ -165,6 +173,7 @@ class News(GeneratorBase):
             quote = text[start:end]
             refs = [pk if key == k else None for k in ("event", "statement", "relation", "affiliation")]
             batch.add("evidence", (self._id("evidence"), sid, start, end, quote, *refs, ts, ts))
+        self._second_reports(batch, index, published, country, reported)
 
     @staticmethod
     def _bisect(cum: list[float], x: float) -> int:
