@@ -108,9 +108,7 @@ def expected_sources(*sources):
     ]
 
 
-@pytest.mark.parametrize(
-    "path, key", [("events", "double"), ("statements", "statement"), ("relations", "relation")]
-)
+@pytest.mark.parametrize("path, key", [("events", "double"), ("statements", "statement"), ("relations", "relation")])
 def test_a_fact_shows_how_many_sources_cite_it_and_which_in_lists_and_details(facts, source, second, path, key):
     client, pk = Client(), facts[key].pk
     detail = get_json(client, f"{API}/{path}/{pk}/")
@@ -140,7 +138,8 @@ def test_the_schema_describes_the_fields_and_the_filter():
         assert properties["sources_count"]["type"] == "integer", component
         assert properties["sources"]["type"] == "array", component
     for path in ("events", "statements", "relations"):
-        [parameter] = [p for p in schema["paths"][f"/api/v1/{path}/"]["get"]["parameters"] if p["name"] == "min_sources"]
+        parameters = schema["paths"][f"/api/v1/{path}/"]["get"]["parameters"]
+        [parameter] = [p for p in parameters if p["name"] == "min_sources"]
         assert parameter["schema"]["type"] == "integer" and "at least this many" in parameter["description"]
 
 
