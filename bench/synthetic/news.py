@@ -98,7 +98,7 @@ class News(SecondReports):
                 return "", published, published, "day", ""
             return text, resolved.start, resolved.end, resolved.precision, text[0].upper() + text[1:] + ", "
 
-        made, reported = 0, []
+        made, reported = 0, list[Reported]()
         while made < n_events:
             root = self.roots[self._bisect(self.root_cum, rng.random() * self.root_cum[-1])]
             code = rng.choice(self.type_choices[root])
@@ -112,7 +112,7 @@ class News(SecondReports):
             text = f"{lead}{a} {VERBS[root]} {b} in {place[2]}{others}."
             label = self.labels.get(code, CAMEO_ROOTS.get(root, "Event"))
             title_text = f"{a} and {b}: {label.lower()} in {place[2]}"[:300]
-            parent = last_event if (last_event and rng.random() < 0.02) else None
+            parent: int | None = last_event if (last_event and rng.random() < 0.02) else None
             status = "verified" if rng.random() < 0.1 else "reviewed"
             batch.add(
                 "event", (pk, title_text, "", code, place[0], parent, status, date_text, start, end, precision, ts, ts)
