@@ -114,9 +114,11 @@ class News(SecondReports):
             title_text = f"{a} and {b}: {label.lower()} in {place[2]}"[:300]
             parent: int | None = last_event if (last_event and rng.random() < 0.02) else None
             status = "verified" if rng.random() < 0.1 else "reviewed"
-            batch.add(
-                "event", (pk, title_text, "", code, place[0], parent, status, date_text, start, end, precision, ts, ts)
-            )
+            outlets, duplicated = self._wire_event_slots(n_events - made - 1)
+            # Its sources: this report and the other outlets'. The triggers count the spans all the same (migration
+            # 0019); written here, their recount after the batch's spans finds nothing to change.
+            row = (pk, title_text, "", code, place[0], parent, status, date_text, start, end, precision, ts, ts)
+            batch.add("event", (*row, 1 + outlets))
             first, second = ROLES.get(root, ("initiator", "target"))
             for i, actor in enumerate(actors):
                 role = (
@@ -130,7 +132,6 @@ class News(SecondReports):
                 batch.add("participant", (self._id("participant"), pk, actor[0], role, *copy, ts, ts))
             sentence(text, "event", pk)
             last_event = pk
-            outlets, duplicated = self._wire_event_slots(n_events - made - 1)
             made += 1 + duplicated
             dates = (date_text, start, end, precision)
             roles = (first, second)
@@ -225,6 +226,7 @@ class News(SecondReports):
                 precision,
                 self.now,
                 self.now,
+                1,  # sources_count: this report
             ),
         )
         batch.add("about_actor", (self._id("about_actor"), pk, about[0]))
@@ -243,7 +245,7 @@ class News(SecondReports):
         status = "reviewed"
         batch.add(
             "relation",
-            (pk, subject[0], obj[0], rtype, "", status, date_text, start, end, precision, self.now, self.now),
+            (pk, subject[0], obj[0], rtype, "", status, date_text, start, end, precision, self.now, self.now, 1),
         )
         sentence(f"{lead}{subject[2]} {RELATION_PHRASES[rtype]} {obj[2]}.", "relation", pk)
 

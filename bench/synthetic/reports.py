@@ -82,7 +82,7 @@ class SecondReports(GeneratorBase):
         a, b = item.actors[0][2], item.actors[1][2]
         title = f"{label} in {item.place[2]}: {a} and {b}"[:300]
         date_text, start, end, precision = item.dates
-        row = (pk, title, "", item.code, item.place[0], None, "draft", date_text, start, end, precision, ts, ts)
+        row = (pk, title, "", item.code, item.place[0], None, "draft", date_text, start, end, precision, ts, ts, 1)
         batch.add("event", row)
         copy = Participant.event_copy(start, end, item.code).values()
         for actor, role in zip(item.actors, item.roles, strict=True):

@@ -107,6 +107,7 @@ SPEC = {
             "date_precision",
             "created_at",
             "updated_at",
+            "sources_count",
         ],
     ),
     "participant": (
@@ -139,6 +140,7 @@ SPEC = {
             "date_precision",
             "created_at",
             "updated_at",
+            "sources_count",
         ],
     ),
     "relation": (
@@ -156,6 +158,7 @@ SPEC = {
             "date_precision",
             "created_at",
             "updated_at",
+            "sources_count",
         ],
     ),
     "evidence": (

@@ -9,7 +9,9 @@ fixture loads, bulk_create, raw SQL), from one counting rule, SOURCES_COUNT_RULE
 - A trigger on each fact table keeps its own writes from changing the count: an ORM save writes every column, and
   an instance read before its spans changed would write back a stale count. On PostgreSQL a write from outside a
   trigger keeps the stored value (pg_trigger_depth() = 0); on SQLite the count is recounted instead. A fact
-  inserted with spans already in place (a fixture that lists spans first, its keys checked at commit) is counted.
+  inserted with spans already in place (a fixture that lists spans first, its keys checked at commit) is counted; one
+  inserted without spans keeps the count it is given until its first span comes (generate_synthetic writes the count
+  its batch's spans will give, so that their recount writes nothing). Every fact has spans by the end of its write.
 
 Later migrations that change the rule drop these triggers (DROP), recount (recount_sql) and create them again
 (create_sql) with the new rule, importing this module as 0014 imports 0011.
@@ -81,11 +83,18 @@ def _quote(sql: str) -> str:
     return "'" + sql.replace("'", "''") + "'"
 
 
+# The new facts that spans already cite (inserted first, their keys checked at commit): the others have no spans yet,
+# and their spans' own trigger counts them as they come.
+NEW_FACTS_CITED = (
+    "SELECT DISTINCT s0.%1$s_id AS id FROM facts_new_facts AS n JOIN facts_evidencespan AS s0 ON s0.%1$s_id = n.id"
+)
+
+
 def _pg_fact_function(rule: str) -> str:
     return f"""
 CREATE OR REPLACE FUNCTION facts_count_new_fact_sources() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
-    EXECUTE format({_quote(_recount("%1$s", "SELECT id FROM facts_new_facts", rule))}, TG_ARGV[0]);
+    EXECUTE format({_quote(_recount("%1$s", NEW_FACTS_CITED, rule))}, TG_ARGV[0]);
     RETURN NULL;
 END
 $$;
@@ -160,9 +169,10 @@ def _sqlite_create(rule: str) -> list[str]:
     for fact in FACTS:
         count = _sqlite_count(fact, "NEW.id", rule)
         fix = f"BEGIN UPDATE facts_{fact} SET sources_count = {count} WHERE id = NEW.id; END"
+        cited = f"EXISTS (SELECT 1 FROM facts_evidencespan WHERE {fact}_id = NEW.id)"
         statements += [
             f"CREATE TRIGGER facts_{fact}_sources_counted AFTER INSERT ON facts_{fact} FOR EACH ROW "
-            f"WHEN NEW.sources_count IS NOT {count} {fix}",
+            f"WHEN {cited} AND NEW.sources_count IS NOT {count} {fix}",
             f"CREATE TRIGGER facts_{fact}_sources_count_kept AFTER UPDATE OF sources_count ON facts_{fact} "
             f"FOR EACH ROW WHEN NEW.sources_count IS NOT {count} {fix}",
         ]
