@@ -765,12 +765,13 @@ class Event(Reviewed, Corroborated, DateInterval, Timestamped):
             models.Index(fields=["title", "id"], name="event_title_order"),
             models.Index(fields=["updated_at", "id"], name="event_updated_order"),
             # `min_sources=2` (or more) in the default order: the corroborated events alone, in date order, so that
-            # a page and its capped count read only them however rare they are.
+            # a page and its capped count read only them however rare they are, from the index alone: the count is in
+            # it (`min_sources=3` is checked there too), and lists leave candidates out (planning.visible).
             NullsFirstIndex(
-                fields=["date_start", "id"],
+                fields=["date_start", "id", "sources_count"],
                 name="event_corroborated_order",
                 nulls_first=["date_start"],
-                condition=Q(sources_count__gte=2),
+                condition=Q(sources_count__gte=2) & ~Q(status=ReviewStatus.CANDIDATE),
             ),
         ]
 
@@ -942,10 +943,10 @@ class Statement(Reviewed, Corroborated, DateInterval, Timestamped):
             models.Index(fields=["kind", "id"], name="statement_kind_order"),
             models.Index(fields=["updated_at", "id"], name="statement_updated_order"),
             NullsFirstIndex(
-                fields=["date_start", "id"],
+                fields=["date_start", "id", "sources_count"],
                 name="statement_corroborated_order",
                 nulls_first=["date_start"],
-                condition=Q(sources_count__gte=2),
+                condition=Q(sources_count__gte=2) & ~Q(status=ReviewStatus.CANDIDATE),
             ),
         ]
 

@@ -211,8 +211,8 @@ def _field():
 
 def _corroborated_order(fact: str):
     return facts.models.NullsFirstIndex(
-        condition=models.Q(("sources_count__gte", 2)),
-        fields=["date_start", "id"],
+        condition=models.Q(("sources_count__gte", 2)) & ~models.Q(("status", "candidate")),
+        fields=["date_start", "id", "sources_count"],
         name=f"{fact}_corroborated_order",
         nulls_first=("date_start",),
     )
