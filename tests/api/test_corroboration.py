@@ -202,3 +202,28 @@ def test_a_history_revert_restores_the_count_of_the_evidence_it_restores(admin_c
 def test_the_count_is_not_in_the_history_nor_an_admin_form_field(admin_client, facts):
     assert "sources_count" not in {f.name for f in Event.history.model._meta.fields}
     assert "sources_count" not in change_form_data(admin_client, Event, facts["double"].pk)
+
+
+def test_a_write_through_the_api_answers_with_the_count_of_the_evidence_it_stored(source, second):
+    from tests.api.test_curation_api import token_client, user_with
+
+    make_actor("Armenia", kind="state", slug="armenia")
+    make_event(source, TENSION)  # the codebook entry the body names
+    client = token_client(user_with("add_event", "change_event"))
+    body_ = {
+        "title": "US hosts talks",
+        "event_type": "043",
+        "date_text": "on Monday",
+        "participants": [{"actor": "armenia", "role": "party"}],
+        "evidence": [{"source": source.pk, "quote": HOSTED}, {"source": second.pk, "quote": HOSTED}],
+    }
+    created = client.post(f"{API}/events/", body_, format="json")
+    assert created.status_code == 201, created.content
+    assert (created.json()["sources_count"], [s["id"] for s in created.json()["sources"]]) == (
+        2,
+        [source.pk, second.pk],
+    )
+    url = f"{API}/events/{created.json()['id']}/"
+    patched = client.patch(url, {"evidence": [{"source": second.pk, "quote": TENSION}]}, format="json")
+    assert patched.status_code == 200, patched.content
+    assert patched.json()["sources_count"] == 1 == Event.objects.get(pk=created.json()["id"]).sources_count
