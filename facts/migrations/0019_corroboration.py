@@ -51,6 +51,8 @@ def _recount(fact: str, ids: str, rule: str) -> str:
 def _pg_span_function(rule: str) -> str:
     # EXECUTE plans each recount for its own transition table: a cached plan made for one span would read a
     # million-row COPY by nested loop, and one made for the COPY would hash-join every span for one API write.
+    # No JIT: a batch's recount over 10^6 facts is costed above jit_above_cost, and compiling it (25-70 ms) takes
+    # longer than running it.
     changed = {
         "INSERT": "SELECT * FROM facts_new_spans",
         "DELETE": "SELECT * FROM facts_old_spans",
@@ -68,7 +70,7 @@ def _pg_span_function(rule: str) -> str:
         for fact in FACTS
     )
     return f"""
-CREATE OR REPLACE FUNCTION facts_recount_span_sources() RETURNS trigger LANGUAGE plpgsql AS $$
+CREATE OR REPLACE FUNCTION facts_recount_span_sources() RETURNS trigger LANGUAGE plpgsql SET jit = off AS $$
 DECLARE
     changed text;
 BEGIN{branches}
@@ -92,7 +94,7 @@ NEW_FACTS_CITED = (
 
 def _pg_fact_function(rule: str) -> str:
     return f"""
-CREATE OR REPLACE FUNCTION facts_count_new_fact_sources() RETURNS trigger LANGUAGE plpgsql AS $$
+CREATE OR REPLACE FUNCTION facts_count_new_fact_sources() RETURNS trigger LANGUAGE plpgsql SET jit = off AS $$
 BEGIN
     EXECUTE format({_quote(_recount("%1$s", NEW_FACTS_CITED, rule))}, TG_ARGV[0]);
     RETURN NULL;
