@@ -37,6 +37,7 @@ EVENT_VALUES = (
     "parent_id",
     "parent__title",
     "status",
+    "sources_count",
 )
 
 
@@ -115,6 +116,10 @@ def _event(row: dict, participants, evidence, base: str) -> dict:
         else {"id": row["parent_id"], "title": row["parent__title"], "url": f"{base}events/{row['parent_id']}/"},
         "participants": participants.get(pk, []),
         "status": row["status"],
+        "sources_count": row["sources_count"],
+        "sources": sorted(
+            {s["source"]["id"]: s["source"] for s in evidence.get(pk, [])}.values(), key=lambda s: s["id"]
+        ),
         "evidence": evidence.get(pk, []),
     }
 

@@ -1,6 +1,6 @@
 """The seeded random-question benchmark: `python -m bench.questions [--combinations 300] [--seed 1] [--json FILE]`.
 
-The eleven scenarios of `bench.run` are questions someone chose; users combine filters and orderings freely. This
+The twelve scenarios of `bench.run` are questions someone chose; users combine filters and orderings freely. This
 draws at least `--combinations` questions over events, statements and relations from every filter and every offered
 ordering (read from the FilterSets, so a new filter is drawn too), with values drawn from the data in DATABASE_URL:
 popular and rare actors, big and small places (down to a place with a single event), wide and narrow windows,
@@ -134,6 +134,8 @@ def value_for(name: str, resource: str, rng: random.Random, pools: Pools) -> dic
         "about": lambda: pick(
             [f"actor:{pick(pools.actors)}", f"place:{pick(pools.places)}", f"event:{pick(pools.events)}"]
         ),
+        # Most synthetic events have one source, about a quarter 2 to 4 (bench.synthetic.reports).
+        "min_sources": lambda: pick(["1", "2", "2", "3", "4"]),
         "updated_since": lambda: pick(["2000-01-01T00:00:00Z", "2099-01-01T00:00:00Z"]),
     }
     if name == "date_window":

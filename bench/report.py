@@ -4,7 +4,7 @@ import sqlite3
 from pathlib import Path
 
 TARGETS = ("api", "bare", "datasette")
-FILTER_SCENARIOS = ("list", "actor", "place", "type", "dates", "search", "combined")
+FILTER_SCENARIOS = ("list", "actor", "place", "type", "dates", "search", "combined", "corroborated")
 
 
 def ratio(a, b):

@@ -161,6 +161,13 @@ def pick_scenarios() -> list[Scenario]:
             datasette_params={"actor": frequent.slug, "type": "04", **year},
         ),
         Scenario(
+            "corroborated",
+            "min_sources=2 (events that two or more sources report)",
+            {"min_sources": 2},
+            datasette_sql=f"{flat} WHERE e.sources_count >= :n {ORDER}",
+            datasette_params={"n": 2},
+        ),
+        Scenario(
             "cursor_first",
             "Cursor mode, first page",
             {"mode": "cursor"},

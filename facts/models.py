@@ -366,6 +366,26 @@ class Proposable(models.Model):
         abstract = True
 
 
+class Corroborated(models.Model):
+    """Adds how many distinct sources cite a fact, kept by the database from its evidence spans (migration 0019).
+
+    Derived, never written by the ORM: triggers built from one counting rule (facts/migrations/0020_corroboration.py,
+    SOURCES_COUNT_RULE) recount it on every insert, update and delete
+    (the API, the admin, reverts, fixture loads, bulk_create and raw SQL alike), and a trigger on the fact's own
+    table keeps a write of the fact from overwriting it with a stale value. Not in the history, being derived.
+    """
+
+    sources_count = models.PositiveIntegerField(
+        default=0,
+        db_default=0,
+        editable=False,
+        help_text="How many distinct sources the fact's evidence spans cite; kept by the database.",
+    )
+
+    class Meta:
+        abstract = True
+
+
 def candidate_actors_refused(status: str, actor_ids: Iterable[int | None]) -> str | None:
     """Why a fact (or an affiliation) with `status` may not name the actors `actor_ids`, or None.
 
@@ -859,7 +879,7 @@ LIVE_EVENT_MESSAGES = {
 }
 
 
-class Event(Reviewed, DateInterval, Timestamped):
+class Event(Reviewed, Corroborated, DateInterval, Timestamped):
     """Something that happened: who did what, where and when, with a CAMEO code and evidence."""
 
     title = models.CharField(max_length=300)
@@ -890,7 +910,7 @@ class Event(Reviewed, DateInterval, Timestamped):
         related_name="merged_events",
         help_text="The event this one was merged into: a duplicate, kept only so that its id leads to the target.",
     )
-    history = HistoricalRecords()
+    history = HistoricalRecords(excluded_fields=["sources_count"])
 
     class Meta:
         ordering = DATE_ORDER
@@ -924,6 +944,15 @@ class Event(Reviewed, DateInterval, Timestamped):
             NullsFirstIndex(fields=["date_end", "id"], name="event_end_order", nulls_first=["date_end"]),
             models.Index(fields=["title", "id"], name="event_title_order"),
             models.Index(fields=["updated_at", "id"], name="event_updated_order"),
+            # `min_sources=2` (or more) in the default order: the corroborated events alone, in date order, so that
+            # a page and its capped count read only them however rare they are, from the index alone: the count is in
+            # it (`min_sources=3` is checked there too), and lists leave candidates out (planning.visible).
+            NullsFirstIndex(
+                fields=["date_start", "id", "sources_count"],
+                name="event_corroborated_order",
+                nulls_first=["date_start"],
+                condition=Q(sources_count__gte=2) & ~Q(status=ReviewStatus.CANDIDATE),
+            ),
         ]
 
     def __str__(self):
@@ -1085,7 +1114,7 @@ class StatementKind(models.TextChoices):
     PARAPHRASE = "paraphrase", "Paraphrase or reported claim"
 
 
-class Statement(Reviewed, DateInterval, Timestamped):
+class Statement(Reviewed, Corroborated, DateInterval, Timestamped):
     """Who said what: a speaker, the words (quoted or paraphrased), the channel, when, and what it is about."""
 
     speaker = models.ForeignKey(Actor, on_delete=models.PROTECT, related_name="statements")
@@ -1110,7 +1139,9 @@ class Statement(Reviewed, DateInterval, Timestamped):
     about_actors = models.ManyToManyField(Actor, blank=True, related_name="mentioned_in")
     about_places = models.ManyToManyField(Place, blank=True, related_name="mentioned_in")
     about_events = models.ManyToManyField(Event, blank=True, related_name="mentioned_in", limit_choices_to=LIVE_EVENTS)
-    history = HistoricalRecords(m2m_fields=[about_actors, about_places, about_events])
+    history = HistoricalRecords(
+        m2m_fields=[about_actors, about_places, about_events], excluded_fields=["sources_count"]
+    )
 
     class Meta:
         ordering = DATE_ORDER
@@ -1125,6 +1156,12 @@ class Statement(Reviewed, DateInterval, Timestamped):
             NullsFirstIndex(fields=["date_end", "id"], name="statement_end_order", nulls_first=["date_end"]),
             models.Index(fields=["kind", "id"], name="statement_kind_order"),
             models.Index(fields=["updated_at", "id"], name="statement_updated_order"),
+            NullsFirstIndex(
+                fields=["date_start", "id", "sources_count"],
+                name="statement_corroborated_order",
+                nulls_first=["date_start"],
+                condition=Q(sources_count__gte=2) & ~Q(status=ReviewStatus.CANDIDATE),
+            ),
         ]
 
     def __str__(self):
@@ -1213,14 +1250,14 @@ SYMMETRIC_RELATIONS = {
 }
 
 
-class Relation(Reviewed, DateInterval, Timestamped):
+class Relation(Reviewed, Corroborated, DateInterval, Timestamped):
     """A standing relation between two actors that a source states, valid over an interval where it gives one."""
 
     subject = models.ForeignKey(Actor, on_delete=models.PROTECT, related_name="relations_as_subject")
     object = models.ForeignKey(Actor, on_delete=models.PROTECT, related_name="relations_as_object")
     type = models.CharField(max_length=20, choices=RelationType.choices, db_index=True)
     description = models.TextField(blank=True)
-    history = HistoricalRecords()
+    history = HistoricalRecords(excluded_fields=["sources_count"])
 
     class Meta:
         ordering = ["id"]

@@ -8,7 +8,8 @@ import hashlib
 from datetime import date, timedelta
 from functools import lru_cache
 
-from bench.synthetic.base import Batch, GeneratorBase
+from bench.synthetic.base import Batch
+from bench.synthetic.reports import Reported, SecondReports
 from bench.synthetic.vocabulary import (
     AFFILIATIONS_PER_SOURCE,
     CAMEO_ROOTS,
@@ -33,8 +34,9 @@ def _resolve(expression: str, reference: date):
     return resolve_date(expression, reference)
 
 
-class News(GeneratorBase):
-    """Synthetic news reports and who's-who profiles: their text, and the facts and evidence spans taken from it."""
+class News(SecondReports):
+    """Synthetic news reports and who's-who profiles: their text, and the facts and evidence spans taken from it;
+    other outlets' reports of the same events (SecondReports)."""
 
     # -- text --------------------------------------------------------------------------------------------------
     def _date_expression(self, published: date) -> tuple[str, object]:
@@ -96,7 +98,8 @@ class News(GeneratorBase):
                 return "", published, published, "day", ""
             return text, resolved.start, resolved.end, resolved.precision, text[0].upper() + text[1:] + ", "
 
-        for _ in range(n_events):
+        made, reported = 0, list[Reported]()
+        while made < n_events:
             root = self.roots[self._bisect(self.root_cum, rng.random() * self.root_cum[-1])]
             code = rng.choice(self.type_choices[root])
             place = self.leaf_places[self._bisect(self.place_cum, rng.random() * self.place_cum[-1])]
@@ -109,11 +112,13 @@ class News(GeneratorBase):
             text = f"{lead}{a} {VERBS[root]} {b} in {place[2]}{others}."
             label = self.labels.get(code, CAMEO_ROOTS.get(root, "Event"))
             title_text = f"{a} and {b}: {label.lower()} in {place[2]}"[:300]
-            parent = last_event if (last_event and rng.random() < 0.02) else None
+            parent: int | None = last_event if (last_event and rng.random() < 0.02) else None
             status = "verified" if rng.random() < 0.1 else "reviewed"
-            batch.add(
-                "event", (pk, title_text, "", code, place[0], parent, status, date_text, start, end, precision, ts, ts)
-            )
+            outlets, duplicated = self._wire_event_slots(n_events - made - 1)
+            # Its sources: this report and the other outlets'. The triggers count the spans all the same (migration
+            # 0019); written here, their recount after the batch's spans finds nothing to change.
+            row = (pk, title_text, "", code, place[0], parent, status, date_text, start, end, precision, ts, ts)
+            batch.add("event", (*row, 1 + outlets))
             first, second = ROLES.get(root, ("initiator", "target"))
             for i, actor in enumerate(actors):
                 role = (
@@ -127,6 +132,10 @@ class News(GeneratorBase):
                 batch.add("participant", (self._id("participant"), pk, actor[0], role, *copy, ts, ts))
             sentence(text, "event", pk)
             last_event = pk
+            made += 1 + duplicated
+            dates = (date_text, start, end, precision)
+            roles = (first, second)
+            reported.append(Reported(pk, lead, dates, root, code, place, tuple(actors[:2]), roles, outlets, duplicated))
             if rng.random() < STATEMENT_RATE:
                 self._statement(
                     batch,
@@ -165,6 +174,7 @@ class News(GeneratorBase):
             quote = text[start:end]
             refs = [pk if key == k else None for k in ("event", "statement", "relation", "affiliation")]
             batch.add("evidence", (self._id("evidence"), sid, start, end, quote, *refs, ts, ts))
+        self._second_reports(batch, index, published, country, reported)
 
     @staticmethod
     def _bisect(cum: list[float], x: float) -> int:
@@ -216,6 +226,7 @@ class News(GeneratorBase):
                 precision,
                 self.now,
                 self.now,
+                1,  # sources_count: this report
             ),
         )
         batch.add("about_actor", (self._id("about_actor"), pk, about[0]))
@@ -234,7 +245,7 @@ class News(GeneratorBase):
         status = "reviewed"
         batch.add(
             "relation",
-            (pk, subject[0], obj[0], rtype, "", status, date_text, start, end, precision, self.now, self.now),
+            (pk, subject[0], obj[0], rtype, "", status, date_text, start, end, precision, self.now, self.now, 1),
         )
         sentence(f"{lead}{subject[2]} {RELATION_PHRASES[rtype]} {obj[2]}.", "relation", pk)
 

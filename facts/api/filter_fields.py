@@ -147,6 +147,12 @@ class PloverFilter(ChoiceInFilter):
         super().__init__(*args, **kwargs)
 
 
+class BoundedIntegerFilter(df.NumberFilter):
+    """A whole number from `min_value` to `max_value` (field kwargs); anything else is a 400 naming the parameter."""
+
+    field_class = forms.IntegerField
+
+
 class CountryCodeFilter(df.CharFilter):
     """An ISO 3166-1 alpha-2 code in any case, matched against the stored (upper-case) `country_code`."""
 

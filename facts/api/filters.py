@@ -14,6 +14,7 @@ from facts.api.changes import UpdatedSinceFilterSet
 from facts.api.filter_fields import (
     CAMEO_ROOTS,
     INDEXABLE_CHANNEL,
+    BoundedIntegerFilter,
     BoundedModelMultipleChoiceFilter,
     CandidateActorsHidden,
     ChoiceInFilter,
@@ -60,6 +61,10 @@ __all__ = [
 ]
 
 
+# More sources than any fact has is a question with no answer; a bound keeps the parameter's values few.
+MAX_MIN_SOURCES = 1000
+
+
 def actor_name_matches(actor_ref: str, text: str) -> Q:
     """Q for a row whose actor (at path `actor_ref`) has `text` in its name or one of its aliases."""
     alias = ActorAlias.objects.filter(actor=OuterRef(actor_ref), name__icontains=text)
@@ -99,6 +104,14 @@ class FactFilterSet(CandidateActorsHidden, SearchMixin, UpdatedSinceFilterSet):
         method="filter_source",
         field_name="evidence__source",
         help_text="Source id: keeps facts with evidence in that source.",
+    )
+    min_sources = BoundedIntegerFilter(
+        field_name="sources_count",
+        lookup_expr="gte",
+        min_value=1,
+        max_value=MAX_MIN_SOURCES,
+        help_text=f"Whole number from 1 to {MAX_MIN_SOURCES}: keeps facts that at least this many distinct sources "
+        "cite (their `sources_count`); `min_sources=2` keeps the corroborated ones.",
     )
 
     # The default order of the list (the viewset's queryset), which a search alone may walk instead of sorting.

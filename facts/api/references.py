@@ -7,9 +7,10 @@ event-type, participant and statement references only describe, in the schema, J
 API URLs are joined from a per-request base (one reverse() per resource, not per row: facts.api.rows.Urls).
 """
 
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from facts.api.rows import Urls, actor_ref, evidence_json, iso, place_ref
+from facts.api.rows import Urls, actor_ref, evidence_json, iso, place_ref, sources_json
 from facts.models import ActorAlias, ActorKind, ParticipantRole, PlaceKind, StatementKind
 from facts.selectors.querysets import PREFETCHED_SUFFIX
 from facts.taxonomy import PLOVER_CATEGORIES
@@ -136,6 +137,21 @@ class SourceRefSerializer(serializers.Serializer):
     id = serializers.IntegerField(help_text="The source's id.")
     title = serializers.CharField(help_text="The source's title.")
     url = serializers.URLField(help_text="API URL of the source.")
+
+
+@extend_schema_field(SourceRefSerializer(many=True))
+class SourcesField(serializers.Field):
+    """The distinct sources of a fact's evidence (facts.api.rows.sources_json), from its prefetched spans."""
+
+    def __init__(self, **kwargs):
+        super().__init__(source="*", read_only=True, **kwargs)
+
+    def to_representation(self, fact):
+        cited = (
+            (span.source_id, getattr(span, "source_title", None) or span.source.title)
+            for span in prefetched(fact, "evidence")
+        )
+        return sources_json(cited, urls_of(self))
 
 
 class EvidenceSerializer(serializers.Serializer):

@@ -61,6 +61,17 @@ def evidence_json(quote, start, end, source_id, title, urls: Urls) -> dict:
     }
 
 
+def sources_json(cited, urls: Urls) -> list[dict]:
+    """The distinct sources of a fact's evidence, by id, from its spans' (source id, source title) pairs.
+
+    As many as the fact's `sources_count` (a test holds the two to one rule: migration 0019's SOURCES_COUNT_RULE).
+    """
+    return [
+        {"id": source_id, "title": title, "url": urls.of("source", source_id)}
+        for source_id, title in sorted(dict(cited).items())
+    ]
+
+
 # Builders: (row, related, urls) -> value, one per field ----------------------------------------------------------
 
 
@@ -90,6 +101,10 @@ def _url(basename):
 
 def _evidence(row, related, urls):
     return [evidence_json(*span, urls) for span in related["evidence"]]
+
+
+def _sources(row, related, urls):
+    return sources_json(((span[3], span[4]) for span in related["evidence"]), urls)
 
 
 def _participants(row, related, urls):
@@ -131,7 +146,7 @@ def _about(name, basename):
     return build
 
 
-FACT_COLUMNS = ("id", "date_text", "date_start", "date_end", "date_precision", "status")
+FACT_COLUMNS = ("id", "date_text", "date_start", "date_end", "date_precision", "status", "sources_count")
 FACT_BUILDERS = {
     "id": _column("id"),
     "date_text": _column("date_text"),
@@ -139,8 +154,12 @@ FACT_BUILDERS = {
     "date_end": _date("date_end"),
     "date_precision": _column("date_precision"),
     "status": _column("status"),
+    "sources_count": _column("sources_count"),
+    "sources": _sources,
     "evidence": _evidence,
 }
+# The last fields of every fact's JSON, in order (FactSerializer.TAIL).
+FACT_TAIL = {name: FACT_BUILDERS[name] for name in ("status", "sources_count", "sources", "evidence")}
 
 # Events ----------------------------------------------------------------------------------------------------------
 
@@ -178,8 +197,7 @@ EVENT_BUILDERS = {
     "place": _ref("place", "place__slug", slug="place__slug", name="place__name", kind="place__kind"),
     "parent": _ref("event", "parent_id", id="parent_id", title="parent__title"),
     "participants": _participants,
-    "status": FACT_BUILDERS["status"],
-    "evidence": _evidence,
+    **FACT_TAIL,
 }
 EVENT_FIELDS = tuple(EVENT_BUILDERS)
 EVENT_DETAIL_BUILDERS = {**EVENT_BUILDERS, "statements": _statements, "children": _children}
@@ -221,8 +239,7 @@ STATEMENT_BUILDERS = {
     "about_actors": _about("about_actors", "actor"),
     "about_places": _about("about_places", "place"),
     "about_events": _about("about_events", "event"),
-    "status": FACT_BUILDERS["status"],
-    "evidence": _evidence,
+    **FACT_TAIL,
 }
 STATEMENT_FIELDS = tuple(STATEMENT_BUILDERS)
 

@@ -23,10 +23,12 @@ from facts.api.references import (
     ParticipantSerializer,
     PlaceRefSerializer,
     SelectableFieldsMixin,
+    SourcesField,
     StatementRefSerializer,
     api_url,
     list_url,
 )
+from facts.api.rows import FACT_TAIL
 from facts.models import DATE_FIELDS, Actor, Event, EventType, Place, Relation, Source, Statement
 
 __all__ = [
@@ -224,8 +226,10 @@ class EventTypeSerializer(SelectableFieldsMixin, serializers.ModelSerializer):
 
 
 class FactSerializer(SelectableFieldsMixin, serializers.ModelSerializer):
-    """Fields every fact has: dates as worded and resolved, review status and evidence."""
+    """Fields every fact has: dates as worded and resolved, review status, the sources citing it and evidence."""
 
+    sources_count = serializers.IntegerField(read_only=True, help_text="How many distinct sources cite it.")
+    sources = SourcesField(help_text="The distinct sources its evidence cites, by id.")
     evidence = EvidenceSerializer(many=True, read_only=True, help_text="The passages of sources that support it.")
 
     class Meta:
@@ -256,8 +260,7 @@ class EventSerializer(FactSerializer):
             "place",
             "parent",
             "participants",
-            "status",
-            "evidence",
+            *FACT_TAIL,
         ]
         extra_kwargs = {
             **FactSerializer.Meta.extra_kwargs,
@@ -350,8 +353,7 @@ class StatementSerializer(FactSerializer):
             "about_actors",
             "about_places",
             "about_events",
-            "status",
-            "evidence",
+            *FACT_TAIL,
         ]
         extra_kwargs = {
             **FactSerializer.Meta.extra_kwargs,
@@ -384,8 +386,7 @@ class RelationSerializer(FactSerializer):
             "symmetric",
             "description",
             *DATE_FIELDS,
-            "status",
-            "evidence",
+            *FACT_TAIL,
         ]
         extra_kwargs = {
             **FactSerializer.Meta.extra_kwargs,

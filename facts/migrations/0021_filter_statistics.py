@@ -37,7 +37,7 @@ def set_targets(target):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("facts", "0020_candidate_actors_and_evidence"),
+        ("facts", "0020_corroboration"),
     ]
 
     operations = [

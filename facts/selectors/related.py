@@ -17,9 +17,12 @@ from facts.selectors.planning import visible
 
 
 def evidence_rows(fact: str, ids, wanted) -> dict:
-    """{fact id: [(quote, start, end, source id, source title)]} in the model's order (source, then offset)."""
+    """{fact id: [(quote, start, end, source id, source title)]} in the model's order (source, then offset).
+
+    Read for `evidence` and for `sources`, the distinct sources of the same spans.
+    """
     rows = defaultdict(list)
-    if ids and "evidence" in wanted:
+    if ids and ("evidence" in wanted or "sources" in wanted):
         for pk, *row in (
             # A candidate span (more evidence proposed, not accepted) is not the fact's evidence yet.
             EvidenceSpan.objects.filter(**{f"{fact}_id__in": ids}, candidate=False)

@@ -26,6 +26,7 @@ FILTERS = {
         "source",
         "parent",
         "status",
+        "min_sources",
     },
     "statements": {
         "search",
@@ -39,8 +40,9 @@ FILTERS = {
         "date_before",
         "source",
         "status",
+        "min_sources",
     },
-    "relations": {"search", "ordering", "actor", "type", "status"},
+    "relations": {"search", "ordering", "actor", "type", "status", "min_sources"},
     "actors": {"search", "ordering", "kind", "affiliated_with", "country"},
     "places": {"search", "ordering", "kind", "within"},
     "sources": {"search", "ordering"},

@@ -47,6 +47,7 @@ def test_every_scenario_answers_200_on_all_three_servers(smoke):
         "dates",
         "search",
         "combined",
+        "corroborated",
         "cursor_first",
         "cursor_deep",
         "detail",
@@ -82,7 +83,18 @@ def test_results_record_machine_database_and_date_and_the_report_is_written(smok
     assert "### Targets" in report
 
 
-INDEXED_SCENARIOS = ("list", "actor", "place", "type", "dates", "combined", "cursor_first", "cursor_deep", "detail")
+INDEXED_SCENARIOS = (
+    "list",
+    "actor",
+    "place",
+    "type",
+    "dates",
+    "combined",
+    "corroborated",
+    "cursor_first",
+    "cursor_deep",
+    "detail",
+)
 
 
 @pytest.mark.django_db

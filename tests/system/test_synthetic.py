@@ -4,9 +4,11 @@ from collections import Counter
 
 import pytest
 from django.core.management import CommandError, call_command
+from django.db.models import Count, F
 
 from bench.synthetic import SYNTHETIC_PREFIX, Plan, generate
 from facts.dates import resolve_date
+from facts.duplicates import event_duplicates_of
 from facts.models import (
     Actor,
     ActorAlias,
@@ -156,3 +158,28 @@ def test_replace_deletes_only_synthetic_data(article_text):
 def test_rejects_a_non_positive_event_count():
     with pytest.raises(CommandError, match="at least 1"):
         call_command("generate_synthetic", events=0, stdout=open("/dev/null", "w"))
+
+
+def test_several_reports_cite_the_same_events_and_each_count_is_its_spans_sources():
+    generate(events=N, seed=3)
+    counts = Counter(Event.objects.values_list("sources_count", flat=True))
+    assert set(counts) == {1, 2, 3, 4}
+    assert 0.18 <= sum(n for c, n in counts.items() if c >= 2) / N <= 0.38
+    by_spans = Event.objects.annotate(n=Count("evidence__source", distinct=True))
+    assert not by_spans.exclude(n=F("sources_count")).exists()
+    # Each other outlet's report restates the wire's events in its own text, on the wire report's day.
+    second = EvidenceSpan.objects.filter(event__sources_count__gte=2).exclude(source__publisher="Synthetic Wire")
+    assert second.exists()
+    for span in second.select_related("source", "event")[:100]:
+        assert span.source.text[span.start : span.end] == span.quote and span.quote.endswith("reported.")
+        wire = span.event.evidence.get(source__publisher="Synthetic Wire").source
+        assert span.source.published == wire.published
+
+
+def test_a_second_report_states_some_events_again_and_the_duplicate_check_finds_them():
+    generate(events=N, seed=3)
+    doubles = list(Event.objects.filter(evidence__source__publisher="Synthetic Courier", status="draft"))
+    assert N // 200 <= len(doubles) <= N // 20
+    for event in doubles[:20]:
+        [original] = [d for d in event_duplicates_of(event) if any(r.startswith("similar title") for r in d.reasons)]
+        assert Event.objects.get(pk=original.id).evidence.filter(source__publisher="Synthetic Wire").exists()

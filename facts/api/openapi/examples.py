@@ -92,6 +92,13 @@ def evidence(fk: str, pk) -> list[dict]:
     ]
 
 
+def fact_tail(fk: str, fact: dict, pk) -> dict:
+    """The last fields of a fact: its status, the distinct sources of its evidence (by id) and the evidence."""
+    spans = evidence(fk, pk)
+    cited = sorted({span["source"]["id"]: span["source"] for span in spans}.items())
+    return {"status": fact["status"], "sources_count": len(cited), "sources": [s for _, s in cited], "evidence": spans}
+
+
 def _dates(fields) -> dict:
     return {name: fields[name] for name in ("date_text", "date_start", "date_end", "date_precision")}
 
@@ -182,8 +189,7 @@ def event_example(pk):
         "place": place_ref(event["place"]),
         "parent": event_ref(event["parent"]),
         "participants": [actor_ref(p["actor"], role=p["role"]) for _, p in participants],
-        "status": event["status"],
-        "evidence": evidence("event", pk),
+        **fact_tail("event", event, pk),
     }
 
 
@@ -208,8 +214,7 @@ def statement_example(pk):
         **_dates(statement),
         "event": event_ref(statement["event"]),
         **{f"about_{kind}s": _about(statement, kind) for kind in ("actor", "place", "event")},
-        "status": statement["status"],
-        "evidence": evidence("statement", pk),
+        **fact_tail("statement", statement, pk),
     }
 
 
@@ -224,8 +229,7 @@ def relation_example(pk):
         "symmetric": relation["type"] in SYMMETRIC_RELATIONS,
         "description": relation["description"],
         **_dates(relation),
-        "status": relation["status"],
-        "evidence": evidence("relation", pk),
+        **fact_tail("relation", relation, pk),
     }
 
 
