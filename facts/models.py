@@ -367,7 +367,7 @@ class Proposable(models.Model):
 
 
 class Corroborated(models.Model):
-    """Adds how many distinct sources cite a fact, kept by the database from its evidence spans (migration 0019).
+    """Adds how many distinct sources cite a fact, kept by the database from its evidence spans (migration 0020).
 
     Derived, never written by the ORM: triggers built from one counting rule (facts/migrations/0020_corroboration.py,
     SOURCES_COUNT_RULE) recount it on every insert, update and delete

@@ -116,7 +116,7 @@ class News(SecondReports):
             status = "verified" if rng.random() < 0.1 else "reviewed"
             outlets, duplicated = self._wire_event_slots(n_events - made - 1)
             # Its sources: this report and the other outlets'. The triggers count the spans all the same (migration
-            # 0019); written here, their recount after the batch's spans finds nothing to change.
+            # 0020); written here, their recount after the batch's spans finds nothing to change.
             row = (pk, title_text, "", code, place[0], parent, status, date_text, start, end, precision, ts, ts)
             batch.add("event", (*row, 1 + outlets))
             first, second = ROLES.get(root, ("initiator", "target"))

@@ -287,7 +287,7 @@ class TableWriter:
                 cursor.execute(f"ALTER TABLE {self.qn(table)} ADD CONSTRAINT {self.qn(name)} {definition}")
 
 
-# The indexes the sources_count triggers (migration 0019) find a batch's facts' spans by: dropped, every COPY of a
+# The indexes the sources_count triggers (migration 0020) find a batch's facts' spans by: dropped, every COPY of a
 # batch would make them read all the spans written so far, four times (its spans, events, statements, relations).
 KEPT_INDEX = re.compile(r" ON (\S+\.)?facts_evidencespan USING btree \((event|statement|relation)_id\)$")
 
@@ -323,7 +323,7 @@ def delete_synthetic() -> dict[str, int]:
         ("relation", f"DELETE FROM {t['relation']} WHERE subject_id IN {actors}"),
         ("affiliation", f"DELETE FROM {t['affiliation']} WHERE person_id IN {actors}"),
         ("alias", f"DELETE FROM {t['alias']} WHERE actor_id IN {actors}"),
-        # After the facts: the sources_count triggers (migration 0019) then find no fact left to recount.
+        # After the facts: the sources_count triggers (migration 0020) then find no fact left to recount.
         ("evidence", f"DELETE FROM {t['evidence']} WHERE source_id IN {sources}"),
         ("actor", f"DELETE FROM {t['actor']} WHERE slug LIKE {like}"),
         ("place", f"DELETE FROM {t['place']} WHERE slug LIKE {like}"),

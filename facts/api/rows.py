@@ -64,7 +64,7 @@ def evidence_json(quote, start, end, source_id, title, urls: Urls) -> dict:
 def sources_json(cited, urls: Urls) -> list[dict]:
     """The distinct sources of a fact's evidence, by id, from its spans' (source id, source title) pairs.
 
-    As many as the fact's `sources_count` (a test holds the two to one rule: migration 0019's SOURCES_COUNT_RULE).
+    As many as the fact's `sources_count` (a test holds the two to one rule: migration 0020's SOURCES_COUNT_RULE).
     """
     return [
         {"id": source_id, "title": title, "url": urls.of("source", source_id)}

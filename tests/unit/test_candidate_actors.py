@@ -248,7 +248,7 @@ def test_a_candidate_span_does_not_count_as_the_evidence_an_event_keeps(report_s
     (vetted_span,) = vetted_talks.evidence.filter(candidate=False)
     with pytest.raises(ValidationError, match="without any"):
         vetted_span.delete()
-    if connection.vendor == "postgresql":  # the deferred trigger of migration 0011, as migration 0020 left it
+    if connection.vendor == "postgresql":  # the deferred trigger of migration 0011, as migration 0019 left it
         with pytest.raises(IntegrityError, match="would be left without evidence"):
             with transaction.atomic(), connection.cursor() as cursor:
                 cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")  # the test's transaction never commits

@@ -1,6 +1,6 @@
 """A fact's `sources_count` (distinct sources its evidence cites) is kept by the database on every path.
 
-Migration 0019's triggers recount it whenever a span is inserted, changed or deleted, and keep a write of the fact
+Migration 0020's triggers recount it whenever a span is inserted, changed or deleted, and keep a write of the fact
 itself from overwriting it; these tests take each path a span or a fact can change by: the services (the API's
 writes), the admin's inlines and history reverts (tests/api/test_corroboration.py), fixture loads, bulk_create,
 QuerySet.update(), raw SQL, and a stale instance saved after its spans changed.
