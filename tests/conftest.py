@@ -5,6 +5,7 @@ failure points at the rule under test rather than at the data set.
 """
 
 import json
+import secrets
 from datetime import date
 from itertools import count
 from pathlib import Path
@@ -30,6 +31,21 @@ from facts.models import (
 SEED_PATH = Path(__file__).resolve().parent.parent / "seeds" / "000_3248d2ee7ebb0e6a.txt"
 PUBLISHED = date(2023, 5, 1)
 _serial = count(1)
+
+
+@pytest.fixture(autouse=True)
+def fresh_response_cache(settings):
+    """Every test its own response cache (facts.api.caching): a test may change an answer without a write (a
+    monkeypatched cap, a setting), which the data version cannot see, so no test may be answered from another's."""
+    from facts.api import caching
+
+    caches = dict(settings.CACHES)
+    caches["responses"] = {
+        "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+        "LOCATION": f"test-{secrets.token_hex(4)}",
+    }
+    settings.CACHES = caches
+    caching._unreachable_until[0] = 0.0
 
 
 @pytest.fixture(scope="session")

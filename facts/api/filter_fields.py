@@ -14,6 +14,7 @@ from django.db.models import Q, QuerySet
 from django.db.models.expressions import OrderBy
 from django_filters.constants import EMPTY_VALUES
 from django_filters.widgets import BaseCSVWidget
+from drf_spectacular.utils import extend_schema_field
 
 from facts.models import DATE_BOUNDS, Actor, Event, Place, ReviewStatus, date_order
 from facts.selectors import planning
@@ -148,9 +149,17 @@ class PloverFilter(ChoiceInFilter):
 
 
 class BoundedIntegerFilter(df.NumberFilter):
-    """A whole number from `min_value` to `max_value` (field kwargs); anything else is a 400 naming the parameter."""
+    """A whole number from `min_value` to `max_value` (field kwargs); anything else is a 400 naming the parameter.
+
+    The schema states both bounds (drf-spectacular's field override on this filter), so that no client, and no
+    schema-driven test, sends a value the schema allows and the API refuses.
+    """
 
     field_class = forms.IntegerField
+
+    def __init__(self, *args, min_value: int, max_value: int, **kwargs):
+        super().__init__(*args, min_value=min_value, max_value=max_value, **kwargs)
+        extend_schema_field({"type": "integer", "minimum": min_value, "maximum": max_value})(self)
 
 
 class CountryCodeFilter(df.CharFilter):

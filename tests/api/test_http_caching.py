@@ -27,16 +27,7 @@ API = "/api/v1"
 ACTORS = f"{API}/actors/"
 
 
-@pytest.fixture(autouse=True)
-def fresh_response_cache(settings):
-    """A response cache of this test's own (the suite's Redis, if any, is left to the throttling tests)."""
-    caches = dict(settings.CACHES)
-    caches["responses"] = {
-        "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
-        "LOCATION": f"test-{secrets.token_hex(4)}",
-    }
-    settings.CACHES = caches
-    caching._unreachable_until[0] = 0.0
+# Each test has a response cache of its own (tests/conftest.py, fresh_response_cache).
 
 
 @pytest.fixture
