@@ -7,8 +7,10 @@ authentication, permissions, throttles: a cached answer is throttled like any ot
    normalises the request: scheme and host (bodies hold absolute URLs), path, query parameters sorted by name, the
    negotiated media type, the viewer class where the answer depends on the user (staff see names in the changes
    feed), and the code release (a deploy can change a representation without changing the data).
-2. A matching If-None-Match (the weak version ETag of this request) or a satisfied If-Modified-Since is a 304
-   before the view runs.
+2. An If-None-Match naming the version ETag of this request is a 304 before the view runs: the API hands that tag
+   out only with a 200 of the same request at the same version, so the request is known to be good. Any other
+   condition (If-Modified-Since, `*`) is judged on a known 200: the stored answer, or the view's. A request the
+   view would refuse (a bad parameter, a missing object) gets its 4xx, never a 304.
 3. The response cache (cache alias "responses": Redis on REDIS_URL under a key prefix of its own) is looked up by
    version stamp + request hash. A write advances the version, so every older entry stops being asked for: nothing
    hunts for keys, and the TTL only frees memory. A hit is the stored body and headers, with its stored ETag (a
@@ -37,7 +39,7 @@ from django.conf import settings
 from django.core.cache import caches
 from django.http import HttpResponse, HttpResponseBase
 from django.utils.cache import get_conditional_response, patch_vary_headers
-from django.utils.http import http_date
+from django.utils.http import http_date, parse_etags
 from rest_framework.renderers import BrowsableAPIRenderer
 from rest_framework.views import APIView
 
@@ -159,6 +161,12 @@ def conditional_request(request) -> bool:
     return "HTTP_IF_NONE_MATCH" in request.META or "HTTP_IF_MODIFIED_SINCE" in request.META
 
 
+def names_etag(request, etag: str) -> bool:
+    """Whether If-None-Match names `etag` itself (weakly compared), not `*`."""
+    named = parse_etags(request.META.get("HTTP_IF_NONE_MATCH", ""))
+    return etag.removeprefix("W/") in {tag.removeprefix("W/") for tag in named}
+
+
 def not_modified(request, plan: ReadPlan, etag: str) -> HttpResponseBase | None:
     """The 304 for a request whose validators match `etag` (or whose date is not older than the version's)."""
     if not conditional_request(request):
@@ -251,7 +259,13 @@ class CachedReadsMixin(_ViewBase):
         except Exception as exc:
             response = self.handle_exception(exc)
         self.response = self.finalize_response(request, response, *args, **kwargs)
-        return decorate(plan, self.response) if plan is not None else self.response
+        if plan is None:
+            return self.response
+        answer = decorate(plan, self.response)
+        if answer.status_code == 200 and not view_judges(request):
+            # The view's 200 is the known-good answer a remaining If-Modified-Since (or `*`) is judged on.
+            return not_modified(request, plan, answer.get("ETag", plan.etag)) or answer
+        return answer
 
     def handler(self, request):
         """The method handler DRF would call for this request."""
@@ -265,9 +279,8 @@ class CachedReadsMixin(_ViewBase):
         """A 304 for the version ETag, else the stored answer (or its 304), else None: the view must answer."""
         if view_judges(request):
             return None
-        answer = not_modified(request, plan, plan.etag)
-        if answer is not None:
-            return answer
+        if names_etag(request, plan.etag):
+            return not_modified(request, plan, plan.etag)
         stored = lookup(plan)
         if stored is None:
             return None

@@ -159,7 +159,9 @@ class BoundedIntegerFilter(df.NumberFilter):
 
     def __init__(self, *args, min_value: int, max_value: int, **kwargs):
         super().__init__(*args, min_value=min_value, max_value=max_value, **kwargs)
-        extend_schema_field({"type": "integer", "minimum": min_value, "maximum": max_value})(self)
+        schema = {"type": "integer", "minimum": min_value, "maximum": max_value}
+        # An override replaces the description drf-spectacular would take from the help text: give it back.
+        extend_schema_field({**schema, "description": str(self.extra.get("help_text", ""))})(self)
 
 
 class CountryCodeFilter(df.CharFilter):
